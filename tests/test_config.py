@@ -1,0 +1,38 @@
+"""Project config parsing and its errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from cop_analysis.config import ConfigError, ProjectConfig
+
+
+def test_minimal_config(tmp_path) -> None:
+    (tmp_path / "project.yml").write_text("name: X\ntranscripts:\n  - path: t/*.txt\n    wave: 2023\n")
+    (tmp_path / "data/raw/t").mkdir(parents=True)
+    (tmp_path / "data/raw/t/a.txt").write_text("A: hi")
+    cfg = ProjectConfig.load(tmp_path)
+    assert cfg.transcripts[0].wave == "2023"
+    assert [p.name for p in cfg.expand(cfg.transcripts[0].path)] == ["a.txt"]
+    assert cfg.ledger_path == tmp_path.resolve() / "data/processed/ledger.sqlite"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: [unclosed\n", r"project.yml:\d+: invalid YAML"),
+        ("- a\n- b\n", "top level must be a mapping"),
+        ("surveys:\n  - wave: 1\n", r"surveys\[0\] needs a 'path'"),
+        ("transcripts:\n  - path: x.txt\n    speakers: {}\n", "unknown key"),
+        ("surveys: nope\n", "'surveys' must be a list"),
+    ],
+)
+def test_config_errors_name_the_file(tmp_path, text: str, message: str) -> None:
+    (tmp_path / "project.yml").write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        ProjectConfig.load(tmp_path)
+
+
+def test_missing_config(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="no project config"):
+        ProjectConfig.load(tmp_path)
