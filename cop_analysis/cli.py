@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,6 +16,181 @@ PROJECT = typer.Option(Path("."), "--project", "-p", help="Project root (the fol
 @app.callback()
 def main() -> None:
     """Ingest transcripts and surveys, code them, find themes and render evaluation reports."""
+
+
+@app.command("ingest")
+def ingest_cmd(project: Path = PROJECT,
+               quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars.")) -> None:
+    """Read data/raw transcripts and surveys into data/processed segments (only changed files).
+
+    Exit 0 even if some files fail (they are listed); 1 if no source could be ingested; 2 if
+    project.yml is invalid.
+    """
+    from cop_analysis.config import ConfigError, ProjectConfig
+    from cop_analysis.ingest import ingest_project, print_report
+
+    try:
+        report = ingest_project(ProjectConfig.load(project), progress=not quiet)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    print_report(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command("export-qdpx")
+def export_qdpx_cmd(out: Path = typer.Argument(..., help="Archive to write (.qdpx)."), project: Path = PROJECT,
+                    crlf: bool = typer.Option(False, "--crlf", help="CRLF line ends counted as two (MAXQDA).")) -> None:
+    """Export sources, codebook, codings, cases and memos as a REFI-QDA project (.qdpx)."""
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.refi import export_qdpx
+
+    typer.echo(f"Wrote {export_qdpx(ProjectConfig.load(project), out, crlf=crlf)}")
+
+
+@app.command("import-qdpx")
+def import_qdpx_cmd(file: Path = typer.Argument(..., help="REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, ..."),
+                    target: Path = typer.Argument(..., help="New project folder to create.")) -> None:
+    """Create a new project from a REFI-QDA .qdpx (sources, codebook, codings per coder, cases, memos)."""
+    from cop_analysis.refi import RefiError, import_qdpx
+
+    try:
+        report = import_qdpx(file, target)
+    except RefiError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(report.summary())
+
+
+@app.command("run")
+def run_cmd(project: Path = PROJECT,
+            audience: str = typer.Option("both", "--audience", "-a", help="internal | shareable | both"),
+            output_dir: Path = typer.Option(None, "--output-dir", "-o", help="Publish here (default: reports/)."),
+            wave: list[str] = typer.Option(None, "--wave", "-w", help="Only these waves (repeatable)."),
+            seed: int = typer.Option(42, "--seed"),
+            force: bool = typer.Option(False, "--force", help="Re-run every step even if its inputs are unchanged."),
+            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines.")) -> None:
+    """Execute the notebooks with papermill and publish the HTML report(s). Exit 1 on failure, 3 if locked."""
+    from cop_analysis.config import ConfigError
+    from cop_analysis.pipeline import RunLocked, run
+
+    try:
+        result = run(project, audience=audience, output_dir=output_dir, waves=wave or None, seed=seed,
+                     progress=not quiet, force=force)
+    except RunLocked as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(3) from None
+    except (ConfigError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not result.ok:
+        typer.echo(f"error: run {result.run_id} failed: {result.error}\n  executed notebooks and errors: "
+                   f"{result.run_dir}\n  the last good report(s) were left in place", err=True)
+        raise typer.Exit(result.exit_code)
+    for which, path in result.reports.items():
+        typer.echo(f"{which} report: {path}")
+    typer.echo(f"run details: {result.run_dir}")
+
+
+codebook_app = typer.Typer(help="Validate, export and import codebooks (YAML, CSV, REFI-QDA .qdc).", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+
+
+def _codebook_or_exit(path: Path | None, project: Path) -> Any:
+    """The codebook at ``path`` (or the project's); exit 1 with a one-line error if invalid."""
+    from cop_analysis.codebook import Codebook, CodebookError, load_project_codebook
+    from cop_analysis.config import ConfigError, ProjectConfig
+
+    try:
+        return Codebook.load(path) if path is not None else load_project_codebook(ProjectConfig.load(project))
+    except (CodebookError, ConfigError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@codebook_app.command("validate")
+def codebook_validate_cmd(path: Path = typer.Argument(None, help="Codebook file (default: the project's)."),
+                          project: Path = PROJECT) -> None:
+    """Check a codebook (.yml, .csv or .qdc); exit 1 with a one-line error naming file and code."""
+    cb = _codebook_or_exit(path, project)
+    n_codable = sum(c.codable for c in cb.codes)
+    typer.echo(f"OK: {len(cb)} codes ({n_codable} codable), version {cb.version}")
+
+
+@codebook_app.command("export-qdc")
+def codebook_export_cmd(out: Path = typer.Argument(..., help="REFI-QDA codebook to write (.qdc)."),
+                        path: Path = typer.Option(None, "--codebook", help="Codebook file (default: the project's)."),
+                        project: Path = PROJECT) -> None:
+    """Export the codebook as REFI-QDA .qdc (NVivo, ATLAS.ti, MAXQDA)."""
+    cb = _codebook_or_exit(path, project)
+    cb.to_qdc(out)
+    typer.echo(f"Wrote {out} ({len(cb)} codes)")
+
+
+@codebook_app.command("import-qdc")
+def codebook_import_cmd(file: Path = typer.Argument(..., help="REFI-QDA codebook (.qdc) from another tool."),
+                        out: Path = typer.Argument(..., help="YAML codebook to write.")) -> None:
+    """Convert a REFI-QDA .qdc codebook to this project's YAML format."""
+    cb = _codebook_or_exit(file, Path("."))
+    cb.save_yaml(out)
+    typer.echo(f"Wrote {out} ({len(cb)} codes, version {cb.version})")
+
+
+@app.command("agreement")
+def agreement_cmd(project: Path = PROJECT,
+                  coder: list[str] = typer.Option(None, "--coder", "-c", help="Coders to compare (default: all)."),
+                  disagreements: bool = typer.Option(False, "--disagreements", "-d", help="Also list them.")) -> None:
+    """Intercoder agreement per code (percent, Cohen's kappa, Krippendorff's alpha) from the ledger."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from cop_analysis.agreement import ledger_agreement
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.ledger import Ledger
+
+    cfg = ProjectConfig.load(project)
+    cb = _codebook_or_exit(None, project)
+    with Ledger(cfg.ledger_path) as ledger:
+        try:
+            result = ledger_agreement(ledger, coders=coder or None,
+                                      codes=[c.id for c in cb.codes if c.codable])
+        except ValueError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+    table = Table(title=result.summary())
+    for name in ("code", "segments", "applied", "% agree", "kappa", "alpha", "note"):
+        table.add_column(name, justify="left" if name in ("code", "note") else "right")
+    fmt = lambda v: "-" if v != v else f"{v:.3f}"  # noqa: E731 - NaN-aware number format
+    for r in result.per_code.itertuples(index=False):
+        table.add_row(r.code_id, str(r.n_segments), str(r.n_applied), fmt(r.percent_agreement),
+                      fmt(r.cohen_kappa), fmt(r.krippendorff_alpha), r.note)
+    console = Console(width=140)
+    console.print(table)
+    if disagreements:
+        console.print(result.disagreements.to_string(index=False))
+
+
+@app.command("export-codings")
+def export_codings_cmd(out: Path = typer.Argument(..., help="File to write: .csv or .xlsx."),
+                       project: Path = PROJECT) -> None:
+    """Export all codings with segment text, source and speaker (formula-safe CSV/XLSX)."""
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.ledger import Ledger, LedgerError
+
+    cfg = ProjectConfig.load(project)
+    segments = None
+    if (cfg.processed / "segments.parquet").exists():
+        import pandas as pd
+
+        segments = pd.read_parquet(cfg.processed / "segments.parquet")
+    with Ledger(cfg.ledger_path) as ledger:
+        try:
+            ledger.export_codings(out, segments=segments, codebook=_codebook_or_exit(None, project))
+        except LedgerError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"Wrote {out} ({len(ledger.codings())} codings)")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,9 @@ SOURCES = Table(
         Column("n_segments", "int64", "Number of segments produced from this source.", False),
         Column("text", "string", "Normalised source text.", False),
         Column("ingested_at", "timestamp", "When this source was (re)ingested.", False),
+        Column("cache_key", "string", "Hash of the file bytes, its project.yml entry and the ingest version; "
+               "a source is re-ingested only when this changes.", False),
+        Column("warnings", "string", "JSON list of warnings from reading this source (e.g. cp1252 fallback)."),
     ),
 )
 

@@ -1,0 +1,433 @@
+"""Ingestion: raw transcripts and surveys -> ``sources.parquet`` + ``segments.parquet``.
+
+>>> report = ingest_project(ProjectConfig.load("."))
+>>> print(report.summary())
+
+Incremental: each source carries a ``cache_key`` (file SHA-256 + its project.yml entry +
+:data:`INGEST_VERSION`); only new or changed sources are read again, removed ones drop out,
+and when nothing changed the output files are not rewritten. A malformed file becomes an
+:class:`IngestError` (``path:line: message``) in the report and the other files still go through.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .atomic import write_parquet
+from .config import ConfigError, ProjectConfig, SurveySpec, TranscriptSpec
+from .readers import SURVEY_FORMATS, TRANSCRIPT_FORMATS, ReadError, file_format
+from .schema import SEGMENTS, SOURCES
+
+CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
+INGEST_VERSION = "1"
+MAX_PARAGRAPH_CHARS = 100_000
+_UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
+
+
+class IngestError(Exception):
+    """One problem with one input file: ``str(err)`` is ``path:line: message`` (line optional)."""
+
+    def __init__(self, path: str, line: int | None, message: str) -> None:
+        super().__init__(path, line, message)
+        self.path, self.line, self.message = path, line, message
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}" if self.line else f"{self.path}: {self.message}"
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did; ``summary()`` renders it as text."""
+
+    n_sources: int = 0
+    n_segments: int = 0
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[IngestError] = field(default_factory=list)
+    warnings: list[IngestError] = field(default_factory=list)
+    units: dict[str, int] = field(default_factory=dict)
+    n_speakers: int = 0
+    n_respondents: int = 0
+    written: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """True when no source could be ingested (every file failed, or none matched)."""
+        return self.n_sources == 0
+
+    def summary(self) -> str:
+        units = ", ".join(f"{n} {u}" for u, n in sorted(self.units.items())) or "none"
+        lines = [
+            f"{self.n_sources} sources, {self.n_segments} segments ({units})",
+            f"{self.n_speakers} speakers, {self.n_respondents} survey respondents",
+            f"{len(self.changed)} (re)ingested, {len(self.removed)} removed, "
+            + ("outputs written" if self.written else "outputs unchanged") + f" in {self.seconds:.1f} s",
+        ]
+        lines += [f"ERROR {e}" for e in self.errors] + [f"warning {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def load_sources(cfg: ProjectConfig) -> pd.DataFrame:
+    """``sources.parquet`` (SOURCES columns); empty frame before the first ingest."""
+    path = cfg.processed / "sources.parquet"
+    return pd.read_parquet(path) if path.exists() else SOURCES.empty_frame()
+
+
+def load_segments(cfg: ProjectConfig) -> pd.DataFrame:
+    """``segments.parquet`` (SEGMENTS columns); empty frame before the first ingest."""
+    path = cfg.processed / "segments.parquet"
+    return pd.read_parquet(path) if path.exists() else SEGMENTS.empty_frame()
+
+
+def segment_id(source_id: str, unit: str, start: int, end: int, text: str) -> str:
+    """Stable segment id: the same text at the same place in the same source keeps its id."""
+    return hashlib.sha256(f"{source_id}\x1f{unit}\x1f{start}\x1f{end}\x1f{text}".encode()).hexdigest()[:20]
+
+
+def validate_config(cfg: ProjectConfig) -> None:
+    """Raise :class:`ConfigError` for ingest settings that cannot work."""
+    from .readers.surveys import LAYOUTS
+
+    for i, t in enumerate(cfg.transcripts):
+        if not isinstance(t.speaker_roles, dict) or not all(isinstance(v, str) for v in t.speaker_roles.values()):
+            raise ConfigError(f"project.yml: transcripts[{i}].speaker_roles must map speaker labels to role names")
+    for i, s in enumerate(cfg.surveys):
+        if s.layout not in LAYOUTS:
+            raise ConfigError(f"project.yml: surveys[{i}].layout {s.layout!r} is not one of {', '.join(LAYOUTS)}")
+        if not isinstance(s.open_ended, list) or not isinstance(s.attributes, dict):
+            raise ConfigError(f"project.yml: surveys[{i}]: open_ended must be a list and attributes a mapping")
+
+
+@dataclass
+class _Input:
+    source_id: str
+    path: Path
+    rel: str  # path relative to the project root, for messages
+    kind: str
+    spec: TranscriptSpec | SurveySpec
+    key: str = ""
+    sha256: str = ""
+
+
+@dataclass
+class _Parsed:
+    item: _Input
+    source: dict[str, Any]
+    rows: list[dict[str, Any]]
+    sentence_jobs: list[tuple[int, int, dict[str, Any]]]  # span to split + fields of its sentences
+    warnings: list[str]
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _collect_inputs(cfg: ProjectConfig, report: IngestReport) -> list[_Input]:
+    inputs: dict[str, _Input] = {}
+    specs: list[tuple[str, TranscriptSpec | SurveySpec]] = [("transcript", s) for s in cfg.transcripts]
+    specs += [("survey", s) for s in cfg.surveys]
+    for kind, spec in specs:
+        matches = cfg.expand(spec.path)
+        if not matches:
+            report.warnings.append(IngestError(os.path.join(str(cfg.raw_dir), spec.path), None,
+                                               f"no files match this {kind} path"))
+        for path in matches:
+            try:
+                source_id = path.relative_to(cfg.raw).as_posix()
+            except ValueError:
+                source_id = os.path.relpath(path, cfg.root).replace(os.sep, "/")
+            rel = os.path.relpath(path, cfg.root).replace(os.sep, "/")
+            if source_id in inputs:
+                report.warnings.append(IngestError(rel, None, "matched by more than one project.yml entry; "
+                                                   "the first one is used"))
+                continue
+            formats = TRANSCRIPT_FORMATS if kind == "transcript" else SURVEY_FORMATS
+            if file_format(path) not in formats:
+                report.errors.append(IngestError(rel, None, f"unsupported extension {path.suffix!r} for a {kind} "
+                                                 f"(supported: {', '.join(formats)})"))
+                continue
+            inputs[source_id] = _Input(source_id, path, rel, kind, spec)
+    return sorted(inputs.values(), key=lambda i: i.source_id)
+
+
+def _cache_key(item: _Input) -> str:
+    spec = {k: v for k, v in dataclasses.asdict(item.spec).items() if k != "path"}
+    payload = json.dumps([INGEST_VERSION, os.environ.get("COP_SPACY_MODEL", ""), item.kind, spec, item.sha256],
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def _source_row(item: _Input, text: str, encoding: str, warnings: list[str]) -> dict[str, Any]:
+    return {
+        "source_id": item.source_id, "path": item.rel, "kind": item.kind, "format": file_format(item.path),
+        "wave": item.spec.wave, "date": item.spec.date, "title": item.spec.title or item.path.stem,
+        "sha256": item.sha256, "encoding": encoding, "n_chars": len(text), "text": text,
+        "ingested_at": pd.Timestamp.now(tz="UTC"), "cache_key": item.key,
+        "warnings": json.dumps(warnings, ensure_ascii=False) if warnings else None,
+    }
+
+
+def _segment(item: _Input, text: str, unit: str, start: int, end: int, **fields: Any) -> dict[str, Any]:
+    body = text[start:end]
+    row = {"segment_id": segment_id(item.source_id, unit, start, end, body), "source_id": item.source_id,
+           "kind": item.kind, "unit": unit, "start": start, "end": end, "text": body, "wave": item.spec.wave}
+    row.update(fields)
+    return row
+
+
+def _parse_transcript(item: _Input) -> _Parsed:
+    from . import speakers
+    from .readers.transcripts import read_transcript
+
+    assert isinstance(item.spec, TranscriptSpec)
+    doc = read_transcript(item.path, item.spec.speaker_roles)
+    text, paragraphs = doc.text, doc.paragraphs
+    for p in paragraphs:
+        if p.end - p.start > MAX_PARAGRAPH_CHARS:
+            raise ReadError(f"paragraph of {p.end - p.start:,} characters exceeds the {MAX_PARAGRAPH_CHARS:,}"
+                            " character limit (not a transcript?)", p.line)
+    rows: list[dict[str, Any]] = []
+    jobs: list[tuple[int, int, dict[str, Any]]] = []
+    labelled = [i for i, p in enumerate(paragraphs) if p.label is not None]
+    warnings = list(doc.warnings)
+    if not labelled:
+        warnings.append(f"no speaker labels found: {len(paragraphs)} paragraph(s) kept as context, no turns "
+                        "(add 'Name:' labels or list the speakers under speaker_roles)")
+        rows += [_segment(item, text, "context", p.start, p.end, timestamp=p.timestamp) for p in paragraphs]
+        return _Parsed(item, _source_row(item, text, doc.encoding, warnings), rows, jobs, warnings)
+    tail = paragraphs[labelled[-1] + 1:]
+    body_end = labelled[-1] + 1 + speakers.trailer_start(tail, text)
+    context = paragraphs[:labelled[0]] + paragraphs[body_end:]
+    rows += [_segment(item, text, "context", p.start, p.end, timestamp=p.timestamp) for p in context]
+    resolved = speakers.resolve_speakers([p.label for p in paragraphs if p.label is not None],
+                                         item.spec.speaker_roles)
+    turns: list[list[speakers.Paragraph]] = []
+    for p in paragraphs[labelled[0]:body_end]:
+        if p.label is not None:
+            turns.append([p])
+        else:
+            turns[-1].append(p)
+    for turn in turns:
+        first = turn[0]
+        assert first.label is not None
+        who = resolved[first.label.label.casefold()]
+        common = {"speaker": who.name, "speaker_role": who.role}
+        row = _segment(item, text, "turn", first.start, turn[-1].end, timestamp=first.timestamp, **common)
+        rows.append(row)
+        for p in turn:
+            stamp = p.timestamp if p.timestamp is not None else first.timestamp
+            fields = {**common, "parent_id": row["segment_id"], "timestamp": stamp}
+            rows.append(_segment(item, text, "paragraph", p.start, p.end, **fields))
+            jobs.append((p.start, p.end, fields))
+    return _Parsed(item, _source_row(item, text, doc.encoding, warnings), rows, jobs, warnings)
+
+
+def survey_text(responses: Iterable[Any]) -> tuple[str, list[tuple[int, int]]]:
+    """Lay out survey answers as source text; returns it and each answer's (start, end).
+
+    One block per respondent x question, blocks separated by a blank line::
+
+        [R_1abc] Q5: What has changed in how your department works with community members?
+        <the answer, as entered>
+    """
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    offset = 0
+    for r in responses:
+        question = " ".join(r.question.split())
+        header = f"[{r.respondent_id}] " + (question if question == r.question_id else f"{r.question_id}: {question}")
+        start = offset + len(header) + 1
+        spans.append((start, start + len(r.text)))
+        parts.append(f"{header}\n{r.text}")
+        offset = start + len(r.text) + 2
+    return "\n\n".join(parts), spans
+
+
+def _parse_survey(item: _Input) -> _Parsed:
+    from .readers.surveys import read_survey, responses
+
+    assert isinstance(item.spec, SurveySpec)
+    table = read_survey(item.path, item.spec.layout, item.spec.sheet)
+    answers, warnings = responses(table, item.spec)
+    warnings = table.warnings + warnings
+    if not answers:
+        raise ReadError("no non-empty open-ended answers", table.header_line)
+    text, spans = survey_text(answers)
+    rows: list[dict[str, Any]] = []
+    jobs: list[tuple[int, int, dict[str, Any]]] = []
+    for r, (start, end) in zip(answers, spans):
+        fields = {"respondent_id": r.respondent_id, "question_id": r.question_id, "question": r.question,
+                  "wave": r.wave, "attributes": json.dumps(r.attributes, ensure_ascii=False, sort_keys=True)}
+        row = _segment(item, text, "response", start, end, **fields)
+        rows.append(row)
+        jobs.append((start, end, {**fields, "parent_id": row["segment_id"]}))
+    return _Parsed(item, _source_row(item, text, table.encoding, warnings), rows, jobs, warnings)
+
+
+def sentence_spans(texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[list[tuple[int, int]]]:
+    """Sentence (start, end) offsets within each text, whitespace-trimmed (spaCy, NER etc. off)."""
+    from .models import load_spacy
+
+    if not texts:
+        return []
+    nlp = load_spacy()
+    if "senter" in nlp.component_names:
+        senter = nlp.get_pipe("senter")
+        docs: Iterable[Any] = senter.pipe(nlp.tokenizer.pipe(texts, batch_size=256), batch_size=256)
+    else:
+        keep = [n for n in ("tok2vec", "parser", "sentencizer", "senter") if n in nlp.pipe_names]
+        docs = nlp.pipe(texts, batch_size=256, disable=[n for n in nlp.pipe_names if n not in keep])
+    out: list[list[tuple[int, int]]] = []
+    for i, doc in enumerate(docs):
+        spans = []
+        for sent in doc.sents:
+            chunk = sent.text
+            start = sent.start_char + len(chunk) - len(chunk.lstrip())
+            end = sent.start_char + len(chunk.rstrip())
+            if end > start:
+                spans.append((start, end))
+        out.append(spans)
+        if on_batch and (i + 1) % 256 == 0:
+            on_batch(256)
+    if on_batch:
+        on_batch(len(texts) % 256)
+    return out
+
+
+def _progress(enabled: bool) -> Any:
+    import contextlib
+
+    if not enabled:
+        return contextlib.nullcontext(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    transient=True)
+
+
+def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
+    """Ingest every configured source into ``cfg.processed`` (see module docstring)."""
+    started = time.perf_counter()
+    validate_config(cfg)
+    report = IngestReport()
+    inputs = _collect_inputs(cfg, report)
+    src_path, seg_path = cfg.processed / "sources.parquet", cfg.processed / "segments.parquet"
+    previous = load_sources(cfg) if src_path.exists() and seg_path.exists() else SOURCES.empty_frame()
+    previous_keys = dict(zip(previous["source_id"], previous["cache_key"]))
+    parsed: dict[str, _Parsed] = {}
+    kept: list[str] = []
+    with _progress(progress) as bar:
+        task = bar.add_task("reading files", total=len(inputs)) if bar else None
+        for item in inputs:
+            try:
+                item.sha256 = _file_sha256(item.path)
+                item.key = _cache_key(item)
+                if previous_keys.get(item.source_id) == item.key:
+                    kept.append(item.source_id)
+                else:
+                    parse = _parse_transcript if item.kind == "transcript" else _parse_survey
+                    parsed[item.source_id] = parse(item)
+            except ReadError as exc:
+                report.errors.append(IngestError(item.rel, exc.line, exc.message))
+            except Exception as exc:  # one unreadable file must not stop the others
+                report.errors.append(IngestError(item.rel, None, f"cannot read ({type(exc).__name__}: {exc})"))
+            if bar:
+                bar.advance(task)
+        jobs = [(sid, job) for sid, p in parsed.items() for job in p.sentence_jobs]
+        if jobs:
+            task = bar.add_task("splitting sentences", total=len(jobs)) if bar else None
+            texts = [parsed[sid].source["text"][s:e] for sid, (s, e, _) in jobs]
+            spans = sentence_spans(texts, (lambda n: bar.advance(task, n)) if bar else None)
+            for (sid, (s, _, fields)), sents in zip(jobs, spans):
+                text = parsed[sid].source["text"]
+                parsed[sid].rows += [_segment(parsed[sid].item, text, "sentence", s + a, s + b, **fields)
+                                     for a, b in sents]
+
+    report.removed = sorted(set(previous_keys) - {i.source_id for i in inputs})
+    report.changed = sorted(parsed)
+    previous_kept = previous[previous["source_id"].isin(kept)]
+    for _, row in previous_kept.iterrows():
+        for message in json.loads(row["warnings"]) if isinstance(row["warnings"], str) else []:
+            report.warnings.append(IngestError(row["path"], None, message))
+    for sid, p in parsed.items():
+        rel = p.source["path"]
+        report.warnings += [IngestError(rel, None, w) for w in p.warnings]
+
+    if parsed or report.removed or set(previous_keys) != set(kept):
+        old_segments = load_segments(cfg) if kept else SEGMENTS.empty_frame()
+        segments = _assemble(old_segments[old_segments["source_id"].isin(kept)], parsed)
+        counts = segments.groupby("source_id").size()
+        new_sources = pd.DataFrame([p.source for p in parsed.values()])
+        sources = pd.concat([f for f in (previous_kept, new_sources) if len(f)], ignore_index=True) \
+            if len(previous_kept) or len(new_sources) else SOURCES.empty_frame()
+        sources["n_segments"] = sources["source_id"].map(counts).fillna(0).astype("int64")
+        sources = SOURCES.conform(sources.sort_values("source_id", ignore_index=True))
+        write_parquet(sources, src_path, SOURCES.arrow_schema())
+        write_parquet(segments, seg_path, SEGMENTS.arrow_schema())
+        report.written = True
+    else:
+        sources, segments = previous_kept, load_segments(cfg)
+
+    report.n_sources = len(sources)
+    report.n_segments = len(segments)
+    report.units = {str(k): int(v) for k, v in Counter(segments["unit"]).items()}
+    report.n_speakers = int(segments["speaker"].dropna().nunique())
+    responses = segments[segments["unit"] == "response"]
+    report.n_respondents = len(set(zip(responses["source_id"], responses["respondent_id"])))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _assemble(kept: pd.DataFrame, parsed: dict[str, _Parsed]) -> pd.DataFrame:
+    """Old rows of unchanged sources + new rows, ordered, with positions; SEGMENTS columns."""
+    new = pd.DataFrame([row for p in parsed.values() for row in p.rows])
+    frames = [f for f in (kept, SEGMENTS.conform(new) if len(new) else new) if len(f)]
+    if not frames:
+        return SEGMENTS.empty_frame()
+    frame = pd.concat(frames, ignore_index=True)
+    frame["_rank"] = frame["unit"].map(_UNIT_ORDER)
+    frame = frame.sort_values(["source_id", "start", "_rank", "end"], ascending=[True, True, True, False],
+                              ignore_index=True)
+    frame["position"] = frame.groupby(["source_id", "unit"]).cumcount().astype("int64")
+    return SEGMENTS.conform(frame)
+
+
+def print_report(report: IngestReport) -> None:
+    """Print the run summary as rich tables (sources, segments by unit, errors and warnings)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="Ingest summary", show_header=False)
+    table.add_row("sources", str(report.n_sources))
+    table.add_row("segments", f"{report.n_segments} ("
+                  + ", ".join(f"{n} {u}" for u, n in sorted(report.units.items())) + ")")
+    table.add_row("speakers", str(report.n_speakers))
+    table.add_row("survey respondents", str(report.n_respondents))
+    table.add_row("(re)ingested / removed", f"{len(report.changed)} / {len(report.removed)}")
+    table.add_row("outputs", ("written" if report.written else "unchanged") + f" in {report.seconds:.1f} s")
+    table.add_row("errors", str(len(report.errors)), style="red" if report.errors else None)
+    console.print(table)
+    if report.errors or report.warnings:
+        problems = Table("level", "problem", title="Problems", title_justify="left")
+        for err in report.errors:
+            problems.add_row("[red]error[/red]", str(err))
+        for warning in report.warnings:
+            problems.add_row("[yellow]warning[/yellow]", str(warning))
+        console.print(problems)

@@ -1,0 +1,521 @@
+"""The coding ledger: the durable, append-only record of human coding work (SQLite, WAL).
+
+Every public method is one ``BEGIN IMMEDIATE`` transaction that appends an event to ``events``
+and updates the derived state tables (``codings``, ``memos``, ``suggestions``, ``reviews``,
+``segments_seen``) in the same transaction, so the state can always be rebuilt from the log
+(:meth:`Ledger.rebuild`). See ``docs/ledger.md``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cop_analysis.atomic import atomic_path
+from cop_analysis.schema import CODINGS, SUGGESTIONS
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 30.0
+MACHINE = "machine"  # coder name of suggestion events
+SYSTEM = "system"  # coder name of orphan-marking events
+RESERVED_CODERS = (MACHINE, SYSTEM)
+UNDOABLE = ("code", "uncode", "memo", "memo_edit", "accept", "reject", "review")
+DERIVED_TABLES = ("codings", "memos", "suggestions", "reviews", "segments_seen")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_SCHEMA = f"""
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS coders (
+    name TEXT PRIMARY KEY, role TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (
+    event_id INTEGER PRIMARY KEY AUTOINCREMENT, ts TEXT NOT NULL, coder TEXT NOT NULL,
+    action TEXT NOT NULL, segment_id TEXT, code_id TEXT, span_start INTEGER, span_end INTEGER,
+    payload TEXT NOT NULL DEFAULT '{{}}', undoes_event_id INTEGER REFERENCES events(event_id),
+    effective INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS events_by_coder ON events(coder, event_id);
+CREATE INDEX IF NOT EXISTS events_by_segment ON events(segment_id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_undone_once ON events(undoes_event_id)
+    WHERE undoes_event_id IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TABLE IF NOT EXISTS codings (
+    coding_id INTEGER PRIMARY KEY, segment_id TEXT NOT NULL, code_id TEXT NOT NULL,
+    coder TEXT NOT NULL, span_start INTEGER, span_end INTEGER, created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, orphaned INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX IF NOT EXISTS codings_key
+    ON codings(segment_id, code_id, coder, IFNULL(span_start, -1), IFNULL(span_end, -1));
+CREATE TABLE IF NOT EXISTS memos (
+    memo_id INTEGER PRIMARY KEY, coder TEXT NOT NULL, segment_id TEXT, code_id TEXT,
+    text TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS suggestions (
+    suggestion_id INTEGER PRIMARY KEY, segment_id TEXT NOT NULL, code_id TEXT NOT NULL,
+    score REAL NOT NULL, method TEXT NOT NULL, evidence TEXT, model TEXT, codebook_version TEXT,
+    status TEXT NOT NULL DEFAULT 'suggested' CHECK (status IN ('suggested', 'accepted', 'rejected')),
+    decided_by TEXT, created_at TEXT NOT NULL, decided_at TEXT, UNIQUE (segment_id, code_id));
+CREATE TABLE IF NOT EXISTS reviews (
+    segment_id TEXT NOT NULL, coder TEXT NOT NULL, reviewed_at TEXT NOT NULL,
+    PRIMARY KEY (segment_id, coder));
+CREATE TABLE IF NOT EXISTS segments_seen (
+    segment_id TEXT PRIMARY KEY, present INTEGER NOT NULL, first_seen TEXT NOT NULL,
+    changed_at TEXT NOT NULL);
+PRAGMA user_version = {SCHEMA_VERSION};
+COMMIT;
+"""
+
+_KEY = "segment_id = ? AND code_id = ? AND coder = ? AND IFNULL(span_start, -1) = ? AND IFNULL(span_end, -1) = ?"
+
+
+class LedgerError(ValueError):
+    """An invalid ledger call (unknown suggestion or memo, bad span, reserved coder name...)."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _span(span: tuple[int, int] | None) -> tuple[int | None, int | None]:
+    if span is None:
+        return None, None
+    start, end = (int(v) for v in span)
+    if not 0 <= start < end:
+        raise LedgerError(f"bad span {span!r}: need 0 <= start < end")
+    return start, end
+
+
+def _key(segment_id: str, code_id: str, coder: str, start: int | None, end: int | None) -> tuple[Any, ...]:
+    return (segment_id, code_id, coder, -1 if start is None else start, -1 if end is None else end)
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix ``'`` to text starting with ``= + - @`` (or tab/CR) so spreadsheets do not run it as a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
+
+
+class Ledger:
+    """A coding ledger file; safe to use from several processes at once (WAL + busy timeout)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+        self._connection()
+
+    # -- connection and transactions -------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                try:
+                    conn.executescript(_SCHEMA)
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` transaction: committed on success, rolled back on any error."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.path)!r})"
+
+    # -- the event log ---------------------------------------------------------------------
+    def _record(self, conn: sqlite3.Connection, action: str, coder: str, segment_id: str | None = None,
+                code_id: str | None = None, span: tuple[int | None, int | None] = (None, None),
+                payload: dict[str, Any] | None = None, undoes: int | None = None, effective: bool = True) -> int:
+        """Append one event and apply it to the state tables (same transaction)."""
+        if coder not in RESERVED_CODERS:
+            conn.execute("INSERT OR IGNORE INTO coders(name, role, created_at) VALUES (?, NULL, ?)", (coder, _now()))
+        ts = _now()
+        cur = conn.execute(
+            "INSERT INTO events(ts, coder, action, segment_id, code_id, span_start, span_end, payload,"
+            " undoes_event_id, effective) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (ts, coder, action, segment_id, code_id, span[0], span[1], json.dumps(payload or {}), undoes,
+             int(effective)))
+        event_id = int(cur.lastrowid or 0)
+        if effective:
+            self._apply(conn, {"event_id": event_id, "ts": ts, "coder": coder, "action": action,
+                               "segment_id": segment_id, "code_id": code_id, "span_start": span[0],
+                               "span_end": span[1], "payload": payload or {}, "undoes_event_id": undoes})
+        return event_id
+
+    def _apply(self, conn: sqlite3.Connection, ev: dict[str, Any]) -> None:
+        """Apply one effective event to the derived state (used live and by :meth:`rebuild`)."""
+        action, p, ts = ev["action"], ev["payload"], ev["ts"]
+        key = (ev["segment_id"], ev["code_id"], ev["coder"], ev["span_start"], ev["span_end"])
+        if action == "code":
+            self._insert_coding(conn, ev["event_id"], key, ts, ts)
+        elif action == "uncode":
+            conn.execute(f"DELETE FROM codings WHERE {_KEY}", _key(*key))
+        elif action == "memo":
+            conn.execute("INSERT INTO memos VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (ev["event_id"], ev["coder"], ev["segment_id"], ev["code_id"], p["text"], ts, ts))
+        elif action == "memo_edit":
+            conn.execute("UPDATE memos SET text = ?, updated_at = ? WHERE memo_id = ?", (p["text"], ts, p["memo_id"]))
+        elif action in ("accept", "reject"):
+            status = "accepted" if action == "accept" else "rejected"
+            conn.execute("UPDATE suggestions SET status = ?, decided_by = ?, decided_at = ? WHERE suggestion_id = ?",
+                         (status, ev["coder"], ts, p["suggestion_id"]))
+            if p.get("created_coding"):
+                self._insert_coding(conn, ev["event_id"], key, ts, ts)
+        elif action == "review":
+            conn.execute("INSERT INTO reviews VALUES (?, ?, ?)", (ev["segment_id"], ev["coder"], ts))
+        elif action == "suggest":
+            conn.executemany(
+                "INSERT INTO suggestions(segment_id, code_id, score, method, evidence, model, codebook_version,"
+                " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'suggested', ?)"
+                " ON CONFLICT(segment_id, code_id) DO UPDATE SET score = excluded.score,"
+                " method = excluded.method, evidence = excluded.evidence, model = excluded.model,"
+                " codebook_version = excluded.codebook_version WHERE status = 'suggested'",
+                [(*row, ts) for row in p["rows"]])
+        elif action == "orphans":
+            for present, ids in ((1, p["present"]), (0, p["missing"])):
+                conn.executemany("INSERT INTO segments_seen VALUES (?, ?, ?, ?) ON CONFLICT(segment_id)"
+                                 " DO UPDATE SET present = excluded.present, changed_at = excluded.changed_at",
+                                 [(sid, present, ts, ts) for sid in ids])
+            conn.execute("UPDATE codings SET orphaned = segment_id IN"
+                         " (SELECT segment_id FROM segments_seen WHERE present = 0)")
+        elif action == "undo":
+            self._apply_undo(conn, ev)
+        else:
+            raise LedgerError(f"unknown event action {action!r}")
+
+    def _apply_undo(self, conn: sqlite3.Connection, ev: dict[str, Any]) -> None:
+        target = self._event(conn, ev["undoes_event_id"])
+        p, ts = target["payload"], ev["ts"]
+        key = (target["segment_id"], target["code_id"], target["coder"], target["span_start"], target["span_end"])
+        action = target["action"]
+        if action == "code" or (action == "accept" and p.get("created_coding")):
+            conn.execute(f"DELETE FROM codings WHERE {_KEY}", _key(*key))
+        elif action == "uncode":
+            self._insert_coding(conn, ev["event_id"], key, p["created_at"], ts)
+        elif action == "memo":
+            conn.execute("DELETE FROM memos WHERE memo_id = ?", (target["event_id"],))
+        elif action == "memo_edit":
+            conn.execute("UPDATE memos SET text = ?, updated_at = ? WHERE memo_id = ?",
+                         (p["old_text"], ts, p["memo_id"]))
+        elif action == "review":
+            conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?",
+                         (target["segment_id"], target["coder"]))
+        if action in ("accept", "reject"):
+            conn.execute("UPDATE suggestions SET status = 'suggested', decided_by = NULL, decided_at = NULL"
+                         " WHERE suggestion_id = ?", (p["suggestion_id"],))
+
+    @staticmethod
+    def _insert_coding(conn: sqlite3.Connection, coding_id: int, key: tuple[Any, ...], created: str, updated: str) -> None:
+        orphaned = conn.execute("SELECT COUNT(*) FROM segments_seen WHERE segment_id = ? AND present = 0",
+                                (key[0],)).fetchone()[0]
+        conn.execute("INSERT INTO codings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     (coding_id, *key, created, updated, int(orphaned > 0)))
+
+    @staticmethod
+    def _event(conn: sqlite3.Connection, event_id: int) -> dict[str, Any]:
+        cur = conn.execute("SELECT * FROM events WHERE event_id = ?", (event_id,))
+        row = cur.fetchone()
+        if row is None:
+            raise LedgerError(f"no event {event_id}")
+        event = dict(zip([d[0] for d in cur.description], row))
+        event["payload"] = json.loads(event["payload"])
+        return event
+
+    @staticmethod
+    def _check_coder(coder: str) -> str:
+        if not isinstance(coder, str) or not coder.strip():
+            raise LedgerError("a coder name is required")
+        if coder in RESERVED_CODERS:
+            raise LedgerError(f"'{coder}' is reserved for machine events; use a person's name")
+        return coder
+
+    @staticmethod
+    def _coding_exists(conn: sqlite3.Connection, key: tuple[Any, ...]) -> sqlite3.Row | None:
+        return conn.execute(f"SELECT coding_id, created_at FROM codings WHERE {_KEY}", _key(*key)).fetchone()
+
+    # -- human actions ---------------------------------------------------------------------
+    def add_coder(self, name: str, role: str | None = None) -> None:
+        """Register a coder (idempotent; a given role replaces the stored one)."""
+        self._check_coder(name)
+        with self._tx() as conn:
+            conn.execute("INSERT INTO coders(name, role, created_at) VALUES (?, ?, ?) ON CONFLICT(name)"
+                         " DO UPDATE SET role = COALESCE(excluded.role, role)", (name, role, _now()))
+
+    def code(self, segment_id: str, code_id: str, coder: str, span: tuple[int, int] | None = None) -> int:
+        """Apply ``code_id`` to a segment (optionally a sub-span); returns the event id.
+
+        Coding an already-coded key is logged as a no-op event (``effective = 0``).
+        """
+        self._check_coder(coder)
+        start, end = _span(span)
+        key = (str(segment_id), str(code_id), coder, start, end)
+        with self._tx() as conn:
+            exists = self._coding_exists(conn, key) is not None
+            return self._record(conn, "code", coder, key[0], key[1], (start, end), effective=not exists)
+
+    def uncode(self, segment_id: str, code_id: str, coder: str, span: tuple[int, int] | None = None) -> int:
+        """Remove a coding; returns the event id (a no-op event if there was nothing to remove)."""
+        self._check_coder(coder)
+        start, end = _span(span)
+        key = (str(segment_id), str(code_id), coder, start, end)
+        with self._tx() as conn:
+            row = self._coding_exists(conn, key)
+            payload = {"coding_id": row[0], "created_at": row[1]} if row else {}
+            return self._record(conn, "uncode", coder, key[0], key[1], (start, end), payload, effective=row is not None)
+
+    def memo(self, text: str, coder: str, segment_id: str | None = None, code_id: str | None = None) -> int:
+        """Write a memo on a segment, a code, a coding (both) or the project (neither); returns the memo id."""
+        self._check_coder(coder)
+        if not str(text).strip():
+            raise LedgerError("a memo needs text")
+        with self._tx() as conn:
+            return self._record(conn, "memo", coder, segment_id, code_id, payload={"text": str(text)})
+
+    def edit_memo(self, memo_id: int, text: str, coder: str) -> int:
+        """Replace a memo's text (any coder may edit; the editor is logged); returns the event id."""
+        self._check_coder(coder)
+        with self._tx() as conn:
+            row = conn.execute("SELECT text, segment_id, code_id FROM memos WHERE memo_id = ?", (memo_id,)).fetchone()
+            if row is None:
+                raise LedgerError(f"no memo {memo_id}")
+            payload = {"memo_id": int(memo_id), "text": str(text), "old_text": row[0]}
+            return self._record(conn, "memo_edit", coder, row[1], row[2], payload=payload, effective=row[0] != text)
+
+    def mark_reviewed(self, segment_id: str, coder: str) -> int:
+        """Record that ``coder`` looked at a segment (even without coding it); used by agreement."""
+        self._check_coder(coder)
+        with self._tx() as conn:
+            done = conn.execute("SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ?",
+                                (segment_id, coder)).fetchone()
+            return self._record(conn, "review", coder, str(segment_id), effective=done is None)
+
+    def undo(self, coder: str) -> int | None:
+        """Reverse ``coder``'s last effective, not yet undone action; returns the undo event id (None: nothing to undo)."""
+        self._check_coder(coder)
+        marks = ",".join("?" * len(UNDOABLE))
+        with self._tx() as conn:
+            row = conn.execute(
+                f"SELECT event_id FROM events e WHERE coder = ? AND effective = 1 AND action IN ({marks})"
+                " AND NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes_event_id = e.event_id)"
+                " ORDER BY event_id DESC LIMIT 1", (coder, *UNDOABLE)).fetchone()
+            if row is None:
+                return None
+            target = self._event(conn, row[0])
+            span = (target["span_start"], target["span_end"])
+            return self._record(conn, "undo", coder, target["segment_id"], target["code_id"], span,
+                                {"action": target["action"]}, undoes=row[0])
+
+    # -- machine suggestions ---------------------------------------------------------------
+    def add_suggestions(self, df: Any) -> int:
+        """Upsert machine suggestions; returns how many rows were inserted or changed.
+
+        Columns: segment_id, code_id, score (0-1), method, and optionally evidence, model,
+        codebook_version. Pending (``suggested``) rows get the new values; accepted/rejected rows are
+        never touched; pairs any human already coded are skipped. Re-running with the same rows is a no-op.
+        """
+        missing = [c for c in ("segment_id", "code_id", "score", "method") if c not in df.columns]
+        if missing:
+            raise LedgerError(f"suggestions need column(s) {', '.join(missing)}")
+        fields = ("segment_id", "code_id", "score", "method", "evidence", "model", "codebook_version")
+        rows: dict[tuple[str, str], tuple[Any, ...]] = {}
+        for i, rec in enumerate(df.to_dict("records")):
+            score = float(rec["score"])
+            if not (math.isfinite(score) and 0.0 <= score <= 1.0):
+                raise LedgerError(f"suggestions row {i}: score {rec['score']!r} is not in [0, 1]")
+            values = [rec.get(f) for f in fields]
+            values = [None if isinstance(v, float) and math.isnan(v) else v for v in values]
+            values[0], values[1], values[2], values[3] = str(values[0]), str(values[1]), score, str(values[3])
+            rows[(values[0], values[1])] = tuple(values)
+        with self._tx() as conn:
+            coded = set(conn.execute("SELECT DISTINCT segment_id, code_id FROM codings").fetchall())
+            existing = {(r[0], r[1]): r for r in conn.execute(f"SELECT {', '.join(fields)}, status FROM suggestions")}
+            todo = [v for k, v in rows.items() if k not in coded
+                    and (k not in existing or (existing[k][-1] == "suggested" and tuple(existing[k][:-1]) != v))]
+            if todo:
+                self._record(conn, "suggest", MACHINE, payload={"rows": todo})
+            return len(todo)
+
+    def _decide(self, action: str, suggestion_id: int, coder: str) -> int:
+        self._check_coder(coder)
+        with self._tx() as conn:
+            row = conn.execute("SELECT segment_id, code_id, status FROM suggestions WHERE suggestion_id = ?",
+                               (int(suggestion_id),)).fetchone()
+            if row is None:
+                raise LedgerError(f"no suggestion {suggestion_id}")
+            effective = row[2] == "suggested"
+            created = action == "accept" and effective and self._coding_exists(conn, (row[0], row[1], coder, None, None)) is None
+            payload = {"suggestion_id": int(suggestion_id), "created_coding": created}
+            return self._record(conn, action, coder, row[0], row[1], payload=payload, effective=effective)
+
+    def accept(self, suggestion_id: int, coder: str) -> int:
+        """Accept a pending suggestion: one transaction writes the human coding and sets status ``accepted``."""
+        return self._decide("accept", suggestion_id, coder)
+
+    def reject(self, suggestion_id: int, coder: str) -> int:
+        """Reject a pending suggestion (deciding an already decided one is a logged no-op)."""
+        return self._decide("reject", suggestion_id, coder)
+
+    # -- re-ingestion ----------------------------------------------------------------------
+    def mark_orphans(self, valid_segment_ids: Iterable[str]) -> int:
+        """Flag codings whose segment vanished (and unflag returning ones); returns the number orphaned.
+
+        Orphaned codings are kept, never deleted. Only changes are logged.
+        """
+        valid = {str(s) for s in valid_segment_ids}
+        with self._tx() as conn:
+            present = {r[0] for r in conn.execute("SELECT segment_id FROM segments_seen WHERE present = 1")}
+            unknown = {r[0] for r in conn.execute(
+                "SELECT DISTINCT segment_id FROM codings WHERE segment_id NOT IN (SELECT segment_id FROM segments_seen)")}
+            added, missing = sorted(valid - present), sorted((present | unknown) - valid)
+            if added or missing:
+                self._record(conn, "orphans", SYSTEM, payload={"present": added, "missing": missing})
+            return int(conn.execute("SELECT COUNT(*) FROM codings WHERE orphaned = 1").fetchone()[0])
+
+    def rebuild(self) -> int:
+        """Recompute all state tables from the event log (one transaction); returns events replayed."""
+        with self._tx() as conn:
+            for table in DERIVED_TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            cur = conn.execute("SELECT * FROM events WHERE effective = 1 ORDER BY event_id")
+            names = [d[0] for d in cur.description]
+            events = [dict(zip(names, row)) for row in cur.fetchall()]
+            for event in events:
+                event["payload"] = json.loads(event["payload"])
+                self._apply(conn, event)
+            return len(events)
+
+    # -- reading ---------------------------------------------------------------------------
+    def _frame(self, sql: str, params: tuple[Any, ...] = (), times: tuple[str, ...] = ()) -> Any:
+        import pandas as pd
+
+        with self._lock:
+            cur = self._connection().execute(sql, params)
+            frame = pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+        for col in times:
+            frame[col] = pd.to_datetime(frame[col], utc=True, format="ISO8601")
+        return frame
+
+    def coders(self) -> list[str]:
+        """Coder names in order of first appearance."""
+        with self._lock:
+            return [r[0] for r in self._connection().execute("SELECT name FROM coders ORDER BY created_at, name")]
+
+    def codings(self, coder: str | None = None) -> Any:
+        """Current codings (CODINGS columns), optionally of one coder."""
+        where, params = ("WHERE coder = ?", (coder,)) if coder else ("", ())
+        frame = self._frame(f"SELECT {', '.join(CODINGS.names)} FROM codings {where} ORDER BY coding_id",
+                            params, ("created_at", "updated_at"))
+        frame["orphaned"] = frame["orphaned"].astype(bool)
+        for col in ("span_start", "span_end"):
+            frame[col] = frame[col].astype("Int64")
+        return frame
+
+    def memos(self) -> Any:
+        """All memos: memo_id, coder, segment_id, code_id, text, created_at, updated_at."""
+        return self._frame("SELECT * FROM memos ORDER BY memo_id", times=("created_at", "updated_at"))
+
+    def suggestions(self, status: str | None = None) -> Any:
+        """Machine suggestions (SUGGESTIONS columns), optionally only one status."""
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        return self._frame(f"SELECT {', '.join(SUGGESTIONS.names)} FROM suggestions {where} ORDER BY suggestion_id",
+                           params, ("created_at", "decided_at"))
+
+    def reviewed(self, coder: str | None = None) -> Any:
+        """Segments marked reviewed: segment_id, coder, reviewed_at."""
+        where, params = ("WHERE coder = ?", (coder,)) if coder else ("", ())
+        return self._frame(f"SELECT * FROM reviews {where} ORDER BY reviewed_at", params, ("reviewed_at",))
+
+    def history(self, segment_id: str | None = None, coder: str | None = None) -> Any:
+        """The append-only event log (oldest first) with an ``undone`` flag per event."""
+        conds, params = [], []
+        if segment_id is not None:
+            conds.append("e.segment_id = ?")
+            params.append(segment_id)
+        if coder is not None:
+            conds.append("e.coder = ?")
+            params.append(coder)
+        where = ("WHERE " + " AND ".join(conds)) if conds else ""
+        frame = self._frame(
+            "SELECT e.*, EXISTS (SELECT 1 FROM events u WHERE u.undoes_event_id = e.event_id) AS undone"
+            f" FROM events e {where} ORDER BY e.event_id", tuple(params), ("ts",))
+        for col in ("effective", "undone"):
+            frame[col] = frame[col].astype(bool)
+        for col in ("span_start", "span_end", "undoes_event_id"):
+            frame[col] = frame[col].astype("Int64")
+        return frame
+
+    def integrity_check(self) -> str:
+        """``PRAGMA integrity_check`` result (``'ok'`` when the file is sound)."""
+        with self._lock:
+            return str(self._connection().execute("PRAGMA integrity_check").fetchone()[0])
+
+    # -- export ----------------------------------------------------------------------------
+    def export_codings(self, path: str | os.PathLike[str], segments: Any = None, codebook: Any = None) -> Path:
+        """Write codings to ``.csv`` or ``.xlsx`` (atomically), with segment text/source/speaker if given.
+
+        Text cells starting with ``= + - @`` (or tab/CR) are prefixed with ``'`` against formula injection.
+        """
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".csv", ".xlsx"):
+            raise LedgerError(f"{path}: export format must be .csv or .xlsx")
+        frame = self.codings()
+        if codebook is not None:
+            frame.insert(3, "code_name", [codebook[c].name if c in codebook else None for c in frame["code_id"]])
+            frame.insert(4, "code_path", [codebook.path(c) if c in codebook else None for c in frame["code_id"]])
+        if segments is not None:
+            cols = [c for c in ("segment_id", "source_id", "speaker", "wave", "text") if c in segments.columns]
+            frame = frame.merge(segments[cols].drop_duplicates("segment_id"), on="segment_id", how="left")
+        for col in ("created_at", "updated_at"):
+            frame[col] = frame[col].map(lambda t: t.isoformat())
+        for col in frame.columns:
+            if frame[col].dtype == object or str(frame[col].dtype).startswith("str"):
+                frame[col] = frame[col].map(neutralise)
+        if suffix == ".csv":
+            with atomic_path(path, suffix=".csv") as tmp:
+                frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+            for col in frame.columns:
+                if frame[col].dtype == object or str(frame[col].dtype).startswith("str"):
+                    frame[col] = frame[col].map(lambda v: ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+            with atomic_path(path, suffix=".xlsx") as tmp:
+                frame.to_excel(tmp, index=False, sheet_name="codings", engine="openpyxl")
+        return path

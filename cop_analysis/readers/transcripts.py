@@ -1,0 +1,200 @@
+"""Transcript readers: ``.txt``/``.md``, ``.docx``, ``.vtt``, ``.srt`` -> :class:`TranscriptDoc`.
+
+Source text per format (what ``sources.text`` holds and offsets index into):
+
+* txt/md: the file text, normalised.
+* docx: the body paragraphs (and table rows, cells joined by ``": "`` for two-cell rows and
+  ``" | "`` otherwise) in document order, joined by blank lines (``"\\n\\n"``).
+* vtt/srt: a readable transcript built from the cues, one paragraph per run of cues by the
+  same speaker: ``[hh:mm:ss] Speaker: text of the cues joined by spaces``, runs separated by
+  blank lines. Cue markup (``<v>``, ``<i>``, ``{\\an8}``, entities) is removed. Cues without a
+  speaker continue the current speaker; before the first speaker they are context.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from .. import speakers, textnorm
+from . import MAX_FILE_BYTES, ReadError, file_format, read_text
+
+
+@dataclass
+class TranscriptDoc:
+    text: str
+    paragraphs: list[speakers.Paragraph]
+    encoding: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_transcript(path: Path, configured_speakers: Iterable[str] = ()) -> TranscriptDoc:
+    """Read one transcript file; ``configured_speakers`` are labels always accepted as speakers."""
+    fmt = file_format(path)
+    configured = list(configured_speakers)
+    if fmt == "docx":
+        text, encoding = read_docx(path), "docx"
+        return TranscriptDoc(text, speakers.split_paragraphs(text, configured), encoding)
+    decoded = read_text(path)
+    warnings = _encoding_warnings(decoded)
+    if fmt in ("vtt", "srt"):
+        cues = parse_vtt(decoded.text) if fmt == "vtt" else parse_srt(decoded.text)
+        text, paragraphs = render_cues(cues, configured)
+        return TranscriptDoc(text, paragraphs, decoded.encoding, warnings)
+    return TranscriptDoc(decoded.text, speakers.split_paragraphs(decoded.text, configured), decoded.encoding,
+                         warnings)
+
+
+def _encoding_warnings(decoded: textnorm.Decoded) -> list[str]:
+    if decoded.fallback_bytes:
+        return [f"{decoded.fallback_bytes} byte(s) were not valid UTF-8 and were decoded as cp1252 "
+                f"(encoding {decoded.encoding}); please check accented characters"]
+    return []
+
+
+def read_docx(path: Path) -> str:
+    """Paragraph and table text of a .docx body, joined by blank lines."""
+    import docx
+
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ReadError(f"file is above the {MAX_FILE_BYTES // 2**20} MiB limit")
+    if not zipfile.is_zipfile(path):
+        raise ReadError("not a valid .docx file (not a zip archive; truncated or renamed?)")
+    try:
+        document = docx.Document(str(path))
+        blocks: list[str] = []
+        for item in document.iter_inner_content():
+            if hasattr(item, "rows"):
+                for row in item.rows:
+                    cells = [c.text.strip() for c in row.cells]
+                    cells = [c for i, c in enumerate(cells) if c and (i == 0 or c != cells[i - 1])]
+                    joiner = ": " if len(cells) == 2 and len(cells[0]) <= 40 and ":" not in cells[0] else " | "
+                    blocks.append(joiner.join(cells))
+            else:
+                blocks.append(item.text)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise ReadError(f"not a valid .docx file: {exc}") from None
+    text = "\n\n".join(b for b in (textnorm.normalize(b).strip() for b in blocks) if b)
+    if not text:
+        raise ReadError("no text in document")
+    return text
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float  # seconds
+    text: str
+    line: int
+    voice: str | None = None  # explicit speaker (<v Name>) if any
+    note: bool = False  # a NOTE line before the first cue: preamble context, no timestamp
+
+
+_TIME = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
+_TIMING = re.compile(rf"\s*(?P<a>{_TIME})\s*-->\s*(?P<b>{_TIME})(?:\s.*)?")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>")
+_TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>|\{\\[^}]*\}")
+
+
+def _clean(payload: str) -> str:
+    return " ".join(html.unescape(_TAG.sub("", payload)).split())
+
+
+def _blocks(text: str) -> Iterable[tuple[int, list[str]]]:
+    """(1-based first line, lines) of each blank-line-separated block."""
+    block: list[str] = []
+    start = 1
+    for n, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            if not block:
+                start = n
+            block.append(line)
+        elif block:
+            yield start, block
+            block = []
+    if block:
+        yield start, block
+
+
+def parse_vtt(text: str) -> list[Cue]:
+    """Cues of a WebVTT file; ``<v Speaker>`` voices become explicit speakers."""
+    first = text.split("\n", 1)[0].strip()
+    if not first.startswith("WEBVTT"):
+        raise ReadError(f"missing 'WEBVTT' header (first line is {first[:40]!r})", 1)
+    cues: list[Cue] = []
+    for number, (start, lines) in enumerate(_blocks(text)):
+        if lines[0].startswith("NOTE") and not cues:
+            cues.append(Cue(0.0, " ".join(" ".join([lines[0][4:], *lines[1:]]).split()), start, note=True))
+        if number == 0 or lines[0].startswith(("NOTE", "STYLE", "REGION")):
+            continue
+        timing_at = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
+        if timing_at is None:
+            raise ReadError(f"cue without a timing line (expected 'hh:mm:ss.ttt --> hh:mm:ss.ttt', got "
+                            f"{lines[0][:40]!r})", start)
+        timing = _TIMING.fullmatch(lines[timing_at])
+        if not timing:
+            raise ReadError(f"malformed cue timing line {lines[timing_at][:60]!r}", start + timing_at)
+        t0 = speakers.parse_timestamp(timing["a"])
+        payload = "\n".join(lines[timing_at + 1:])
+        voices = list(_VOICE.finditer(payload))
+        if not voices:
+            cues.append(Cue(t0, _clean(payload), start + timing_at + 1))
+            continue
+        if payload[:voices[0].start()].strip():
+            cues.append(Cue(t0, _clean(payload[:voices[0].start()]), start + timing_at + 1))
+        for i, voice in enumerate(voices):
+            end = voices[i + 1].start() if i + 1 < len(voices) else len(payload)
+            name = " ".join((voice["name"] or "").split()) or None
+            cues.append(Cue(t0, _clean(payload[voice.end():end]), start + timing_at + 1, name))
+    return [c for c in cues if c.text]
+
+
+def parse_srt(text: str) -> list[Cue]:
+    """Cues of a SubRip file (index line optional; ``NAME:`` at cue start is a speaker label)."""
+    cues: list[Cue] = []
+    for start, lines in _blocks(text):
+        at = 1 if lines[0].strip().isdigit() else 0
+        if at >= len(lines) or not (timing := _TIMING.fullmatch(lines[at])):
+            bad = lines[at] if at < len(lines) else lines[0]
+            raise ReadError(f"malformed SRT timing line {bad[:60]!r} (expected 'hh:mm:ss,ttt --> hh:mm:ss,ttt')",
+                            start + at)
+        cue = Cue(speakers.parse_timestamp(timing["a"]), _clean("\n".join(lines[at + 1:])), start + at + 1)
+        if cue.text:
+            cues.append(cue)
+    if not cues:
+        raise ReadError("no subtitle cues found", 1)
+    return cues
+
+
+def render_cues(cues: list[Cue], configured: Iterable[str] = ()) -> tuple[str, list[speakers.Paragraph]]:
+    """Build the readable transcript text and its paragraphs from cues (see module doc)."""
+    if not cues:
+        raise ReadError("no cues with text found", 1)
+    candidates = [(i, m) for i, c in enumerate(cues)
+                  if c.voice is None and not c.note and (m := speakers.match_label(c.text))]
+    accepted = {candidates[j][0]: candidates[j][1] for j in speakers.accepted_labels(candidates, configured)}
+    groups: list[tuple[str | None, float | None, list[str]]] = []
+    for i, cue in enumerate(cues):
+        label, body = cue.voice, cue.text
+        if i in accepted:
+            label, body = accepted[i].label, cue.text[accepted[i].content_start:].strip()
+        if groups and (label is None and groups[-1][0] is not None or label == groups[-1][0] and label):
+            groups[-1][2].append(body)
+        else:
+            groups.append((label, None if cue.note else cue.start, [body]))
+    parts: list[str] = []
+    paragraphs: list[speakers.Paragraph] = []
+    offset, line = 0, 1
+    for label, t0, bodies in groups:
+        prefix = "" if t0 is None else f"[{speakers.format_timestamp(t0)}] " + (f"{label}: " if label else "")
+        content = " ".join(b for b in bodies if b)
+        start = offset + len(prefix)
+        match = speakers.LabelMatch(label, len(prefix), t0) if label else None
+        paragraphs.append(speakers.Paragraph(start, start + len(content), line, match, t0))
+        parts.append(prefix + content)
+        offset = start + len(content) + 2
+        line += 2
+    return "\n\n".join(parts), [p for p in paragraphs if p.end > p.start]

@@ -1,0 +1,405 @@
+"""Import a REFI-QDA ``.qdpx`` archive (NVivo, ATLAS.ti, MAXQDA, QualCoder, ours) as a new project."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from cop_analysis.atomic import write_text
+from cop_analysis.refi.common import norm_guid
+from cop_analysis.refi.offsets import OffsetDetection, Selection, detect_offsets
+from cop_analysis.refi.safety import Limits, RefiError, SafeArchive, parse_xml
+
+DEFAULT_CODER = "refi-import"
+
+
+@dataclass
+class ImportReport:
+    """What an import brought in, how offsets were counted, and what was refused."""
+
+    root: Path
+    project_name: str = ""
+    sources: dict[str, str] = field(default_factory=dict)  # REFI source name -> source_id
+    offset_methods: dict[str, str] = field(default_factory=dict)  # source_id -> counting method
+    n_codes: int = 0
+    n_codings_in_file: int = 0
+    codings_per_coder: dict[str, int] = field(default_factory=dict)
+    n_memos: int = 0
+    n_cases: int = 0
+    variables: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)  # selections not imported, one line each
+    warnings: list[str] = field(default_factory=list)
+    ingest_summary: str = ""
+
+    @property
+    def n_codings(self) -> int:
+        return sum(self.codings_per_coder.values())
+
+    def summary(self) -> str:
+        """A few lines for the CLI."""
+        coders = ", ".join(f"{c}: {n}" for c, n in sorted(self.codings_per_coder.items())) or "none"
+        methods = ", ".join(f"{s}: {m}" for s, m in self.offset_methods.items())
+        lines = [f"Imported '{self.project_name}' into {self.root}",
+                 f"  {len(self.sources)} sources, {self.n_codes} codes, {self.n_codings}/{self.n_codings_in_file} "
+                 f"codings ({coders}), {self.n_memos} memos, {self.n_cases} cases, {len(self.variables)} variables",
+                 f"  offsets: {methods or 'no selections'}"]
+        lines += [f"  mismatch: {m}" for m in self.mismatches[:20]]
+        if len(self.mismatches) > 20:
+            lines.append(f"  ... {len(self.mismatches) - 20} more mismatches")
+        lines += [f"  warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Sel:
+    guid: str
+    start: int
+    end: int
+    name: str
+    user: str
+    codings: list[tuple[str, str, list[str]]]  # code guid, user guid, note guids
+    notes: list[str]
+    description: str
+    whole: bool = False  # a coding of the whole source (no positions)
+
+
+@dataclass
+class _Source:
+    guid: str
+    name: str
+    raw_text: str
+    sels: list[_Sel]
+    wave: str = ""
+    detection: OffsetDetection | None = None
+    rel: str = ""
+
+
+class _Qde:
+    """The parts of a parsed ``project.qde`` the importer needs."""
+
+    def __init__(self, root: Any, archive: SafeArchive, where: str, report: ImportReport) -> None:
+        self.ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+        if root.tag.split("}")[-1] != "Project":
+            raise RefiError(f"{where}: root element is {root.tag!r}, not a REFI-QDA <Project>")
+        self.root, self.archive, self.where, self.report = root, archive, where, report
+        self.name = root.get("name") or Path(archive.path).stem
+        self.users = {norm_guid(u.get("guid")): (u.get("name") or "").strip() or f"user-{norm_guid(u.get('guid'))[:8]}"
+                      for u in self.all("Users/User")}
+        self.variables = {norm_guid(v.get("guid")): v.get("name") or "variable" for v in self.all("Variables/Variable")}
+        self.notes = {norm_guid(n.get("guid")): n for n in self.all("Notes/Note")}
+
+    def t(self, path: str) -> str:
+        return "/".join(f"{{{self.ns}}}{p}" if self.ns else p for p in path.split("/"))
+
+    def all(self, path: str, el: Any = None) -> list[Any]:
+        return (self.root if el is None else el).findall(self.t(path))
+
+    def text_of(self, el: Any, tag: str) -> str:
+        child = el.find(self.t(tag))
+        return (child.text or "").strip() if child is not None else ""
+
+    def member(self, ref: str) -> str | None:
+        """The archive member for an ``internal://``, ``relative://`` or ``absolute://`` path (never the host)."""
+        scheme, _, rest = ref.partition("://")
+        if not rest:
+            scheme, rest = "", ref
+        rest = rest.replace("\\", "/")
+        if scheme.lower() in ("internal", "relative"):
+            for candidate in (f"sources/{rest}", rest):
+                if (hit := self.archive.find(candidate)) is not None:
+                    return hit
+        return self.archive.find_basename(PurePosixPath(rest).name) if rest else None
+
+    def read_text(self, el: Any, what: str) -> str | None:
+        """Text of a TextSource/Note: ``PlainTextContent`` or the file named by ``plainTextPath``."""
+        from cop_analysis.textnorm import DecodeError, decode
+
+        content = el.find(self.t("PlainTextContent"))
+        if content is not None and content.text is not None:
+            return content.text
+        ref = el.get("plainTextPath") or ""
+        name = self.member(ref) if ref else None
+        if name is None:
+            self.report.warnings.append(f"{what}: plain text {ref or '(no plainTextPath)'} is not in the archive; skipped")
+            return None
+        try:
+            return decode(self.archive.read(name)).text
+        except DecodeError as exc:
+            self.report.warnings.append(f"{what}: {name}: {exc}; skipped")
+            return None
+
+    def var_value(self, vv: Any) -> tuple[str, str] | None:
+        ref = vv.find(self.t("VariableRef"))
+        name = self.variables.get(norm_guid(ref.get("targetGUID"))) if ref is not None else None
+        values = [c for c in vv if c is not ref]
+        if name is None or not values or values[0].text is None:
+            return None
+        return name, values[0].text.strip()
+
+    def sources(self) -> list[_Source]:
+        out = []
+        sources_el = self.root.find(self.t("Sources"))
+        for el in list(sources_el) if sources_el is not None else []:
+            kind = el.tag.split("}")[-1]
+            name = (el.get("name") or "").strip() or norm_guid(el.get("guid"))
+            if kind != "TextSource":
+                self.report.warnings.append(f"{kind} '{name}' skipped (only text sources are imported)")
+                continue
+            text = self.read_text(el, f"source '{name}'")
+            if text is None:
+                continue
+            sels = []
+            for s in self.all("PlainTextSelection", el):
+                try:
+                    start, end = int(s.get("startPosition")), int(s.get("endPosition"))
+                except (TypeError, ValueError):
+                    self.report.mismatches.append(f"source '{name}': selection {s.get('guid')} has no valid positions")
+                    continue
+                sels.append(_Sel(norm_guid(s.get("guid")), start, end, s.get("name") or "", norm_guid(s.get("creatingUser")),
+                                 self.codings(s), self.note_refs(s), self.text_of(s, "Description")))
+            whole = self.codings(el)
+            if whole:
+                sels.append(_Sel("", 0, 0, "", "", whole, [], "", whole=True))
+            wave = next((v for n, v in filter(None, map(self.var_value, self.all("VariableValue", el))) if n == "wave"), "")
+            description = self.text_of(el, "Description")
+            src = _Source(norm_guid(el.get("guid")), name, text, sels, wave)
+            if description or self.note_refs(el):
+                src.sels.append(_Sel("", 0, 0, "", "", [], self.note_refs(el), description, whole=True))
+            out.append(src)
+        return out
+
+    def codings(self, el: Any) -> list[tuple[str, str, list[str]]]:
+        out = []
+        for c in self.all("Coding", el):
+            ref = c.find(self.t("CodeRef"))
+            out.append((norm_guid(ref.get("targetGUID")) if ref is not None else "", norm_guid(c.get("creatingUser")),
+                        self.note_refs(c)))
+        return out
+
+    def note_refs(self, el: Any) -> list[str]:
+        return [norm_guid(n.get("targetGUID")) for n in self.all("NoteRef", el)]
+
+
+def _open_qde(archive: SafeArchive, report: ImportReport) -> _Qde:
+    qdes = [n for n in archive.names if n.lower().endswith(".qde")]
+    if not qdes:
+        raise RefiError(f"{archive.path}: no .qde project file in the archive (not a REFI-QDA project)")
+    if len(qdes) > 1:
+        raise RefiError(f"{archive.path}: several .qde files ({', '.join(qdes)}); expected one")
+    where = f"{archive.path}:{qdes[0]}"
+    return _Qde(parse_xml(archive.read(qdes[0]), where), archive, where, report)
+
+
+def _safe_rel(name: str, used: set[str]) -> str:
+    """A file path under data/raw for a source name: safe characters, ``.txt``, unique."""
+    parts = [re.sub(r"[^\w .,()+-]", "_", p).strip(" .") for p in name.replace("\\", "/").split("/")]
+    rel = "/".join(p for p in parts if p) or "source"
+    if not rel.lower().endswith(".txt"):
+        rel += ".txt"
+    base, n = rel[:-4], 2
+    while rel.lower() in used or rel.lower() in ("codebook.txt",):
+        rel, n = f"{base} ({n}).txt", n + 1
+    used.add(rel.lower())
+    return rel
+
+
+def _segment_for(segs: pd.DataFrame, a: int, b: int) -> str | None:
+    """The segment containing [a, b) (smallest first), else the one overlapping it most."""
+    for frame in (segs[segs["_unit"]], segs):
+        starts, ends = frame["start"].to_numpy(), frame["end"].to_numpy()
+        inside = (starts <= a) & (ends >= b)
+        if inside.any():
+            idx = np.flatnonzero(inside)
+            return str(frame["segment_id"].iloc[idx[np.argmin(ends[idx] - starts[idx])]])
+        overlap = np.minimum(ends, b) - np.maximum(starts, a)
+        if len(overlap) and overlap.max() > 0:
+            return str(frame["segment_id"].iloc[int(np.argmax(overlap))])
+    return None
+
+
+def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limits()) -> ImportReport:
+    """Create a new project at ``target_root`` from a ``.qdpx`` archive and return what was imported.
+
+    Sources become ``data/raw/<name>.txt`` (normalised text), the codebook ``data/raw/codebook.yml``,
+    cases and variables ``data/raw/cases.csv`` (and speaker roles in ``project.yml``); the project is
+    ingested and every coding goes to the ledger as a coding by its REFI user, on the segment that
+    contains its selection, with the selection as span. Selections whose positions cannot be
+    verified are listed in ``report.mismatches`` and not imported.
+    """
+    path, target = Path(path), Path(target_root).resolve()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise RefiError(f"{target}: target exists and is not empty; import creates a new project")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    report = ImportReport(root=target)
+    with SafeArchive(path, limits) as archive:
+        qde = _open_qde(archive, report)
+        report.project_name = qde.name
+        sources = qde.sources()
+        notes = {guid: (qde.read_text(el, f"note '{el.get('name') or guid}'") or "", norm_guid(el.get("creatingUser")))
+                 for guid, el in qde.notes.items()}
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.importing-", dir=target.parent))
+    try:
+        _build(qde, sources, notes, tmp, report)
+        if target.exists():
+            target.rmdir()
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return report
+
+
+def _build(qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]], root: Path,
+           report: ImportReport) -> None:
+    from cop_analysis.codebook import Codebook, CodebookError
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.ingest import CODING_UNITS, ingest_project, load_segments, load_sources
+    from cop_analysis.ledger import Ledger
+
+    codebook_el = qde.root.find(qde.t("CodeBook"))
+    try:
+        codebook = Codebook.from_xml_codes(codebook_el, qde.ns, name=qde.name, source=qde.where) \
+            if codebook_el is not None else Codebook([], name=qde.name)
+    except CodebookError as exc:
+        raise RefiError(str(exc)) from None
+    report.n_codes = len(codebook)
+    code_by_guid = {c.guid: c.id for c in codebook.codes}
+
+    # cases and variables -> data/raw/cases.csv; a "role" variable also becomes a speaker role
+    sel_source = {s.guid: src.name for src in sources for s in src.sels if s.guid}
+    src_names = {src.guid: src.name for src in sources}
+    cases, roles = [], {}
+    for case in qde.all("Cases/Case"):
+        values = dict(filter(None, map(qde.var_value, qde.all("VariableValue", case))))
+        refs = {sel_source.get(norm_guid(r.get("targetGUID")), "") for r in qde.all("SelectionRef", case)}
+        refs |= {src_names.get(norm_guid(r.get("targetGUID")), "") for r in qde.all("SourceRef", case)}
+        name = (case.get("name") or "").strip() or norm_guid(case.get("guid"))
+        cases.append({"case": name, "sources": "; ".join(sorted(refs - {""})), **values})
+        if values.get("role"):
+            roles[name] = values["role"]
+    report.n_cases, report.variables = len(cases), sorted(set(qde.variables.values()))
+
+    raw = root / "data" / "raw"
+    used: set[str] = set()
+    specs = []
+    for src in sources:
+        src.detection = detect_offsets(src.raw_text, [Selection(s.start, s.end, s.name) for s in src.sels if not s.whole])
+        src.rel = _safe_rel(src.name, used)
+        write_text(raw / src.rel, src.detection.text)
+        spec: dict[str, Any] = {"path": src.rel, "title": src.name}
+        if src.wave:
+            spec["wave"] = src.wave
+        if roles:
+            spec["speaker_roles"] = roles
+        specs.append(spec)
+        report.sources[src.name] = src.rel
+    codebook.save_yaml(raw / "codebook.yml")
+    if cases:
+        columns = ["case", "sources"] + sorted({k for c in cases for k in c} - {"case", "sources"})
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(cases)
+        write_text(raw / "cases.csv", buffer.getvalue())
+    config = {"name": qde.name, "codebook": "data/raw/codebook.yml", "transcripts": specs}
+    write_text(root / "project.yml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+
+    cfg = ProjectConfig.load(root)
+    ingest = ingest_project(cfg)
+    report.ingest_summary = ingest.summary()
+    report.warnings += [f"ingest: {e.path}:{e.line}: {e.message}" for e in ingest.errors]
+    segments, ingested = load_segments(cfg), load_sources(cfg).set_index("source_id")
+    unit_of = CODING_UNITS if isinstance(CODING_UNITS, dict) else None
+    segments["_unit"] = [(u == unit_of.get(k)) if unit_of else (u in CODING_UNITS)
+                         for k, u in zip(segments["kind"], segments["unit"])]
+
+    with Ledger(cfg.ledger_path) as ledger:
+        _fill_ledger(ledger, qde, sources, notes, segments, ingested, code_by_guid, report)
+
+
+def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]],
+                 segments: pd.DataFrame, ingested: pd.DataFrame, code_by_guid: dict[str, str],
+                 report: ImportReport) -> None:
+    """Codings (one coder per REFI user) and memos from notes, descriptions and annotations."""
+    from cop_analysis.ledger import RESERVED_CODERS
+
+    def user(guid: str) -> str:
+        name = qde.users.get(guid) or (f"user-{guid[:8]}" if guid else DEFAULT_CODER)
+        return f"{name} (REFI)" if name in RESERVED_CODERS else name
+
+    counts: Counter[str] = Counter()
+    memo_count = 0
+
+    def memo(note: str, segment_id: str | None = None, code_id: str | None = None, prefix: str = "") -> None:
+        nonlocal memo_count
+        text, creator = notes.pop(note, ("", ""))
+        if text.strip():
+            ledger.memo(prefix + text, user(creator), segment_id=segment_id, code_id=code_id)
+            memo_count += 1
+
+    for code_el in qde.root.iter(qde.t("Code")):
+        for note in qde.note_refs(code_el):
+            memo(note, code_id=code_by_guid.get(norm_guid(code_el.get("guid"))))
+
+    for src in sources:
+        det = src.detection
+        assert det is not None
+        if src.rel not in ingested.index:
+            report.mismatches.append(f"source '{src.name}': not ingested; its {len(src.sels)} selections were not imported")
+            continue
+        text = ingested.at[src.rel, "text"]
+        report.offset_methods[src.rel] = "n/a (no selections)" if not det.spans else \
+            det.method + (" (ambiguous)" if det.ambiguous else "")
+        segs = segments[segments["source_id"] == src.rel]
+        spans = iter(zip(det.spans, det.problems))
+        for sel in src.sels:
+            report.n_codings_in_file += len(sel.codings)
+            span, problem = ((0, len(text)), None) if sel.whole else next(spans)
+            where = f"source '{src.name}' selection {sel.start}-{sel.end}"
+            if span is not None and text[span[0]:span[1]] != det.text[span[0]:span[1]]:
+                problem = "ingested text differs from the archive text at this span"
+            if span is not None and span[0] == span[1] and problem is None:
+                problem = "empty selection"
+            seg_id = _segment_for(segs, *span) if span is not None and problem is None else None
+            if seg_id is None:
+                report.mismatches.append(f"{where}: {problem or 'no segment covers it'}; "
+                                         f"{len(sel.codings)} coding(s) not imported")
+                for note in sel.notes + [n for c in sel.codings for n in c[2]]:
+                    memo(note, prefix=f"[{where}] ")
+                continue
+            seg = segs[segs["segment_id"] == seg_id].iloc[0]
+            sub = None if (int(seg["start"]), int(seg["end"])) == span else span
+            targets = [(s, None) for s in segs.loc[segs["_unit"], "segment_id"]] if sel.whole else [(seg_id, sub)]
+            for code_guid, user_guid, coding_notes in sel.codings:
+                code_id = code_by_guid.get(code_guid)
+                if code_id is None:
+                    report.mismatches.append(f"{where}: coding refers to unknown code {code_guid or '(none)'}")
+                    continue
+                coder = user(user_guid or sel.user)
+                if coder not in counts:
+                    ledger.add_coder(coder)
+                for target, target_span in targets:
+                    ledger.code(target, code_id, coder, span=target_span)
+                counts[coder] += 1
+                for note in coding_notes:
+                    memo(note, segment_id=seg_id, code_id=code_id)
+            if sel.description:
+                ledger.memo(sel.description, user(sel.user), segment_id=None if sel.whole else seg_id)
+                memo_count += 1
+            for note in sel.notes:
+                memo(note, segment_id=None if sel.whole else seg_id)
+    for note in list(notes):  # project notes and notes nothing refers to
+        memo(note)
+    report.codings_per_coder, report.n_memos = dict(counts), memo_count

@@ -1,0 +1,565 @@
+"""Interactive coding workbench: the coding logic (:class:`CodingSession`) and its ipywidgets view.
+
+Every action (toggle a code, accept/reject a suggestion, add a memo, undo) is written to the
+ledger at once, in its own transaction; there is no Save button. The view only renders the
+session's state, so reopening the workbench shows what was saved.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cop_analysis.config import CONFIG_NAME, ProjectConfig
+
+Span = tuple[int, int]
+log = logging.getLogger(__name__)
+
+
+class WorkbenchError(ValueError):
+    """A user action cannot be done (no coder chosen, empty memo, no segment selected, ...)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which coding units to show. ``None`` / ``False`` means no restriction."""
+
+    source: str | None = None
+    speaker: str | None = None
+    wave: str | None = None
+    code: str | None = None  # units this coder coded with this code
+    uncoded: bool = False  # units this coder has not coded yet
+    has_suggestion: bool = False  # units with pending machine suggestions
+
+
+def find_project_root(start: str | Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (default: the working directory) holding project.yml."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).exists():
+            return folder
+    raise FileNotFoundError(f"{here}: no {CONFIG_NAME} here or in any parent folder; pass project_dir")
+
+
+def _span(start: Any, end: Any) -> Span | None:
+    return None if pd.isna(start) or pd.isna(end) else (int(start), int(end))
+
+
+class CodingSession:
+    """One coder's pass over the project's coding units (transcript turns, survey responses)."""
+
+    def __init__(self, project_dir: str | Path, coder: str | None = None, context: int = 2) -> None:
+        from cop_analysis.codebook import load_project_codebook
+        from cop_analysis.ingest import CODING_UNITS, load_segments
+        from cop_analysis.ledger import Ledger
+
+        self.cfg = ProjectConfig.load(project_dir)
+        self.codebook = load_project_codebook(self.cfg)
+        self.ledger = Ledger(self.cfg.ledger_path)
+        self.n_context = context
+        segments = load_segments(self.cfg)
+        units = segments[segments["unit"].isin(list(CODING_UNITS.values()))]
+        self.units = units.sort_values(["source_id", "start"]).set_index("segment_id", drop=False)
+        sentences = segments[(segments["unit"] == "sentence") & segments["parent_id"].notna()]
+        self._sentences = {k: g.sort_values("start") for k, g in sentences.groupby("parent_id")}
+        self.coder: str | None = None
+        self.filters = Filters()
+        self.order: list[str] = []
+        self.index = 0
+        self._codings = pd.DataFrame(columns=["segment_id", "code_id", "span_start", "span_end"])
+        self._pending = pd.DataFrame(columns=["suggestion_id", "segment_id", "code_id", "score"])
+        self._reviewed: set[str] = set()
+        self.refresh()
+        if coder:
+            self.set_coder(coder)
+        self.apply_filters(Filters())
+
+    # -- state -------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-read this coder's codings and review marks and the pending suggestions from the ledger."""
+        if self.coder:
+            codings = self.ledger.codings(coder=self.coder)
+            self._codings = codings[codings["segment_id"].isin(self.units.index)]
+            self._reviewed = set(self.ledger.reviewed(self.coder)["segment_id"])
+        self._pending = self.ledger.suggestions(status="suggested")
+
+    def done(self) -> set[str]:
+        """Units this coder has coded or marked "no code applies"."""
+        return set(self._codings["segment_id"]) | self._reviewed
+
+    def set_coder(self, name: str) -> None:
+        """Switch to coder ``name`` (registered in the ledger if new)."""
+        name = name.strip()
+        if not name:
+            raise WorkbenchError("the coder name is empty")
+        if name not in self.ledger.coders():
+            self.ledger.add_coder(name)
+        self.coder = name
+        self.refresh()
+
+    def options(self) -> dict[str, list[str]]:
+        """Values the source, speaker and wave filters can take."""
+        return {col: sorted(self.units[col].dropna().astype(str).unique())
+                for col in ("source_id", "speaker", "wave")}
+
+    def apply_filters(self, filters: Filters) -> None:
+        """Select the units to step through; stays on the current unit if it still matches."""
+        if (filters.code or filters.uncoded) and not self.coder:
+            raise WorkbenchError("choose a coder before filtering by your codes")
+        current = self.current_id
+        units = self.units
+        for column, value in (("source_id", filters.source), ("speaker", filters.speaker), ("wave", filters.wave)):
+            if value is not None:
+                units = units[units[column].astype(str) == value]
+        if filters.code:
+            units = units[units.index.isin(self._codings.loc[self._codings["code_id"] == filters.code, "segment_id"])]
+        if filters.uncoded:
+            units = units[~units.index.isin(self.done())]
+        if filters.has_suggestion:
+            units = units[units.index.isin(self._pending["segment_id"])]
+        self.filters = filters
+        self.order = list(units.index)
+        self.index = self.order.index(current) if current in self.order else 0
+
+    # -- navigation ----------------------------------------------------------------------
+    @property
+    def current_id(self) -> str | None:
+        return self.order[self.index] if self.order else None
+
+    @property
+    def current(self) -> pd.Series:
+        if self.current_id is None:
+            raise WorkbenchError("no segment matches the filters")
+        return self.units.loc[self.current_id]
+
+    def goto(self, target: int | str) -> None:
+        """Go to a position in the filtered list, or to a segment id (clearing filters if needed)."""
+        if isinstance(target, str):
+            if target not in self.units.index:
+                raise WorkbenchError(f"unknown segment {target!r}")
+            if target not in self.order:
+                self.apply_filters(Filters())
+            self.index = self.order.index(target)
+        elif self.order:
+            self.index = max(0, min(int(target), len(self.order) - 1))
+
+    def next(self) -> None:
+        self.goto(self.index + 1)
+
+    def previous(self) -> None:
+        self.goto(self.index - 1)
+
+    def next_uncoded(self) -> bool:
+        """Go to the next unit (after the current one, wrapping) this coder has not done; False if none."""
+        coded = self.done()
+        n = len(self.order)
+        for step in range(1, n + 1):
+            i = (self.index + step) % n
+            if self.order[i] not in coded:
+                self.index = i
+                return True
+        return False
+
+    def informative_available(self) -> bool:
+        """True when the auto-coder offers active learning (``autocode.next_informative_segments``)."""
+        import cop_analysis.autocode as autocode
+
+        return hasattr(autocode, "next_informative_segments")
+
+    def next_informative(self) -> str | None:
+        """Go to the segment the auto-coder would learn most from having coded (active learning)."""
+        import cop_analysis.autocode as autocode
+
+        self._require_coder()
+        picked = autocode.next_informative_segments(self.cfg, self.coder, 1)
+        ids = list(picked["segment_id"]) if isinstance(picked, pd.DataFrame) else list(picked)
+        if not ids:
+            return None
+        self.goto(str(ids[0]))
+        return self.current_id
+
+    # -- what is on screen --------------------------------------------------------------
+    def context(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The up to ``n_context`` coding units before and after the current one in the same source."""
+        row = self.current
+        same = self.units[self.units["source_id"] == row["source_id"]]
+        at = same.index.get_loc(row["segment_id"])
+        assert isinstance(at, int)
+        return same.iloc[max(0, at - self.n_context):at], same.iloc[at + 1:at + 1 + self.n_context]
+
+    def sentences(self, segment_id: str | None = None) -> pd.DataFrame:
+        """The sentence segments inside a unit (what a coding can be narrowed to)."""
+        sid = segment_id or self.current["segment_id"]
+        empty = self.units.iloc[0:0]
+        return self._sentences.get(sid, empty)
+
+    def codings(self, segment_id: str | None = None) -> list[tuple[str, Span | None]]:
+        """This coder's (code_id, span) codings of a unit; span None means the whole unit."""
+        sid = segment_id or self.current["segment_id"]
+        rows = self._codings[self._codings["segment_id"] == sid]
+        return [(str(r.code_id), _span(r.span_start, r.span_end)) for r in rows.itertuples()]
+
+    def codes(self, span: Span | None = None, segment_id: str | None = None) -> set[str]:
+        """Codes this coder applied to a unit at exactly ``span`` (None: the whole unit)."""
+        return {code for code, s in self.codings(segment_id) if s == span}
+
+    def suggestions(self, segment_id: str | None = None) -> pd.DataFrame:
+        """Pending machine suggestions for a unit, best first."""
+        sid = segment_id or self.current["segment_id"]
+        rows = self._pending[self._pending["segment_id"] == sid]
+        return rows.sort_values("score", ascending=False)
+
+    def memos(self, segment_id: str | None = None) -> pd.DataFrame:
+        """Memos written on a unit (by any coder), oldest first."""
+        sid = segment_id or self.current["segment_id"]
+        memos = self.ledger.memos()
+        return memos[memos["segment_id"] == sid].sort_values("created_at")
+
+    def progress(self) -> tuple[int, int]:
+        """(units this coder has done, units) over the filtered list; see :meth:`done`."""
+        coded = self.done()
+        return sum(sid in coded for sid in self.order), len(self.order)
+
+    # -- actions (each one is a ledger transaction) ------------------------------------------
+    def _require_coder(self) -> str:
+        if not self.coder:
+            raise WorkbenchError("choose a coder first")
+        return self.coder
+
+    def toggle(self, code_id: str, span: Span | None = None) -> bool:
+        """Apply ``code_id`` to the current unit (or a sentence ``span`` in it), or remove it; True if now applied."""
+        coder = self._require_coder()
+        if code_id not in self.codebook or not self.codebook[code_id].codable:
+            raise WorkbenchError(f"{code_id!r} is not a codable code of the codebook")
+        sid = self.current["segment_id"]
+        applied = code_id in self.codes(span)
+        if applied:
+            self.ledger.uncode(sid, code_id, coder, span=span)
+        else:
+            self.ledger.code(sid, code_id, coder, span=span)
+        self.refresh()
+        return not applied
+
+    def accept(self, suggestion_id: int) -> None:
+        """Accept a machine suggestion: it becomes this coder's coding."""
+        self.ledger.accept(int(suggestion_id), self._require_coder())
+        self.refresh()
+
+    def reject(self, suggestion_id: int) -> None:
+        """Reject a machine suggestion (it is kept in the ledger as rejected)."""
+        self.ledger.reject(int(suggestion_id), self._require_coder())
+        self.refresh()
+
+    def memo(self, text: str, code_id: str | None = None) -> int:
+        """Write a memo on the current unit (optionally about one code)."""
+        coder = self._require_coder()
+        if not text.strip():
+            raise WorkbenchError("the memo is empty")
+        memo_id = self.ledger.memo(text.strip(), coder, segment_id=self.current["segment_id"], code_id=code_id)
+        return memo_id
+
+    def mark_no_code(self) -> None:
+        """Record that no code applies to the current unit (counts as done and as seen for agreement)."""
+        self.ledger.mark_reviewed(self.current["segment_id"], self._require_coder())
+        self.refresh()
+
+    def undo(self) -> str | None:
+        """Undo this coder's last action (in any unit) and go to that unit if listed; returns what was undone."""
+        event_id = self.ledger.undo(self._require_coder())
+        self.refresh()
+        if event_id is None:
+            return None
+        event = self.ledger.history(coder=self.coder).set_index("event_id").loc[event_id]
+        if event["segment_id"] in self.order:
+            self.goto(str(event["segment_id"]))
+        action = json.loads(event["payload"]).get("action", "action")
+        return f"{action} {event['code_id']}" if pd.notna(event["code_id"]) else str(action)
+
+
+# -- view --------------------------------------------------------------------------------
+_CSS = """<style>
+.cop-wb-turn {white-space: pre-wrap; padding: 4px 8px; margin: 2px 0; color: #666; font-size: 0.92em;}
+.cop-wb-current {color: #111; font-size: 1em; background: #f4f8ff; border-left: 4px solid #3b6fd8;}
+.cop-wb-who {font-weight: 600; color: #333;}
+.cop-wb-chip {display: inline-block; padding: 1px 8px; margin: 2px; border-radius: 10px; font-size: 0.85em;}
+.cop-wb-memo {font-size: 0.9em; color: #333; margin: 2px 0;}
+.cop-wb-context mark {background: #ffe58a;}
+</style>"""
+
+
+def _text_color(hex_color: str) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def _tint(hex_color: str, keep: float = 0.22) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return "#" + "".join(f"{round(c * keep + 255 * (1 - keep)):02x}" for c in (r, g, b))
+
+
+def _short(text: str, n: int = 90) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+class CodingWorkbench:
+    """The ipywidgets coding panel over a :class:`CodingSession`; ``show()`` returns the widget."""
+
+    def __init__(self, project_dir: str | Path | None = None, coder: str | None = None, context: int = 2) -> None:
+        import ipywidgets as w
+
+        self.w = w
+        root = Path(project_dir) if project_dir else find_project_root()
+        self.session = s = CodingSession(root, coder, context)
+        self.status = w.HTML()
+        self.coder = w.Combobox(value=s.coder or "", options=s.ledger.coders(), placeholder="your name",
+                                description="Coder", ensure_option=False, continuous_update=False)
+        opts = s.options()
+        self.source = w.Dropdown(options=[("all sources", None)] + [(v, v) for v in opts["source_id"]],
+                                 description="Source")
+        self.speaker = w.Dropdown(options=[("all speakers", None)] + [(v, v) for v in opts["speaker"]],
+                                  description="Speaker")
+        self.wave = w.Dropdown(options=[("all waves", None)] + [(v, v) for v in opts["wave"]], description="Wave")
+        self.code_filter = w.Dropdown(options=[("any code", None)]
+                                      + [(s.codebook.path(c.id), c.id) for c in s.codebook.codes],
+                                      description="Coded with")
+        self.uncoded = w.Checkbox(description="uncoded by me", indent=False)
+        self.has_suggestion = w.Checkbox(description="has suggestions", indent=False)
+        self.position = w.HTML()
+        self.context_html = w.HTML()
+        self.sentence = w.Dropdown(description="Apply to", layout=w.Layout(width="95%"))
+        self.code_buttons: dict[str, Any] = {}
+        self.codes_box = w.VBox(self._code_groups())
+        self.coded_html = w.HTML()
+        self.suggestions_box = w.VBox()
+        self.memos_html = w.HTML()
+        self.memo_text = w.Textarea(placeholder="Memo on this segment (saved when you click Add memo)",
+                                    layout=w.Layout(width="95%", height="70px"))
+        self.add_memo = w.Button(description="Add memo", icon="sticky-note")
+        self.prev_btn = w.Button(description="Previous", icon="arrow-left")
+        self.next_btn = w.Button(description="Next", icon="arrow-right")
+        self.next_uncoded_btn = w.Button(description="Next uncoded", icon="forward")
+        self.no_code_btn = w.Button(description="No code applies", icon="ban",
+                                    tooltip="Mark this segment done without a code, then go to the next")
+        self.undo_btn = w.Button(description="Undo", icon="undo", tooltip="Undo your last action")
+        self.progress = w.IntProgress(min=0, description="Coded")
+        self.progress_label = w.Label()
+        nav = [self.prev_btn, self.next_btn, self.next_uncoded_btn, self.no_code_btn]
+        self.informative_btn = None
+        if s.informative_available():  # appears once the auto-coder offers active learning
+            self.informative_btn = w.Button(description="Most informative next", icon="lightbulb-o")
+            self.informative_btn.on_click(self._handler(lambda: s.next_informative()))
+            nav.append(self.informative_btn)
+        nav.append(self.undo_btn)
+
+        self._syncing = False
+        self.coder.observe(self._handler(self._on_coder), "value")
+        on_filters = self._handler(self._on_filters)
+        for box in (self.source, self.speaker, self.wave, self.code_filter, self.uncoded, self.has_suggestion):
+            box.observe(lambda _c: None if self._syncing else on_filters(), "value")
+        self.sentence.observe(lambda _c: self._render_scope(), "value")
+        self.add_memo.on_click(self._handler(self._on_memo))
+        self.prev_btn.on_click(self._handler(s.previous))
+        self.next_btn.on_click(self._handler(s.next))
+        self.next_uncoded_btn.on_click(self._handler(s.next_uncoded))
+        self.no_code_btn.on_click(self._handler(self._on_no_code))
+        self.undo_btn.on_click(self._handler(self._on_undo))
+
+        self.widget = w.VBox([
+            w.HTML(_CSS),
+            w.HBox([self.coder, self.progress, self.progress_label]),
+            w.HBox([self.source, self.speaker, self.wave]),
+            w.HBox([self.code_filter, self.uncoded, self.has_suggestion]),
+            self.position, self.context_html, self.sentence, self.codes_box, self.coded_html,
+            self.suggestions_box, self.memos_html, w.HBox([self.memo_text, self.add_memo]),
+            w.HBox(nav), self.status,
+        ], layout=w.Layout(max_width="1100px"))
+        self.render()
+
+    def show(self) -> Any:
+        """The panel widget (display it, or leave it as a notebook cell's last expression)."""
+        return self.widget
+
+    # -- building ------------------------------------------------------------------------
+    def _code_groups(self) -> list[Any]:
+        """Code buttons grouped under their top-level code; childless top-level codes share one group."""
+        w, cb = self.w, self.session.codebook
+
+        def buttons(code_id: str) -> list[Any]:
+            code, own = cb[code_id], list[Any]()
+            if code.codable:  # non-codable codes (folders from other QDA tools) are headings only
+                btn = w.Button(description=code.name, tooltip=f"{cb.path(code_id)}: {code.definition}",
+                               layout=w.Layout(width="auto"))
+                btn.on_click(self._handler(lambda c=code_id: self._on_code(c)))
+                self.code_buttons[code_id] = btn
+                own = [btn]
+            return own + [b for child in cb.children(code_id) for b in buttons(child.id)]
+
+        flat = [r for r in cb.roots() if not cb.children(r.id)]
+        groups = [("Codes", [b for r in flat for b in buttons(r.id)])] if flat else []
+        groups += [(r.name, buttons(r.id)) for r in cb.roots() if cb.children(r.id)]
+        return [w.VBox([w.HTML(f"<b>{html.escape(name)}</b>"),
+                        w.HBox(btns, layout=w.Layout(flex_flow="row wrap"))]) for name, btns in groups]
+
+    def _handler(self, action: Callable[..., Any]) -> Callable[..., None]:
+        """Wrap an action: run it, re-render, and show any error in the status line."""
+
+        def run(*_args: Any) -> None:
+            self.status.value = ""
+            try:
+                action()
+            except Exception as exc:  # shown to the coder instead of vanishing into the browser log
+                log.exception("workbench action failed")
+                self.status.value = f"<span style='color:#b00020'>{html.escape(str(exc))}</span>"
+            self.render()
+
+        return run
+
+    # -- handlers ------------------------------------------------------------------------
+    def _on_coder(self) -> None:
+        if self.coder.value.strip():
+            self.session.set_coder(self.coder.value)
+            self.session.apply_filters(self.session.filters)
+            self.coder.options = self.session.ledger.coders()
+
+    def _on_filters(self) -> None:
+        self.session.apply_filters(Filters(self.source.value, self.speaker.value, self.wave.value,
+                                           self.code_filter.value, self.uncoded.value, self.has_suggestion.value))
+
+    def _on_code(self, code_id: str) -> None:
+        self.session.toggle(code_id, self.sentence.value)
+
+    def _on_no_code(self) -> None:
+        self.session.mark_no_code()
+        self.session.next()
+
+    def _on_undo(self) -> None:
+        undone = self.session.undo()
+        self.status.value = f"Undid: {html.escape(undone)}" if undone else "Nothing to undo."
+
+    def _on_memo(self) -> None:
+        self.session.memo(self.memo_text.value)
+        self.memo_text.value = ""
+
+    # -- rendering -----------------------------------------------------------------------
+    def render(self) -> None:
+        """Redraw everything from the session state."""
+        s = self.session
+        self._syncing = True  # the session may have cleared its filters (goto a unit outside them)
+        try:
+            f = s.filters
+            for box, value in ((self.source, f.source), (self.speaker, f.speaker), (self.wave, f.wave),
+                               (self.code_filter, f.code), (self.uncoded, f.uncoded),
+                               (self.has_suggestion, f.has_suggestion)):
+                box.value = value
+        finally:
+            self._syncing = False
+        coded, total = s.progress()
+        self.progress.max, self.progress.value = max(total, 1), coded
+        self.progress_label.value = f"{coded} / {total} coded" + ("" if s.coder else " (choose a coder)")
+        if s.current_id is None:
+            self.position.value = "<i>No segments match the filters.</i>"
+            self.context_html.value = self.coded_html.value = self.memos_html.value = ""
+            self.suggestions_box.children = ()
+            self.sentence.options = [("whole segment", None)]
+            self._render_codes()
+            return
+        row = s.current
+        self.position.value = (f"<b>{s.index + 1} / {len(s.order)}</b> &nbsp; {html.escape(str(row['source_id']))}"
+                               + (f" &middot; wave {html.escape(str(row['wave']))}" if pd.notna(row["wave"]) else ""))
+        self._render_context()
+        unit = "turn" if row["unit"] == "turn" else "response"
+        options = [(f"whole {unit}", None)] + [
+            (f"sentence {i}: {_short(t.text)}", (int(t.start), int(t.end)))
+            for i, t in enumerate(s.sentences().itertuples(), 1)]
+        if list(self.sentence.options) != options:
+            self.sentence.options = options
+            self.sentence.value = None
+        self._render_codes()
+        self._render_suggestions()
+        memos = s.memos()
+        self.memos_html.value = "".join(
+            f"<div class='cop-wb-memo'>&#128221; <b>{html.escape(str(m.coder))}</b>: {html.escape(str(m.text))}</div>"
+            for m in memos.itertuples())
+
+    def _render_scope(self) -> None:
+        """Redraw what depends on the chosen scope (whole unit or one sentence)."""
+        if self.session.current_id is not None:
+            self._render_context()
+        self._render_codes()
+
+    def _who(self, row: Any) -> str:
+        if pd.notna(row["question"]):
+            who = f"Q: {row['question']}" + (f" ({row['respondent_id']})" if pd.notna(row["respondent_id"]) else "")
+        else:
+            who = str(row["speaker"]) if pd.notna(row["speaker"]) else ""
+        return f"<span class='cop-wb-who'>{html.escape(who)}</span><br>" if who else ""
+
+    def _render_context(self) -> None:
+        s = self.session
+        row = s.current
+        before, after = s.context()
+        text, off, sel = str(row["text"]), int(row["start"]), self.sentence.value
+        if sel is not None and off <= sel[0] <= sel[1] <= off + len(text):
+            a, b = sel[0] - off, sel[1] - off
+            body = f"{html.escape(text[:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:])}"
+        else:
+            body = html.escape(text)
+        parts = [f"<div class='cop-wb-turn'>{self._who(r)}{html.escape(str(r['text']))}</div>"
+                 for _, r in before.iterrows()]
+        parts.append(f"<div class='cop-wb-turn cop-wb-current'>{self._who(row)}{body}</div>")
+        parts += [f"<div class='cop-wb-turn'>{self._who(r)}{html.escape(str(r['text']))}</div>"
+                  for _, r in after.iterrows()]
+        self.context_html.value = f"<div class='cop-wb-context'>{''.join(parts)}</div>"
+
+    def _render_codes(self) -> None:
+        s = self.session
+        on = s.codes(self.sentence.value) if s.current_id and s.coder else set()
+        for code_id, btn in self.code_buttons.items():
+            color = s.codebook[code_id].color or "#888888"
+            applied = code_id in on
+            btn.style.button_color = color if applied else _tint(color)
+            btn.style.text_color = _text_color(color) if applied else "#222222"
+            btn.style.font_weight = "bold" if applied else "normal"
+            btn.icon = "check" if applied else ""
+            btn.disabled = s.current_id is None
+        if not (s.current_id and s.coder):
+            self.coded_html.value = ""
+            return
+        offset, text = int(s.current["start"]), str(s.current["text"])
+        chips = []
+        for code_id, span in sorted(s.codings(), key=lambda c: (c[1] or (-1, -1), c[0])):
+            color = s.codebook[code_id].color if code_id in s.codebook else "#888888"
+            where = "" if span is None else f" — “{_short(text[span[0] - offset:span[1] - offset], 50)}”"
+            chips.append(f"<span class='cop-wb-chip' style='background:{color};color:{_text_color(color)}'>"
+                         f"{html.escape(code_id)}{html.escape(where)}</span>")
+        self.coded_html.value = "Your codes: " + ("".join(chips) or "<i>none yet</i>")
+
+    def _render_suggestions(self) -> None:
+        w, s = self.w, self.session
+        rows = []
+        for sug in s.suggestions().itertuples():
+            color = s.codebook[sug.code_id].color if sug.code_id in s.codebook else "#888888"
+            evidence = f" — {_short(sug.evidence, 120)}" if isinstance(sug.evidence, str) and sug.evidence else ""
+            chip = w.HTML(f"<span class='cop-wb-chip' style='border:2px dashed {color}'>"
+                          f"{html.escape(str(sug.code_id))} {sug.score:.2f}</span>"
+                          f"<span style='font-size:0.85em;color:#555'>{html.escape(evidence)}</span>")
+            accept = w.Button(description="Accept", icon="check", button_style="success",
+                              layout=w.Layout(width="auto"))
+            reject = w.Button(description="Reject", icon="times", layout=w.Layout(width="auto"))
+            accept.on_click(self._handler(lambda sid=int(sug.suggestion_id): s.accept(sid)))
+            reject.on_click(self._handler(lambda sid=int(sug.suggestion_id): s.reject(sid)))
+            rows.append(w.HBox([chip, accept, reject]))
+        self.suggestions_box.children = ([w.HTML("<b>Machine suggestions</b>")] + rows) if rows else []
+
+
+def workbench(project_dir: str | Path | None = None, coder: str | None = None, context: int = 2) -> Any:
+    """Open the coding panel for a project (default: the nearest folder with project.yml above the cwd)."""
+    return CodingWorkbench(project_dir, coder, context).show()

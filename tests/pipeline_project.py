@@ -1,0 +1,63 @@
+"""One end-to-end pipeline run on a copy of the sample project, shared by the pipeline and browser tests.
+
+The run happens once per test session (memoised here, so test_pipeline.py and
+test_report_browser.py reuse it). A transcript with a ``<script>`` tag is added to check escaping.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ESCAPE_TRANSCRIPT = "2024-12-02_escape_check.txt"
+_RUNS: dict[str, dict[str, Any]] = {}
+
+
+def word_in(text: str, word: str) -> bool:
+    """Case-insensitive whole-word search (letters and digits are word characters, '_' is not)."""
+    return re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", text, re.IGNORECASE) is not None
+
+
+def names_in(text: str, names: list[str]) -> list[str]:
+    """The names, and their first and last names alone, that occur in ``text``."""
+    from cop_analysis.deidentify import name_variants
+
+    return sorted({v for n in names for v in name_variants(n) if word_in(text, v)})
+
+
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run the pipeline (audience both) cold, then warm; return results, timings and the names,
+    file names and segment ids that must not appear in the shareable report."""
+    if "sample" in _RUNS:
+        return _RUNS["sample"]
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.deidentify import is_personal_name
+    from cop_analysis.ingest import load_segments, load_sources
+    from cop_analysis.pipeline import run
+
+    root = tmp_path_factory.mktemp("pipeline") / "project"
+    shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
+    shutil.copy(REPO / "project.yml", root / "project.yml")
+    (root / "data" / "raw" / "transcripts" / ESCAPE_TRANSCRIPT).write_text(
+        "Interviewer: Does the report escape markup?\n\n"
+        "Participant: Yes, this should stay text: <script>alert(1)</script> and trust grows.\n", encoding="utf-8")
+    start = time.perf_counter()
+    cold = run(root, audience="both", progress=True)
+    cold_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    warm = run(root, audience="both", progress=True)
+    warm_seconds = time.perf_counter() - start
+    cfg = ProjectConfig.load(root)
+    segments, sources = load_segments(cfg), load_sources(cfg)
+    speakers = [s for s in segments["speaker"].dropna().unique() if is_personal_name(s)]
+    files = [Path(p).name for p in sources["path"]] + [Path(p).stem for p in sources["path"]]
+    _RUNS["sample"] = {"cold": cold, "warm": warm, "cold_seconds": cold_seconds, "warm_seconds": warm_seconds,
+                       "project": root, "names": sorted(set(cfg.redact_people) | set(speakers)),
+                       "file_names": files, "segment_ids": segments["segment_id"].tolist()}
+    return _RUNS["sample"]

@@ -1,0 +1,199 @@
+"""ingest_project end to end: offsets invariant, units, parents, stable ids, incremental runs, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cop_analysis.cli import app
+from cop_analysis.config import ProjectConfig
+from cop_analysis.ingest import CODING_UNITS, ingest_project, load_segments, load_sources
+from cop_analysis.schema import SEGMENTS, SOURCES
+from ingest_fixtures import SRT, TXT_ROLES, full_project, make_project
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def assert_offsets(cfg: ProjectConfig) -> pd.DataFrame:
+    """Check source_text[start:end] == text for every segment and parent containment; return segments."""
+    sources = load_sources(cfg).set_index("source_id")
+    segments = load_segments(cfg)
+    assert list(segments.columns) == SEGMENTS.names and list(load_sources(cfg).columns) == SOURCES.names
+    for row in segments.itertuples():
+        assert sources.loc[row.source_id, "text"][row.start:row.end] == row.text, row
+        assert row.text == row.text.strip() and row.text
+    assert segments["segment_id"].is_unique
+    by_id = segments.set_index("segment_id")
+    children = segments[segments["parent_id"].notna()]
+    parents = by_id.loc[children["parent_id"]]
+    assert (parents["source_id"].to_numpy() == children["source_id"].to_numpy()).all()
+    assert (parents["start"].to_numpy() <= children["start"].to_numpy()).all()
+    assert (parents["end"].to_numpy() >= children["end"].to_numpy()).all()
+    expected_parent = {"paragraph": "turn", "sentence": {"transcript": "turn", "survey": "response"}}
+    for child, parent_unit in zip(children.itertuples(), parents["unit"]):
+        want = expected_parent[child.unit]
+        assert parent_unit == (want[child.kind] if isinstance(want, dict) else want)
+    assert segments.loc[segments["unit"].isin(["turn", "response", "context"]), "parent_id"].isna().all()
+    return segments
+
+
+def test_full_project(tmp_path: Path) -> None:
+    cfg = ProjectConfig.load(full_project(tmp_path))
+    report = ingest_project(cfg)
+    assert not report.errors and not report.warnings, report.summary()
+    assert report.n_sources == 9 and report.written and len(report.changed) == 9
+    segments = assert_offsets(cfg)
+    assert report.n_segments == len(segments) and report.units == segments["unit"].value_counts().to_dict()
+    units = segments.groupby("kind")["unit"].unique().map(set).to_dict()
+    assert units == {"transcript": {"turn", "paragraph", "sentence", "context"}, "survey": {"response", "sentence"}}
+    assert CODING_UNITS == {"transcript": "turn", "survey": "response"}
+
+    turns = segments[segments["unit"] == "turn"]
+    assert turns["speaker"].notna().all() and turns["speaker_role"].notna().all()
+    assert segments.loc[segments["unit"] == "context", "speaker"].isna().all()
+    who = turns.groupby("source_id")["speaker"].apply(list).to_dict()
+    assert who["transcripts/circle.txt"] == ["Maria Reyes", "Luz Hernández", "Maria Reyes", "Luz Hernández",
+                                             "Maria Reyes"]
+    assert who["transcripts/closing.srt"] == ["Kwame", "Luz", "Kwame"]
+    assert who["transcripts/call.vtt"] == ["Maria Reyes", "Jerome Baptiste", "Wen Li", "Maria Reyes"]
+    assert who["transcripts/interview.docx"] == ["Hannah", "Greg", "Hannah", "Greg"]
+    roles = turns.drop_duplicates(["source_id", "speaker"]).set_index(["source_id", "speaker"])["speaker_role"]
+    assert roles["transcripts/circle.txt", "Maria Reyes"] == "facilitator"  # speaker_roles key 'MR'
+    assert roles["transcripts/circle.txt", "Luz Hernández"] == "member"
+    assert roles["transcripts/interview.docx", "Greg"] == "participant"
+    assert roles["transcripts/paired.md", "Interviewer 1"] == "interviewer"
+    # continuation paragraph belongs to Luz's turn; editorial brackets stay in the text
+    luz = turns[(turns["source_id"] == "transcripts/circle.txt")].iloc[1]
+    assert "[the consultant]" in luz["text"] and luz["text"].endswith("I stopped trusting the process.")
+    context = segments[(segments["unit"] == "context") & (segments["source_id"] == "transcripts/circle.txt")]
+    assert context["text"].str[:20].tolist() == ["HARBOR COUNTY OFFICE", "END OF TRANSCRIPT", "Transcriber's note: "]
+    stamps = turns.set_index("source_id")["timestamp"]
+    assert stamps["transcripts/dashboard.txt"].tolist() == [4209, 4230, 4261, 4263]
+    assert stamps["transcripts/closing.srt"].tolist() == [1.0, 10.886, 15.3]
+    assert stamps["transcripts/circle.txt"].isna().all()
+    sentences = segments[(segments["unit"] == "sentence") & (segments["source_id"] == "transcripts/dashboard.txt")]
+    assert "I thought it was a technical project." in sentences["text"].tolist()
+    assert (sentences["speaker"].notna()).all()
+
+    responses = segments[segments["unit"] == "response"]
+    assert len(responses) == 9 and segments.loc[segments["kind"] == "survey", "speaker"].isna().all()
+    r = responses[(responses["respondent_id"] == "R_3ghi") & (responses["question_id"] == "Q5")].iloc[0]
+    assert json.loads(r["attributes"]) == {"department": "Health", "role": "member"} and r["wave"] == "1"
+    assert r["question"] == "What has changed in how you work with community members?"
+    survey_sentences = segments[(segments["kind"] == "survey") & (segments["unit"] == "sentence")]
+    assert set(survey_sentences["respondent_id"]) == set(responses["respondent_id"])
+    sources = load_sources(cfg).set_index("source_id")
+    assert sources.loc["surveys/wave1.csv", "text"].startswith(
+        "[R_1abc] Q5: What has changed in how you work with community members?\nWe finally ask residents")
+    assert sources["n_segments"].sum() == len(segments)
+    assert sources.loc["transcripts/call.vtt", "wave"] == "2024" and sources.loc["surveys/monkey.xlsx", "format"] == "xlsx"
+    positions = segments.groupby(["source_id", "unit"])["position"].apply(lambda s: s.tolist() == list(range(len(s))))
+    assert positions.all()
+
+
+def test_incremental_and_stable_ids(tmp_path: Path) -> None:
+    root = full_project(tmp_path)
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    outputs = [cfg.processed / "sources.parquet", cfg.processed / "segments.parquet"]
+    mtimes = [p.stat().st_mtime_ns for p in outputs]
+    before = load_segments(cfg)
+    sources_before = load_sources(cfg).set_index("source_id")
+
+    again = ingest_project(cfg)  # unchanged input: nothing rewritten
+    assert not again.written and again.changed == [] and [p.stat().st_mtime_ns for p in outputs] == mtimes
+    assert again.n_segments == len(before) and again.n_sources == 9
+
+    # append a turn to one file: only it is re-ingested, earlier segment ids survive
+    srt = root / "data/raw/transcripts/closing.srt"
+    srt.write_text(SRT + "\n6\n00:00:20,000 --> 00:00:22,000\nLUZ: Thank you.\n", encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.changed == ["transcripts/closing.srt"] and report.written
+    after = load_segments(cfg)
+    old_srt = set(before.loc[before["source_id"] == "transcripts/closing.srt", "segment_id"])
+    new_srt = set(after.loc[after["source_id"] == "transcripts/closing.srt", "segment_id"])
+    kept_turn_ids = set(before.loc[(before["source_id"] == "transcripts/closing.srt") & (before["unit"] == "turn"),
+                                   "segment_id"])
+    assert kept_turn_ids <= new_srt and len(new_srt) > len(old_srt)
+    others_before = before[before["source_id"] != "transcripts/closing.srt"].reset_index(drop=True)
+    others_after = after[after["source_id"] != "transcripts/closing.srt"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(others_before, others_after)
+    sources_after = load_sources(cfg).set_index("source_id")
+    unchanged = sources_after.index != "transcripts/closing.srt"
+    assert (sources_after.loc[unchanged, "ingested_at"] == sources_before.loc[unchanged, "ingested_at"]).all()
+    assert_offsets(cfg)
+
+    # a config change that affects a source (its wave) re-ingests only the sources of that entry
+    config = yaml.safe_load((root / "project.yml").read_text())
+    config["transcripts"][1]["wave"] = "2025"
+    (root / "project.yml").write_text(yaml.safe_dump(config))
+    cfg = ProjectConfig.load(root)
+    report = ingest_project(cfg)
+    assert report.changed == ["transcripts/paired.md"]
+    assert set(load_segments(cfg).query("source_id == 'transcripts/paired.md'")["wave"]) == {"2025"}
+
+    # a removed file drops out
+    (root / "data/raw/surveys/forms.csv").unlink()
+    report = ingest_project(cfg)
+    assert report.removed == ["surveys/forms.csv"] and report.changed == [] and report.n_sources == 8
+    assert "surveys/forms.csv" not in set(load_segments(cfg)["source_id"])
+    assert [str(w) for w in report.warnings] == ["data/raw/surveys/forms.csv: no files match this survey path"]
+
+    # deleting the outputs re-ingests everything with the very same segment ids
+    for p in outputs:
+        p.unlink()
+    ingest_project(cfg)
+    assert set(load_segments(cfg)["segment_id"]) == set(after.loc[after["source_id"] != "surveys/forms.csv",
+                                                                  "segment_id"])
+
+
+def test_speaker_roles_change_reingests(tmp_path: Path) -> None:
+    root = make_project(tmp_path, {"t/paired.txt": TXT_ROLES}, {"transcripts": [{"path": "t/*.txt"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    root.joinpath("project.yml").write_text(yaml.safe_dump(
+        {"transcripts": [{"path": "t/*.txt", "speaker_roles": {"Participant 3": "co-chair"}}]}))
+    cfg = ProjectConfig.load(root)
+    assert ingest_project(cfg).changed == ["t/paired.txt"]
+    turns = load_segments(cfg).query("unit == 'turn'")
+    assert set(turns.loc[turns["speaker"] == "Participant 3", "speaker_role"]) == {"co-chair"}
+
+
+def test_sample_project(request: pytest.FixtureRequest) -> None:
+    if not (REPO / "project.yml").exists():
+        pytest.skip("the bundled sample project is not there yet")
+    cfg = ProjectConfig.load(request.getfixturevalue("sample_project"))
+    report = ingest_project(cfg)
+    assert not report.errors, report.summary()
+    segments = assert_offsets(cfg)
+    sources = load_sources(cfg)
+    assert len(sources) >= 10 and set(sources["kind"]) == {"transcript", "survey"}
+    turns = segments[segments["unit"] == "turn"]
+    assert set(turns["source_id"]) == set(sources.loc[sources["kind"] == "transcript", "source_id"])
+    assert turns["speaker"].notna().all() and report.n_respondents >= 200
+    assert not segments.loc[segments["unit"] == "context", "text"].str.contains(r"^\w+ \w+ \(\w+\):").any()
+
+
+def test_cli(tmp_path: Path) -> None:
+    runner = CliRunner()
+    root = make_project(tmp_path / "ok", {"t/a.txt": TXT_ROLES, "t/b.txt": b"\x00\x01binary"},
+                        {"transcripts": [{"path": "t/*.txt"}]})
+    result = runner.invoke(app, ["ingest", "--project", str(root), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "Ingest summary" in result.output and "t/b.txt" in result.output and "binary" in result.output
+    assert (root / "data/processed/segments.parquet").exists()
+
+    bad = make_project(tmp_path / "bad", {"t/b.txt": b"\x00\x01binary"}, {"transcripts": [{"path": "t/*.txt"}]})
+    assert runner.invoke(app, ["ingest", "-p", str(bad), "-q"]).exit_code == 1  # every file failed
+
+    invalid = make_project(tmp_path / "invalid", {}, {"surveys": [{"path": "s.csv", "layout": "sideways"}]})
+    result = runner.invoke(app, ["ingest", "-p", str(invalid)])
+    assert result.exit_code == 2 and "layout 'sideways'" in result.output
+    os.remove(invalid / "project.yml")
+    assert runner.invoke(app, ["ingest", "-p", str(invalid)]).exit_code == 2

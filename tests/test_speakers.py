@@ -1,0 +1,137 @@
+"""Speaker-label detection, aliasing, roles, preamble/trailer handling."""
+
+from __future__ import annotations
+
+import pytest
+
+from cop_analysis.speakers import (match_label, parse_timestamp, resolve_speakers, split_paragraphs,
+                                   trailer_start)
+from ingest_fixtures import TXT_ABBREV, TXT_ROLES, TXT_TIMESTAMPS
+
+
+@pytest.mark.parametrize("line, label", [
+    ("Dana: hi", "Dana"),
+    ("Dana Whitfield (DW): hi", "Dana Whitfield"),
+    ("Interviewer 1: ok", "Interviewer 1"),
+    ("Participant 3: yes", "Participant 3"),
+    ("[00:01:23] Dana Whitfield: hi", "Dana Whitfield"),
+    ("Dana [1:23]: hi", "Dana"),
+    ("**Dana:** hi", "Dana"),
+    ("Mary-Jo O'Neil: hi", "Mary-Jo O'Neil"),
+    ("Luz Hernández (LH): hola", "Luz Hernández"),
+    ("KWAME: Welcome", "KWAME"),
+    ("Dana:", "Dana"),
+])
+def test_labels(line: str, label: str) -> None:
+    match = match_label(line)
+    assert match is not None and match.label == label
+    assert line[match.content_start:].strip() == line.split(":", 1)[1].lstrip("* ").strip() or "[" in line
+
+
+@pytest.mark.parametrize("line", [
+    "https://example.org/cop: the link",
+    "See https://example.org for details.",
+    "10:30: we start",
+    "10:30 is when we meet: sharp",
+    "[the consultant]: said so",
+    "[inaudible] and then: nothing",
+    "Note: names are changed.",
+    "Editor's Note: this is a note",
+    "Date: March 14, 2023",
+    "Here's the thing: we were tired.",
+    "the plan: was written",
+    "Dana:no space after colon",
+])
+def test_not_labels(line: str) -> None:
+    assert match_label(line) is None
+
+
+def test_label_details() -> None:
+    m = match_label("[01:02:03] Dana Whitfield (DW): hi")
+    assert m is not None and m.timestamp == 3723 and m.abbrev == "DW"
+    assert match_label("Dana Whitfield (Facilitator): hi").role_hint == "facilitator"  # type: ignore[union-attr]
+    assert match_label("Dana (00:01:05): hi").timestamp == 65  # type: ignore[union-attr]
+    assert parse_timestamp("00:00:01,500") == 1.5 and parse_timestamp("2:03") == 123
+
+
+def _turns(text: str, roles: dict[str, str] | None = None) -> list[tuple[str | None, str]]:
+    paragraphs = split_paragraphs(text, roles or {})
+    resolved = resolve_speakers([p.label for p in paragraphs if p.label], roles)
+    return [(resolved[p.label.label.casefold()].name if p.label else None, text[p.start:p.end]) for p in paragraphs]
+
+
+def test_abbreviation_maps_to_full_name_and_continuations() -> None:
+    paragraphs = _turns(TXT_ABBREV)
+    speakers = [s for s, _ in paragraphs]
+    # preamble (with 'Note:', a URL, a time and a one-off 'Facilitator:' line) is one unlabelled paragraph
+    assert speakers[0] is None and paragraphs[0][1].startswith("HARBOR COUNTY") and "Facilitator:" in paragraphs[0][1]
+    assert speakers[1:] == ["Maria Reyes", "Luz Hernández", None, "Maria Reyes", "Luz Hernández", "Maria Reyes",
+                            None, None]
+    assert paragraphs[3][1].startswith("It felt like")  # continuation paragraph (speaker assigned by the turn)
+    # a label alone on its line: the turn text starts on the next line; 'Honestly:' is not a speaker
+    assert paragraphs[5][1] == ("The county owned the plan and we were decoration. [inaudible] That is harm.\n"
+                                "Honestly: it still stings.")
+    assert "[the consultant]" in paragraphs[2][1]
+
+
+def test_roles_multiword_labels_and_timestamps() -> None:
+    paragraphs = split_paragraphs(TXT_ROLES)
+    labels = [p.label.label for p in paragraphs if p.label]
+    assert labels == ["Interviewer 1", "Participant 3", "Participant 5", "Interviewer 1", "Participant 3"]
+    roles = {k: s.role for k, s in resolve_speakers([p.label for p in paragraphs if p.label]).items()}
+    assert roles == {"interviewer 1": "interviewer", "participant 3": "participant", "participant 5": "participant"}
+
+    stamped = split_paragraphs(TXT_TIMESTAMPS)
+    assert [(p.label.label if p.label else None, p.timestamp) for p in stamped] == [
+        (None, None), ("Maria Reyes", 4209), ("Nate Kowalski", 4230), ("Bao Tran", 4261), ("Nate Kowalski", 4263),
+        (None, 4320)]
+    assert TXT_TIMESTAMPS[stamped[-1].start:stamped[-1].end] == "[recording stopped]"
+
+
+def test_aliases_initials_first_names_and_case() -> None:
+    text = "Dana Whitfield: one\nDW: two\nDana: three\nDANA WHITFIELD: four\nMarcus Bell: five\nMarcus: six\n"
+    paragraphs = split_paragraphs(text)
+    resolved = resolve_speakers([p.label for p in paragraphs if p.label])
+    assert {k: v.name for k, v in resolved.items()} == {
+        "dana whitfield": "Dana Whitfield", "dw": "Dana Whitfield", "dana": "Dana Whitfield",
+        "marcus bell": "Marcus Bell", "marcus": "Marcus Bell"}
+    caps = split_paragraphs("LUZ: hi\nTOM: yo\nLUZ: ok\nTOM: fine\nJB: I'm here\nJB: still\n")
+    assert sorted({s.name for s in resolve_speakers([p.label for p in caps if p.label]).values()}) == [
+        "JB", "Luz", "Tom"]
+
+
+def test_configured_roles_by_any_alias_and_heuristics() -> None:
+    paragraphs = split_paragraphs(TXT_ABBREV)
+    labels = [p.label for p in paragraphs if p.label]
+    for key in ("MR", "Maria Reyes", "maria reyes"):
+        resolved = resolve_speakers(labels, {key: "facilitator"})
+        assert resolved["mr"].role == resolved["maria reyes"].role == "facilitator"
+        assert resolved["lh"].role == "member"  # a group with a facilitator
+    assert {s.role for s in resolve_speakers(labels).values()} == {"participant"}  # two people, no roles known
+    group = split_paragraphs("Facilitator: welcome\nAmy: a\nBen: b\nAmy: c\nBen: d\nFacilitator: bye\n")
+    roles = {k: s.role for k, s in resolve_speakers([p.label for p in group if p.label]).items()}
+    assert roles == {"facilitator": "facilitator", "amy": "member", "ben": "member"}
+    hinted = split_paragraphs("Dana Whitfield (Moderator): a\nAmy: b\nAmy: c\nDana Whitfield: d\n")
+    assert resolve_speakers([p.label for p in hinted if p.label])["dana whitfield"].role == "moderator"
+
+
+def test_real_speakers_recur_singletons_need_evidence() -> None:
+    text = "Location: Room 2B\nAmy: a\nBen: b\nAmy: c\nWhatever: this line is not a turn\nBen: d\nGuest Speaker: once\n"
+    labels = [p.label.label for p in split_paragraphs(text) if p.label]
+    assert labels == ["Amy", "Ben", "Amy", "Ben", "Guest Speaker"]
+    # a configured one-off speaker is accepted
+    labels = [p.label.label for p in split_paragraphs(text, ["Whatever"]) if p.label]
+    assert "Whatever" in labels
+
+
+def test_no_labels_and_trailer() -> None:
+    text = "Just a written reflection.\n\nSecond paragraph: with a colon.\n"
+    assert all(p.label is None for p in split_paragraphs(text))
+    tail_text = "Amy: a\nAmy: b\n\ncontinued\n\n[Meeting adjourned]\n\n(end)\n"
+    paragraphs = split_paragraphs(tail_text)
+    tail = paragraphs[2:]
+    assert [tail_text[p.start:p.end] for p in tail][trailer_start(tail, tail_text):] == ["[Meeting adjourned]", "(end)"]
+    text = "Amy: a\nBen: b\nAmy: c\nBen: d\n\nmore from Ben\n\n---\nprepared by the evaluators\n"
+    paragraphs = split_paragraphs(text)
+    tail = paragraphs[4:]
+    assert trailer_start(tail, text) == 1

@@ -1,0 +1,283 @@
+"""The coding workbench: widget clicks go straight to a real SQLite ledger; filters, progress, reopening."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from workbench_project import make_project
+
+import cop_analysis.autocode as autocode
+from cop_analysis.config import ProjectConfig
+from cop_analysis.ledger import Ledger
+from cop_analysis.workbench import CodingSession, CodingWorkbench, Filters, find_project_root
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "proj")
+
+
+def ledger(root: Path) -> Ledger:
+    """A fresh Ledger connection, as another process would open it."""
+    return Ledger(ProjectConfig.load(root).ledger_path)
+
+
+def turn_of(wb: CodingWorkbench, speaker: str, contains: str) -> str:
+    units = wb.session.units
+    hit = units[(units["speaker"] == speaker) & units["text"].str.contains(contains, regex=False)]
+    return str(hit.index[0])
+
+
+def test_click_codes_and_uncodes_at_once(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid = turn_of(wb, "Maya", "I trust")
+    wb.session.goto(sid)
+    wb.render()
+    wb.code_buttons["trust"].click()
+    rows = ledger(project).codings()
+    assert rows[["segment_id", "code_id", "coder"]].values.tolist() == [[sid, "trust", "ana"]]
+    assert rows["span_start"].isna().all()
+    assert wb.code_buttons["trust"].style.button_color == "#1F77B4"
+    assert wb.code_buttons["trust"].icon == "check"
+    assert wb.code_buttons["harm"].icon == ""
+    assert "trust" in wb.coded_html.value
+    wb.code_buttons["trust"].click()
+    assert ledger(project).codings().empty
+    assert wb.code_buttons["trust"].icon == ""
+    assert wb.status.value == ""
+
+
+def test_no_coder_refuses_then_typing_a_name_enables(project: Path) -> None:
+    wb = CodingWorkbench(project)
+    wb.code_buttons["harm"].click()
+    assert "choose a coder" in wb.status.value
+    assert ledger(project).codings().empty
+    wb.coder.value = "  ben "
+    assert wb.session.coder == "ben"
+    assert "ben" in ledger(project).coders()
+    wb.code_buttons["harm"].click()
+    assert ledger(project).codings()["coder"].tolist() == ["ben"]
+    assert wb.status.value == ""
+
+
+def test_narrow_coding_to_a_sentence(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid = turn_of(wb, "Maya", "I trust")
+    wb.session.goto(sid)
+    wb.render()
+    labels = [label for label, _ in wb.sentence.options]
+    assert labels[0] == "whole turn" and len(labels) == 3
+    second = wb.sentence.options[2][1]
+    wb.sentence.value = second
+    assert "<mark>We finally named the harm in the hiring process.</mark>" in wb.context_html.value
+    wb.code_buttons["harm"].click()
+    row = ledger(project).codings().iloc[0]
+    assert (row["segment_id"], row["code_id"], int(row["span_start"]), int(row["span_end"])) == (sid, "harm", *second)
+    seg = wb.session.sentences(sid).iloc[1]
+    assert (int(seg["start"]), int(seg["end"])) == second
+    assert wb.code_buttons["harm"].icon == "check"
+    wb.sentence.value = None  # back to the whole turn: harm is not applied to the whole turn
+    assert wb.code_buttons["harm"].icon == ""
+    assert "We finally named the harm" in wb.coded_html.value  # the sentence coding is listed
+    assert wb.session.progress()[0] == 1
+
+
+def test_filters_and_progress(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    assert wb.session.progress() == (0, 9)
+    assert wb.progress_label.value.startswith("0 / 9")
+    wb.source.value = "transcripts/interview_a.txt"
+    assert len(wb.session.order) == 5
+    wb.speaker.value = "Maya"
+    assert [wb.session.units.loc[s, "speaker"] for s in wb.session.order] == ["Maya", "Maya"]
+    wb.code_buttons["ownership"].click()
+    assert wb.session.progress() == (1, 2)
+    assert (wb.progress.value, wb.progress.max) == (1, 2)
+    wb.source.value = None
+    wb.speaker.value = None
+    wb.wave.value = "2025"
+    assert len(wb.session.order) == 2
+    wb.wave.value = None
+    wb.code_filter.value = "ownership"
+    assert len(wb.session.order) == 1
+    wb.code_filter.value = None
+    wb.uncoded.value = True
+    assert len(wb.session.order) == 8
+    wb.uncoded.value = False
+    wb.has_suggestion.value = True
+    assert wb.session.order == [] and "No segments match" in wb.position.value
+    wb.code_buttons["trust"].click()  # nothing selected: refused, nothing written
+    assert len(ledger(project).codings()) == 1
+    wb.session.goto(turn_of(wb, "Sam", "Senior"))  # a unit outside the filters clears them, widgets follow
+    wb.render()
+    assert wb.has_suggestion.value is False and len(wb.session.order) == 9
+
+
+def test_reopening_shows_saved_state(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid = turn_of(wb, "Sam", "Senior staff")
+    wb.session.goto(sid)
+    wb.render()
+    wb.code_buttons["power"].click()
+    wb.code_buttons["pressure"].click()
+    wb.memo_text.value = "Consulted, not partners: compare with wave 1."
+    wb.add_memo.click()
+    del wb
+    again = CodingWorkbench(project, coder="ana")
+    again.session.goto(sid)
+    again.render()
+    on = {c for c, b in again.code_buttons.items() if b.icon == "check"}
+    assert on == {"power", "pressure"}
+    assert again.code_buttons["power"].style.button_color == "#FFD700"
+    assert again.code_buttons["power"].style.text_color == "#111111"  # dark text on a light colour
+    assert again.code_buttons["pressure"].style.text_color == "#ffffff"
+    assert "compare with wave 1" in again.memos_html.value
+    other = CodingWorkbench(project, coder="ben")  # another coder's view is independent
+    other.session.goto(sid)
+    other.render()
+    assert not any(b.icon == "check" for b in other.code_buttons.values())
+
+
+def test_segment_text_is_escaped(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    wb.session.goto(turn_of(wb, "Jordan", "rushed"))
+    wb.render()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in wb.context_html.value
+    assert "<script>" not in wb.context_html.value
+    wb.memo_text.value = "<img src=x onerror=alert(1)>"
+    wb.add_memo.click()
+    assert "<img" not in wb.memos_html.value and "&lt;img" in wb.memos_html.value
+    wb.sentence.value = wb.sentence.options[2][1]
+    assert "<script>" not in wb.context_html.value
+
+
+def test_context_shows_neighbouring_turns_of_the_same_source(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana", context=2)
+    wb.session.goto(turn_of(wb, "Maya", "People owned"))
+    before, after = wb.session.context()
+    assert before["text"].str[:5].tolist() == ["I tru", "What "]
+    assert after["speaker"].tolist() == ["Jordan"]
+    wb.render()
+    value = wb.context_html.value
+    assert value.index("What changed?") < value.index("People owned") < value.index("I still feel rushed")
+    assert "Tell me about power" not in value  # another source
+    wb.session.goto(turn_of(wb, "Facilitator", "Tell me about power"))
+    assert wb.session.context()[0].empty
+
+
+def test_suggestions_accept_and_reject(project: Path) -> None:
+    led = ledger(project)
+    wb = CodingWorkbench(project, coder="ana")
+    sid, other = turn_of(wb, "Maya", "I trust"), turn_of(wb, "Jordan", "rushed")
+    led.add_suggestions(pd.DataFrame({
+        "segment_id": [sid, sid, other], "code_id": ["trust", "harm", "pressure"], "score": [0.91, 0.42, 0.77],
+        "method": ["rules"] * 3, "evidence": ["matched: trust", "matched: harm", "closest example: timeline"],
+        "model": ["test"] * 3, "codebook_version": ["v1"] * 3}))
+    wb.session.refresh()
+    wb.has_suggestion.value = True
+    assert set(wb.session.order) == {sid, other}
+    wb.session.goto(sid)
+    wb.render()
+    rows = wb.suggestions_box.children[1:]
+    assert "trust" in rows[0].children[0].value and "0.91" in rows[0].children[0].value
+    assert "matched: trust" in rows[0].children[0].value
+    rows[0].children[1].click()  # accept trust
+    rows = wb.suggestions_box.children[1:]
+    assert len(rows) == 1 and "harm" in rows[0].children[0].value
+    rows[0].children[2].click()  # reject harm
+    assert wb.suggestions_box.children == ()
+    fresh = ledger(project)
+    status = fresh.suggestions().set_index("code_id")
+    assert status.loc["trust", "status"] == "accepted" and status.loc["trust", "decided_by"] == "ana"
+    assert status.loc["harm", "status"] == "rejected" and status.loc["pressure", "status"] == "suggested"
+    assert fresh.codings()[["segment_id", "code_id", "coder"]].values.tolist() == [[sid, "trust", "ana"]]
+    assert wb.code_buttons["trust"].icon == "check"
+
+
+def test_memo_and_undo(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid = wb.session.current_id
+    wb.add_memo.click()
+    assert "empty" in wb.status.value
+    wb.memo_text.value = "Check the tone here."
+    wb.add_memo.click()
+    memos = ledger(project).memos()
+    assert memos[["coder", "segment_id", "text"]].values.tolist() == [["ana", sid, "Check the tone here."]]
+    assert wb.memo_text.value == ""
+    wb.code_buttons["trust"].click()
+    wb.code_buttons["harm"].click()
+    wb.next_btn.click()  # undo brings the coder back to the unit it changed
+    wb.undo_btn.click()
+    assert wb.status.value == "Undid: code harm" and wb.session.current_id == sid
+    assert ledger(project).codings()["code_id"].tolist() == ["trust"]
+    assert wb.code_buttons["harm"].icon == "" and wb.code_buttons["trust"].icon == "check"
+    wb.code_buttons["trust"].click()  # uncode, then undo the uncode: trust is back
+    wb.undo_btn.click()
+    assert ledger(project).codings()["code_id"].tolist() == ["trust"]
+
+
+def test_no_code_applies_counts_as_done_and_as_seen(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    first = wb.session.current_id
+    wb.no_code_btn.click()
+    assert wb.session.index == 1
+    assert ledger(project).reviewed()[["segment_id", "coder"]].values.tolist() == [[first, "ana"]]
+    assert ledger(project).codings().empty
+    assert wb.progress_label.value.startswith("1 / 9")
+    wb.uncoded.value = True
+    assert first not in wb.session.order and len(wb.session.order) == 8
+    wb.undo_btn.click()
+    assert wb.status.value == "Undid: review" and ledger(project).reviewed().empty
+    assert wb.session.progress() == (0, 8)  # the filtered list is kept until the filters change
+
+
+def test_navigation(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    s = wb.session
+    wb.prev_btn.click()
+    assert s.index == 0
+    wb.next_btn.click()
+    assert s.index == 1 and wb.position.value.startswith("<b>2 / 9</b>")
+    wb.code_buttons["trust"].click()
+    wb.prev_btn.click()
+    wb.next_uncoded_btn.click()
+    assert s.index == 2  # skips the coded unit 1
+    for _ in range(20):
+        wb.next_btn.click()
+    assert s.index == 8
+    assert (wb.informative_btn is not None) == hasattr(autocode, "next_informative_segments")
+
+
+def test_session_without_widgets(project: Path) -> None:
+    s = CodingSession(project, coder="cy")
+    s.apply_filters(Filters(source="surveys/wave1.csv"))
+    assert s.units.loc[s.current_id, "unit"] == "response"
+    span = (int(s.sentences().iloc[0]["start"]), int(s.sentences().iloc[0]["end"]))
+    assert s.toggle("trust", span) is True
+    assert s.codes(span) == {"trust"} and s.codes() == set()
+    assert s.toggle("trust", span) is False
+    with pytest.raises(ValueError, match="not a codable code"):
+        s.toggle("nope")
+    with pytest.raises(ValueError, match="unknown segment"):
+        s.goto("missing")
+
+
+def test_project_root_found_from_notebooks_folder(project: Path) -> None:
+    (project / "notebooks").mkdir()
+    assert find_project_root(project / "notebooks") == project.resolve()
+    with pytest.raises(FileNotFoundError, match="project.yml"):
+        find_project_root(project.parent)
+
+
+def test_notebook_is_thin_and_parameterised() -> None:
+    import nbformat
+
+    nb = nbformat.read(REPO / "notebooks" / "coding_workbench.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert "project_dir = None" in code[0].source and "coder = None" in code[0].source
+    assert code[1].source.strip().endswith("workbench(project_dir, coder)")

@@ -1,0 +1,114 @@
+"""For real: JupyterLab on localhost, the workbench notebook in headless Chromium, a click lands in the ledger."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from workbench_project import make_project
+
+from cop_analysis.config import ProjectConfig
+from cop_analysis.ledger import Ledger
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              pytest.mark.skipif(shutil.which("chromium") is None,
+                                 reason="Debian chromium not installed (apt-get install chromium)")]
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOT = Path("/tmp/workbench_browser.png")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A JupyterLab server (venv kernel, empty token) rooted at a small project with the notebook copied in."""
+    root = make_project(tmp_path / "proj")
+    (root / "notebooks").mkdir()
+    shutil.copy(REPO / "notebooks" / "coding_workbench.ipynb", root / "notebooks")
+    port = _free_port()
+    jupyter_home = tmp_path / "jupyter"  # isolated settings, workspaces and runtime files
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(jupyter_home / "config"),
+           "JUPYTER_DATA_DIR": str(jupyter_home / "data"), "JUPYTER_RUNTIME_DIR": str(jupyter_home / "runtime"),
+           "JUPYTERLAB_WORKSPACES_DIR": str(jupyter_home / "workspaces"), "HF_HUB_OFFLINE": "1"}
+    log = (tmp_path / "jupyter.log").open("w")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--IdentityProvider.token=",
+         "--ServerApp.password=", "--ServerApp.ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root}",
+         "--ServerApp.disable_check_xsrf=True", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        + (["--allow-root"] if os.geteuid() == 0 else []),
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/api/status", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "jupyter.log").read_text()
+                time.sleep(0.5)
+        yield url, root
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+        log.close()
+
+
+def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, root = lab
+    ledger_path = ProjectConfig.load(root).ledger_path
+    session = json.dumps({"path": "notebooks/coding_workbench.ipynb", "type": "notebook",
+                          "name": "coding_workbench.ipynb", "kernel": {"name": "python3"}}).encode()
+    # start the venv's kernel for the notebook up front, so JupyterLab shows no "Select Kernel" dialog
+    urllib.request.urlopen(urllib.request.Request(f"{url}/api/sessions", data=session, method="POST",
+                                                  headers={"Content-Type": "application/json"}), timeout=60)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
+            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            trust = page.locator("button.widget-button", has_text="Trust")
+            trust.wait_for(timeout=60_000)
+            coder = page.locator(".widget-combobox input")
+            coder.fill("maya")
+            coder.press("Enter")
+            page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)  # the kernel took the coder
+            trust.click()
+            codings = None
+            for _ in range(60):
+                codings = Ledger(ledger_path).codings()
+                if len(codings):
+                    break
+                time.sleep(0.5)
+            assert codings is not None
+            assert codings[["code_id", "coder"]].values.tolist() == [["trust", "maya"]]
+            page.get_by_text("1 / 9 coded", exact=True).wait_for(timeout=20_000)
+        finally:
+            page.screenshot(path=str(SCREENSHOT), full_page=True)  # the panel as the coder saw it
+            browser.close()
