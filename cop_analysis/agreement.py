@@ -78,8 +78,8 @@ def agreement(codings_df: Any, coders: Sequence[str] | None = None, segments: It
     ``codings_df``: segment_id, code_id, coder (e.g. ``Ledger.codings()``). ``coders``: whom to
     compare (default: everyone except ``consensus``). ``segments``: the explicit universe; otherwise
     the segments each coder coded or marked reviewed (``reviewed``: segment_id, coder). ``codes``:
-    codes to report (default: those applied); codes nobody applied get NaN with a note and are left
-    out of the pooled figures.
+    codes to report (default: those the coders applied anywhere); codes nobody applied on the shared
+    segments get NaN with a note and are left out of the pooled figures.
     """
     import pandas as pd
 
@@ -95,8 +95,9 @@ def agreement(codings_df: Any, coders: Sequence[str] | None = None, segments: It
     else:
         seen = [set(seen_rows.loc[seen_rows["coder"] == c, "segment_id"]) for c in coders]
         universe = sorted(set.intersection(*seen))
-    rows = rows[rows["coder"].isin(coders) & rows["segment_id"].isin(universe)].drop_duplicates()
+    rows = rows[rows["coder"].isin(coders)].drop_duplicates()
     code_ids = list(dict.fromkeys(codes)) if codes is not None else sorted(set(rows["code_id"]))
+    rows = rows[rows["segment_id"].isin(universe)]
     seg_index, coder_index = {s: i for i, s in enumerate(universe)}, {c: i for i, c in enumerate(coders)}
 
     per_code, pairwise, disagreements, agreed, pooled = [], [], [], [], []
@@ -110,7 +111,7 @@ def agreement(codings_df: Any, coders: Sequence[str] | None = None, segments: It
         if not universe:
             note = "no segment was seen by all coders"
         elif n_applied == 0:
-            note = "no coder applied this code"
+            note = "no coder applied it on the shared segments"
             pct = kappa = alpha = math.nan
         elif n_applied == matrix.size:
             note = "every coder applied it to every segment (no variation)"

@@ -149,12 +149,12 @@ def agreement_cmd(project: Path = PROJECT,
     from cop_analysis.config import ProjectConfig
     from cop_analysis.ledger import Ledger
 
+    cb = _codebook_or_exit(None, project)  # exits with a one-line error if project.yml or the codebook is bad
     cfg = ProjectConfig.load(project)
-    cb = _codebook_or_exit(None, project)
     with Ledger(cfg.ledger_path) as ledger:
         try:
-            result = ledger_agreement(ledger, coders=coder or None,
-                                      codes=[c.id for c in cb.codes if c.codable])
+            extra = sorted(set(ledger.codings()["code_id"]) - set(cb.ids))  # codes no longer in the codebook
+            result = ledger_agreement(ledger, coders=coder or None, codes=[c.id for c in cb.codes if c.codable] + extra)
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -178,6 +178,7 @@ def export_codings_cmd(out: Path = typer.Argument(..., help="File to write: .csv
     from cop_analysis.config import ProjectConfig
     from cop_analysis.ledger import Ledger, LedgerError
 
+    cb = _codebook_or_exit(None, project)
     cfg = ProjectConfig.load(project)
     segments = None
     if (cfg.processed / "segments.parquet").exists():
@@ -186,7 +187,7 @@ def export_codings_cmd(out: Path = typer.Argument(..., help="File to write: .csv
         segments = pd.read_parquet(cfg.processed / "segments.parquet")
     with Ledger(cfg.ledger_path) as ledger:
         try:
-            ledger.export_codings(out, segments=segments, codebook=_codebook_or_exit(None, project))
+            ledger.export_codings(out, segments=segments, codebook=cb)
         except LedgerError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None

@@ -28,7 +28,7 @@ PALETTE = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E
            "#BCBD22", "#17BECF")
 CSV_COLUMNS = ("id", "name", "definition", "include", "exclude", "examples", "parent", "color", "patterns")
 _COLOR = re.compile(r"^#(?:[0-9A-Fa-f]{6}|[0-9A-Fa-f]{3})$")
-_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_ID = re.compile(r"^\w[\w.-]*$")
 _GUID = re.compile(r"^\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?$")
 #: Labelled sections of a REFI ``<Description>``, in export order (label -> field).
 _SECTIONS = {"Definition": "definition", "When to use": "include", "When not to use": "exclude",
@@ -99,7 +99,7 @@ def _normalise_color(color: str) -> str:
 
 
 def _slug(name: str) -> str:
-    slug = re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+    slug = re.sub(r"\W+", "_", name.lower()).strip("_")
     return slug or "code"
 
 
@@ -124,7 +124,7 @@ class Codebook:
         for i, code in enumerate(self.codes):
             if not code.id or not _ID.match(str(code.id)):
                 raise self._fail(None, f"code #{i + 1} has a missing or invalid id {code.id!r} "
-                                       "(letters, digits, _ . - only)")
+                                       "(letters, digits, _ . - only, no spaces)")
             if code.id in by_id:
                 raise self._fail(code.id, "duplicate id")
             if not str(code.name or "").strip():

@@ -39,6 +39,7 @@ class IngestError(Exception):
     """One problem with one input file: ``str(err)`` is ``path:line: message`` (line optional)."""
 
     def __init__(self, path: str, line: int | None, message: str) -> None:
+        message = " ".join(message.split())  # always one line
         super().__init__(path, line, message)
         self.path, self.line, self.message = path, line, message
 
@@ -100,14 +101,26 @@ def validate_config(cfg: ProjectConfig) -> None:
     """Raise :class:`ConfigError` for ingest settings that cannot work."""
     from .readers.surveys import LAYOUTS
 
+    def strings(value: Any) -> bool:
+        return isinstance(value, str) or isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+    for key, specs in (("transcripts", cfg.transcripts), ("surveys", cfg.surveys)):
+        for i, spec in enumerate(specs):
+            if not isinstance(spec.path, str):
+                raise ConfigError(f"project.yml: {key}[{i}].path must be a string (a path or glob under data/raw)")
     for i, t in enumerate(cfg.transcripts):
-        if not isinstance(t.speaker_roles, dict) or not all(isinstance(v, str) for v in t.speaker_roles.values()):
+        if not isinstance(t.speaker_roles, dict) or not strings([*t.speaker_roles, *t.speaker_roles.values()]):
             raise ConfigError(f"project.yml: transcripts[{i}].speaker_roles must map speaker labels to role names")
     for i, s in enumerate(cfg.surveys):
         if s.layout not in LAYOUTS:
             raise ConfigError(f"project.yml: surveys[{i}].layout {s.layout!r} is not one of {', '.join(LAYOUTS)}")
-        if not isinstance(s.open_ended, list) or not isinstance(s.attributes, dict):
-            raise ConfigError(f"project.yml: surveys[{i}]: open_ended must be a list and attributes a mapping")
+        if not isinstance(s.open_ended, list) or not strings(s.open_ended):
+            raise ConfigError(f"project.yml: surveys[{i}].open_ended must be a list of column ids or question texts")
+        if not isinstance(s.attributes, dict) or not strings([*s.attributes, *s.attributes.values()]):
+            raise ConfigError(f"project.yml: surveys[{i}].attributes must map attribute names to columns")
+        for name in ("respondent_id", "wave_column"):
+            if getattr(s, name) is not None and not isinstance(getattr(s, name), str):
+                raise ConfigError(f"project.yml: surveys[{i}].{name} must be a column id or question text")
 
 
 @dataclass
@@ -365,11 +378,10 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     for _, row in previous_kept.iterrows():
         for message in json.loads(row["warnings"]) if isinstance(row["warnings"], str) else []:
             report.warnings.append(IngestError(row["path"], None, message))
-    for sid, p in parsed.items():
-        rel = p.source["path"]
-        report.warnings += [IngestError(rel, None, w) for w in p.warnings]
+    for p in parsed.values():
+        report.warnings += [IngestError(p.source["path"], None, w) for w in p.warnings]
 
-    if parsed or report.removed or set(previous_keys) != set(kept):
+    if parsed or set(previous_keys) != set(kept):  # new, changed, removed or now-broken sources
         old_segments = load_segments(cfg) if kept else SEGMENTS.empty_frame()
         segments = _assemble(old_segments[old_segments["source_id"].isin(kept)], parsed)
         counts = segments.groupby("source_id").size()

@@ -266,7 +266,7 @@ class Ledger:
         return coder
 
     @staticmethod
-    def _coding_exists(conn: sqlite3.Connection, key: tuple[Any, ...]) -> sqlite3.Row | None:
+    def _coding_exists(conn: sqlite3.Connection, key: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return conn.execute(f"SELECT coding_id, created_at FROM codings WHERE {_KEY}", _key(*key)).fetchone()
 
     # -- human actions ---------------------------------------------------------------------

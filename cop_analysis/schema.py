@@ -85,7 +85,8 @@ SEGMENTS = Table(
     "segments",
     "data/processed/segments.parquet",
     "Units of analysis. Invariant: sources.text[start:end] == text for every row. For surveys "
-    "the source text is the responses laid out one block per respondent x question.",
+    "the source text is the responses laid out one block per respondent x question; for VTT/SRT it is "
+    "one `[hh:mm:ss] Speaker: text` paragraph per speaker run (docs/ingestion.md).",
     (
         Column("segment_id", "string", "Stable id: hash of source_id, unit, start, end and text.", False),
         Column("source_id", "string", "Foreign key to sources.source_id.", False),

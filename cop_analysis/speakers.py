@@ -42,7 +42,7 @@ meeting file filename page update edit edited action actions warning caution dis
 key legend description context background instructions question questions answer answers prompt prompts theme
 themes code codes example examples quote definition total start end ended started translated translation audio
 video format version status author prepared contact consent confidentiality keywords tags comment comments
-fyi btw eta tbd todo ok okay yes no
+fyi btw eta tbd todo ok okay yes no confidential draft private internal attention attn
 """.split())
 ROLE_WORDS = {
     "interviewer": "interviewer", "facilitator": "facilitator", "co-facilitator": "facilitator",
@@ -111,7 +111,7 @@ class Paragraph:
 
     start: int
     end: int
-    line: int  # 1-based line number of the paragraph's first line
+    line: int  # 1-based line of the paragraph's start in the file (for messages)
     label: LabelMatch | None = None  # set when the paragraph opens a speaker turn
     timestamp: float | None = None
 

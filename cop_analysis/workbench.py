@@ -334,7 +334,9 @@ class CodingWorkbench:
         self.has_suggestion = w.Checkbox(description="has suggestions", indent=False)
         self.position = w.HTML()
         self.context_html = w.HTML()
-        self.sentence = w.Dropdown(description="Apply to", layout=w.Layout(width="95%"))
+        self.sentence = w.Dropdown(description="Apply to", layout=w.Layout(width="95%"))  # value: index
+        self._spans: list[Span | None] = [None]  # option index -> span (None: the whole unit)
+        self._scope_unit: str | None = None  # the unit the sentence options belong to
         self.code_buttons: dict[str, Any] = {}
         self.codes_box = w.VBox(self._code_groups())
         self.coded_html = w.HTML()
@@ -382,6 +384,12 @@ class CodingWorkbench:
             w.HBox(nav), self.status,
         ], layout=w.Layout(max_width="1100px"))
         self.render()
+
+    @property
+    def scope(self) -> Span | None:
+        """The span the code buttons apply to: the chosen sentence, or None for the whole unit."""
+        index = self.sentence.value or 0
+        return self._spans[index] if index < len(self._spans) else None
 
     def show(self) -> Any:
         """The panel widget (display it, or leave it as a notebook cell's last expression)."""
@@ -434,7 +442,7 @@ class CodingWorkbench:
                                            self.code_filter.value, self.uncoded.value, self.has_suggestion.value))
 
     def _on_code(self, code_id: str) -> None:
-        self.session.toggle(code_id, self.sentence.value)
+        self.session.toggle(code_id, self.scope)
 
     def _on_no_code(self) -> None:
         self.session.mark_no_code()
@@ -468,7 +476,7 @@ class CodingWorkbench:
             self.position.value = "<i>No segments match the filters.</i>"
             self.context_html.value = self.coded_html.value = self.memos_html.value = ""
             self.suggestions_box.children = ()
-            self.sentence.options = [("whole segment", None)]
+            self._scope_unit, self._spans, self.sentence.options = None, [None], [("whole segment", 0)]
             self._render_codes()
             return
         row = s.current
@@ -476,12 +484,12 @@ class CodingWorkbench:
                                + (f" &middot; wave {html.escape(str(row['wave']))}" if pd.notna(row["wave"]) else ""))
         self._render_context()
         unit = "turn" if row["unit"] == "turn" else "response"
-        options = [(f"whole {unit}", None)] + [
-            (f"sentence {i}: {_short(t.text)}", (int(t.start), int(t.end)))
-            for i, t in enumerate(s.sentences().itertuples(), 1)]
-        if list(self.sentence.options) != options:
-            self.sentence.options = options
-            self.sentence.value = None
+        if self._scope_unit != s.current_id:  # a new unit: offer its sentences, start with the whole unit
+            sentences = s.sentences()
+            labels = [f"whole {unit}"] + [f"sentence {i}: {_short(t)}" for i, t in enumerate(sentences["text"], 1)]
+            self._scope_unit, self._spans = s.current_id, [None] + [
+                (int(a), int(b)) for a, b in zip(sentences["start"], sentences["end"])]
+            self.sentence.options = list(zip(labels, range(len(labels))))
         self._render_codes()
         self._render_suggestions()
         memos = s.memos()
@@ -506,7 +514,7 @@ class CodingWorkbench:
         s = self.session
         row = s.current
         before, after = s.context()
-        text, off, sel = str(row["text"]), int(row["start"]), self.sentence.value
+        text, off, sel = str(row["text"]), int(row["start"]), self.scope
         if sel is not None and off <= sel[0] <= sel[1] <= off + len(text):
             a, b = sel[0] - off, sel[1] - off
             body = f"{html.escape(text[:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:])}"
@@ -521,7 +529,7 @@ class CodingWorkbench:
 
     def _render_codes(self) -> None:
         s = self.session
-        on = s.codes(self.sentence.value) if s.current_id and s.coder else set()
+        on = s.codes(self.scope) if s.current_id and s.coder else set()
         for code_id, btn in self.code_buttons.items():
             color = s.codebook[code_id].color or "#888888"
             applied = code_id in on

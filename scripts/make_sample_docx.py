@@ -76,7 +76,7 @@ Samira: I'll take it, because I'm still mad. [laughs]
 So for people who will read this later: the county has had a "Diversity and Inclusion Policy" since 2016. It's two pages. It's mostly about HR training. The action plan proposes replacing it with a new policy that covers how every department makes decisions, and the committee voted in February to call it the "Racial Equity and Belonging Policy." We spent two whole meetings on the name. People told stories about why "racial" had to be in it. Because every time it's not named, it gets diluted into "equity for everyone" and then it's about nothing.
 Then the draft went to the Board, and at the work session in March, two Supervisors said the word "racial" would be "divisive" and suggested "Equity for All Policy." And the County Administrator's staff came back to us and said, basically, it would help the plan pass if we took the word out.
 Denise: They didn't say "basically." They said it exactly. Jasmine told us straight. I'll give her that, she didn't dress it up.
-Samira: Right, Jasmine Ortiz, from Commissioner Moore's office, she's been honest with us the whole time. She said, Commissioner Moore supports "racial," but she counted votes and it's three to two against with the word in. So we had a choice. Keep the word and maybe lose the whole plan, or drop the word and pass it.
+Samira: Right, Jasmine Ortiz, from Commissioner Patricia Moore's office, she's been honest with us the whole time. She said, Commissioner Moore supports "racial," but she counted votes and it's three to two against with the word in. So we had a choice. Keep the word and maybe lose the whole plan, or drop the word and pass it.
 Kwame: What did the co-chairs decide?
 Rosa: We didn't decide. That's the important part. We took it back to the whole committee, and especially the community members. Because that was in our agreements from the repair session, the group decides, not whoever is in the room with the Administrator. We had an emergency meeting on a Saturday. Forty people came, including some folks who hadn't been since last year.
 Denise: And it was hard. I thought it would be obvious, keep the word. But people had different views. Mr. Baptiste - Jerome - said, I want the sidewalks and the stipends and the data. If the price is one word, I'll pay it. And Luz said, if we give up the word now, we'll give up everything else one word at a time.
@@ -153,7 +153,14 @@ def build(text: str, author: str, when: dt.datetime, path: Path) -> None:
     doc.save(str(path))
 
 
+def generate(out: Path = OUT) -> list[Path]:
+    """Write both sample .docx transcripts into ``out``."""
+    paths = [out / name for name in FILES]
+    for path, (text, author, when) in zip(paths, FILES.values()):
+        build(text, author, when, path)
+    return paths
+
+
 if __name__ == "__main__":
-    for name, (text, author, when) in FILES.items():
-        build(text, author, when, OUT / name)
-        print(f"wrote {OUT / name}")
+    for written in generate():
+        print(f"wrote {written}")

@@ -129,7 +129,7 @@ DL | Health | 6-10 | 4
 8 I'm more comfortable saying "I don't know, I'll find out."
 
 CM | Partner | More than 10 | 2
-5 The June meeting broke something for me. I watched a sheriff's lieutenant tell a mother her nephew's stops were "a few bad experiences" and the facilitator said "thank you both" and moved on. The repair circle helped. It didn't undo it. I'm still here because Luz is still here.
+5 The June meeting broke something for me. I watched a sheriff's lieutenant tell a mother her nephew's stops were "a few bad experiences" and the facilitator said "thank you both" and moved on. Nobody said anything, including me, and I've thought about my own silence a lot since then. The repair circle helped. Hearing Maria say she froze, and Tom say he didn't know his own department's numbers, that was more honesty than I expected from anybody in that building. It didn't undo it. An apology is the beginning of something, not the end. I'm still here because Luz is still here, and if she can sit at that table, I can too. ¶ I'll say one more thing: the people who were harmed did most of the work of the repair. That should not be the pattern going forward.
 6 
 7 Facilitators need to be trained to interrupt harm in real time. Not after. In the moment.
 8 That silence in a meeting is a choice, and usually it protects the institution.
@@ -706,7 +706,7 @@ DL | Public Works | 3-5 | 4
 8 The "why" behind the scoring change. I was skeptical. I'm not now.
 
 CM | Partner | More than 10 | 2
-5 I'm exhausted and I'm not sure the county notices. We gave two years. The plan is adopted and now it's "implementation updates" every two weeks and reviewing 42 department plans. When does it end?
+5 I'm exhausted and I'm not sure the county notices. We gave two years. We went to the budget hearing, we sat through the renaming fight on a Saturday, we wrote whole sections of the plan at night after work, we reviewed drafts in 48 hours because the Administrator wanted it by March. The plan is adopted and now it's "implementation updates" every two weeks and reviewing 42 department plans. When does it end? I still trust the people, especially the co-chairs and Kwame. But trust doesn't pay my electric bill and it doesn't give me my Tuesday nights back. Some of us are running on fumes and the county keeps asking for one more thing.
 6 I felt ownership last year. This year I feel like unpaid staff.
 7 Cut the meetings in half. Pay people for the hours between meetings. Or let us rest.
 8 That burnout is real even in a group you love.
@@ -922,7 +922,7 @@ CM | Partner | More than 10 | 4
 5 Honest conversation after the progress report. The co-chairs said, publicly, which departments didn't report. Including the Sheriff's Office and HR. Nobody got protected.
 6 Reviewing the department implementation plans. I read all 42. I have opinions about all 42. 😅
 7 Please make tracking implementation someone's paid job. I can't keep doing it as a volunteer.
-8 Spreadsheets. I'm a spreadsheet person now. The Budget Office color coding is beautiful.
+8 Spreadsheets. I'm a spreadsheet person now. Karen Duffy's color coding at the Budget Office is beautiful.
 
 DL | Health | 6-10 | 4
 5 Coming myself instead of sending a delegate. People noticed that I came.
@@ -1362,7 +1362,7 @@ CM | Partner | 3-5 | 3
 # Community partner survey, June 2024: role | organization; keys a, b, c are the three questions.
 GOOGLE_FORMS = """
 Executive director | Casa de la Comunidad
-a We went from being the group the county calls when they need a translator to being a co-author of the housing section. That's a real change. We also got paid for interpretation for the first time, at the same rate as the county's contractor.
+a We went from being the group the Harbor County Office of Equity calls when they need a translator to being a co-author of the housing section. That's a real change. We also got paid for interpretation for the first time, at the same rate as the county's contractor.
 b Pay partners on time. The first invoice took 71 days. A small nonprofit can't float that.
 c Thank you to Kwame and Maria. And to Rosa, who is ours.
 
@@ -1773,12 +1773,17 @@ def write_surveymonkey(data: str, path: Path, seed: int) -> int:
     return len(rows)
 
 
-if __name__ == "__main__":
-    OUT.mkdir(parents=True, exist_ok=True)
+def generate(out: Path = OUT) -> str:
+    """Write all four sample surveys into ``out``; returns a one-line summary."""
+    out.mkdir(parents=True, exist_ok=True)
     n1 = write_qualtrics(WAVE1, "2023", dt.datetime(2023, 12, 4, 8, 0), 18,
-                         OUT / "cop_survey_wave1_2023_qualtrics.csv", seed=2023)
+                         out / "cop_survey_wave1_2023_qualtrics.csv", seed=2023)
     n2 = write_qualtrics(WAVE2, "2024", dt.datetime(2024, 11, 25, 8, 0), 18,
-                         OUT / "cop_survey_wave2_2024_qualtrics.csv", seed=2024)
-    n3 = write_google_forms(GOOGLE_FORMS, OUT / "community_partners_google_forms.csv", seed=7)
-    n4 = write_surveymonkey(SURVEYMONKEY, OUT / "workshop_feedback_surveymonkey.xlsx", seed=11)
-    print(f"wrote {n1} + {n2} Qualtrics responses, {n3} Google Forms rows, {n4} SurveyMonkey rows to {OUT}")
+                         out / "cop_survey_wave2_2024_qualtrics.csv", seed=2024)
+    n3 = write_google_forms(GOOGLE_FORMS, out / "community_partners_google_forms.csv", seed=7)
+    n4 = write_surveymonkey(SURVEYMONKEY, out / "workshop_feedback_surveymonkey.xlsx", seed=11)
+    return f"wrote {n1} + {n2} Qualtrics responses, {n3} Google Forms rows, {n4} SurveyMonkey rows to {out}"
+
+
+if __name__ == "__main__":
+    print(generate())

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ESCAPE_TRANSCRIPT = "2024-12-02_escape_check.txt"
@@ -43,10 +44,14 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
     root = tmp_path_factory.mktemp("pipeline") / "project"
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
-    shutil.copy(REPO / "project.yml", root / "project.yml")
+    config = yaml.safe_load((REPO / "project.yml").read_text(encoding="utf-8"))
+    config["transcripts"].append({"path": f"transcripts/{ESCAPE_TRANSCRIPT}", "wave": "2024",
+                                  "speaker_roles": {"Interviewer": "interviewer", "Participant": "participant"}})
+    (root / "project.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (root / "data" / "raw" / "transcripts" / ESCAPE_TRANSCRIPT).write_text(
-        "Interviewer: Does the report escape markup?\n\n"
-        "Participant: Yes, this should stay text: <script>alert(1)</script> and trust grows.\n", encoding="utf-8")
+        "Interviewer: Does the report escape markup? We want people to trust it.\n\n"
+        "Participant: Yes, this should stay text: <script>alert(1)</script> and trust grows when we share power.\n",
+        encoding="utf-8")
     start = time.perf_counter()
     cold = run(root, audience="both", progress=True)
     cold_seconds = time.perf_counter() - start

@@ -75,8 +75,8 @@ def test_vtt(tmp_path: Path) -> None:
         "\n\n[00:00:11] Jerome Baptiste: I'm tired, Maria.\n\n[00:00:11] Wen Li: Me too.\n\n"
         "[00:01:02] Maria Reyes: Thank you, all of you.")
     assert [(p.label.label if p.label else None, p.timestamp, p.line) for p in doc.paragraphs] == [
-        (None, None, 1), ("Maria Reyes", 1.0, 3), ("Jerome Baptiste", 11.8, 5), ("Wen Li", 11.8, 7),
-        ("Maria Reyes", 62.0, 9)]
+        (None, None, 3), ("Maria Reyes", 1.0, 8), ("Jerome Baptiste", 11.8, 16), ("Wen Li", 11.8, 16),
+        ("Maria Reyes", 62.0, 21)]
     assert doc.text[doc.paragraphs[2].start:doc.paragraphs[2].end] == "I'm tired, Maria."
 
 

@@ -6,6 +6,7 @@ import struct
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cop_analysis.refi import Limits, RefiError, import_qdpx
@@ -151,7 +152,7 @@ surveys:
     wave: "1"
     layout: plain
     respondent_id: id
-    open_ended: [What built trust?]
+    open_ended: ["What built trust?"]
     attributes: {role: Role, department: Dept}
 """
 
@@ -362,7 +363,7 @@ def _hand_written(tmp_path: Path, qde_name: str, folder: str) -> Path:
 
 def test_import_accepts_real_world_deviations(tmp_path: Path) -> None:
     from cop_analysis.config import ProjectConfig
-    from cop_analysis.ingest import load_sources
+    from cop_analysis.ingest import load_segments, load_sources
     from cop_analysis.ledger import Ledger
 
     report = import_qdpx(_hand_written(tmp_path, "Hand Project.qde", "Sources"), tmp_path / "hand")
@@ -373,8 +374,9 @@ def test_import_accepts_real_world_deviations(tmp_path: Path) -> None:
     cfg = ProjectConfig.load(tmp_path / "hand")
     text = load_sources(cfg).set_index("source_id").at["board talk.txt", "text"]
     led = Ledger(cfg.ledger_path)
-    coding = led.codings().iloc[0]
-    assert text[int(coding["span_start"]):int(coding["span_end"])] == "The board decides, not us."
+    coding = led.codings().merge(load_segments(cfg), on="segment_id").iloc[0]
+    assert pd.isna(coding["span_start"])  # the selection is exactly the turn: no sub-span
+    assert text[coding["start"]:coding["end"]] == coding["text"] == "The board decides, not us."
     assert "Annotation: slow trust" in set(led.memos()["text"])
     assert "codable: false" in (cfg.raw / "codebook.yml").read_text(encoding="utf-8")
 

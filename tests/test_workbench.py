@@ -71,8 +71,8 @@ def test_narrow_coding_to_a_sentence(project: Path) -> None:
     wb.render()
     labels = [label for label, _ in wb.sentence.options]
     assert labels[0] == "whole turn" and len(labels) == 3
-    second = wb.sentence.options[2][1]
-    wb.sentence.value = second
+    wb.sentence.value = 2
+    second = wb.scope
     assert "<mark>We finally named the harm in the hiring process.</mark>" in wb.context_html.value
     wb.code_buttons["harm"].click()
     row = ledger(project).codings().iloc[0]
@@ -80,10 +80,13 @@ def test_narrow_coding_to_a_sentence(project: Path) -> None:
     seg = wb.session.sentences(sid).iloc[1]
     assert (int(seg["start"]), int(seg["end"])) == second
     assert wb.code_buttons["harm"].icon == "check"
-    wb.sentence.value = None  # back to the whole turn: harm is not applied to the whole turn
+    wb.sentence.value = 0  # back to the whole turn: harm is not applied to the whole turn
     assert wb.code_buttons["harm"].icon == ""
     assert "We finally named the harm" in wb.coded_html.value  # the sentence coding is listed
     assert wb.session.progress()[0] == 1
+    wb.sentence.value = 1
+    wb.next_btn.click()  # a new unit starts with the whole unit selected
+    assert wb.scope is None and wb.sentence.value == 0 and len(wb.sentence.options) == 3
 
 
 def test_filters_and_progress(project: Path) -> None:
@@ -151,7 +154,7 @@ def test_segment_text_is_escaped(project: Path) -> None:
     wb.memo_text.value = "<img src=x onerror=alert(1)>"
     wb.add_memo.click()
     assert "<img" not in wb.memos_html.value and "&lt;img" in wb.memos_html.value
-    wb.sentence.value = wb.sentence.options[2][1]
+    wb.sentence.value = 2
     assert "<script>" not in wb.context_html.value
 
 

@@ -43,12 +43,19 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     jupyter_home = tmp_path / "jupyter"  # isolated settings, workspaces and runtime files
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(jupyter_home / "config"),
            "JUPYTER_DATA_DIR": str(jupyter_home / "data"), "JUPYTER_RUNTIME_DIR": str(jupyter_home / "runtime"),
-           "JUPYTERLAB_WORKSPACES_DIR": str(jupyter_home / "workspaces"), "HF_HUB_OFFLINE": "1"}
+           "JUPYTERLAB_WORKSPACES_DIR": str(jupyter_home / "workspaces"),
+           "JUPYTERLAB_SETTINGS_DIR": str(jupyter_home / "settings"), "HF_HUB_OFFLINE": "1"}
+    settings = {"notebook-extension/tracker": {"autoStartDefaultKernel": True},  # no "Select Kernel" dialog
+                "apputils-extension/notification": {"fetchNews": "false"}}
+    for name, values in settings.items():
+        path = jupyter_home / "settings" / "@jupyterlab" / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
     log = (tmp_path / "jupyter.log").open("w")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyter"), "lab", "--no-browser", "--IdentityProvider.token=",
          "--ServerApp.password=", "--ServerApp.ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={root}",
-         "--ServerApp.disable_check_xsrf=True", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
         + (["--allow-root"] if os.geteuid() == 0 else []),
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -77,11 +84,6 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
 
     url, root = lab
     ledger_path = ProjectConfig.load(root).ledger_path
-    session = json.dumps({"path": "notebooks/coding_workbench.ipynb", "type": "notebook",
-                          "name": "coding_workbench.ipynb", "kernel": {"name": "python3"}}).encode()
-    # start the venv's kernel for the notebook up front, so JupyterLab shows no "Select Kernel" dialog
-    urllib.request.urlopen(urllib.request.Request(f"{url}/api/sessions", data=session, method="POST",
-                                                  headers={"Content-Type": "application/json"}), timeout=60)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -90,7 +92,7 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
             page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-            page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # kernel up and connected
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             trust = page.locator("button.widget-button", has_text="Trust")

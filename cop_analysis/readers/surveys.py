@@ -109,6 +109,8 @@ def read_grid(path: Path, sheet: str | int | None = None) -> tuple[list[tuple[in
         message = str(exc)
         if "unexpected end of data" in message or "EOF" in message:
             message = "unterminated quoted field"
+        elif "expected after" in message:
+            message = f"malformed quoted field ({message}; a quote inside a quoted field must be doubled)"
         raise ReadError(message, line) from None
     warnings = []
     if decoded.fallback_bytes:

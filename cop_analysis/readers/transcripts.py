@@ -77,7 +77,7 @@ def read_docx(path: Path) -> str:
             else:
                 blocks.append(item.text)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise ReadError(f"not a valid .docx file: {exc}") from None
+        raise ReadError(f"not a valid .docx file: {str(exc).replace(str(path), path.name)}") from None
     text = "\n\n".join(b for b in (textnorm.normalize(b).strip() for b in blocks) if b)
     if not text:
         raise ReadError("no text in document")
@@ -131,12 +131,12 @@ def parse_vtt(text: str) -> list[Cue]:
         if number == 0 or lines[0].startswith(("NOTE", "STYLE", "REGION")):
             continue
         timing_at = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
-        if timing_at is None:
-            raise ReadError(f"cue without a timing line (expected 'hh:mm:ss.ttt --> hh:mm:ss.ttt', got "
-                            f"{lines[0][:40]!r})", start)
+        if timing_at is None:  # the timing line follows an optional cue identifier
+            timing_at = 1 if len(lines) > 1 and not re.match(r"\s*\d+:\d", lines[0]) else 0
         timing = _TIMING.fullmatch(lines[timing_at])
         if not timing:
-            raise ReadError(f"malformed cue timing line {lines[timing_at][:60]!r}", start + timing_at)
+            raise ReadError(f"malformed cue timing line {lines[timing_at][:60]!r} (expected "
+                            "'hh:mm:ss.ttt --> hh:mm:ss.ttt')", start + timing_at)
         t0 = speakers.parse_timestamp(timing["a"])
         payload = "\n".join(lines[timing_at + 1:])
         voices = list(_VOICE.finditer(payload))
@@ -176,19 +176,19 @@ def render_cues(cues: list[Cue], configured: Iterable[str] = ()) -> tuple[str, l
     candidates = [(i, m) for i, c in enumerate(cues)
                   if c.voice is None and not c.note and (m := speakers.match_label(c.text))]
     accepted = {candidates[j][0]: candidates[j][1] for j in speakers.accepted_labels(candidates, configured)}
-    groups: list[tuple[str | None, float | None, list[str]]] = []
+    groups: list[tuple[str | None, float | None, int, list[str]]] = []
     for i, cue in enumerate(cues):
         label, body = cue.voice, cue.text
         if i in accepted:
             label, body = accepted[i].label, cue.text[accepted[i].content_start:].strip()
         if groups and (label is None and groups[-1][0] is not None or label == groups[-1][0] and label):
-            groups[-1][2].append(body)
+            groups[-1][3].append(body)
         else:
-            groups.append((label, None if cue.note else cue.start, [body]))
+            groups.append((label, None if cue.note else cue.start, cue.line, [body]))
     parts: list[str] = []
     paragraphs: list[speakers.Paragraph] = []
-    offset, line = 0, 1
-    for label, t0, bodies in groups:
+    offset = 0
+    for label, t0, line, bodies in groups:
         prefix = "" if t0 is None else f"[{speakers.format_timestamp(t0)}] " + (f"{label}: " if label else "")
         content = " ".join(b for b in bodies if b)
         start = offset + len(prefix)
@@ -196,5 +196,4 @@ def render_cues(cues: list[Cue], configured: Iterable[str] = ()) -> tuple[str, l
         paragraphs.append(speakers.Paragraph(start, start + len(content), line, match, t0))
         parts.append(prefix + content)
         offset = start + len(content) + 2
-        line += 2
     return "\n\n".join(parts), [p for p in paragraphs if p.end > p.start]

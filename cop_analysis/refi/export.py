@@ -112,10 +112,11 @@ def build_project(cfg: Any, crlf: bool = False) -> tuple[ET.Element, dict[str, s
     code_notes: dict[str, list[str]] = defaultdict(list)
     project_notes: list[str] = []
     for memo in memos.sort_values("memo_id").itertuples(index=False):
-        guid = stable_guid("memo", memo.memo_id)
-        notes.append((guid, memo))
         seg_id = memo.segment_id if isinstance(memo.segment_id, str) and memo.segment_id in segs.index else None
         code_id = memo.code_id if isinstance(memo.code_id, str) and memo.code_id in codebook else None
+        anchor = segs.loc[seg_id, ["source_id", "start", "end"]].tolist() if seg_id else []
+        guid = stable_guid("memo", memo.coder, code_id or "", *anchor, memo.text)  # content key: survives re-import
+        notes.append((guid, memo))
         if seg_id is not None:
             sel = selection(seg_id)[2]
             if code_id is not None and any(c == code_id for c, _, _ in sel.codings):
@@ -227,7 +228,8 @@ def export_qdpx(cfg: Any, path: str | Path, crlf: bool = False) -> Path:
     path = Path(path)
     root, texts = build_project(cfg, crlf=crlf)
     ET.indent(root)
-    qde = ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=NS)
+    ET.register_namespace("", NS)
+    qde = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     with atomic_path(path, suffix=".qdpx") as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(zipfile.ZipInfo("project.qde", _ZIP_TIME), qde, zipfile.ZIP_DEFLATED)
         for guid, text in texts.items():

@@ -215,17 +215,20 @@ def _safe_rel(name: str, used: set[str]) -> str:
     return rel
 
 
-def _segment_for(segs: pd.DataFrame, a: int, b: int) -> str | None:
-    """The segment containing [a, b) (smallest first), else the one overlapping it most."""
-    for frame in (segs[segs["_unit"]], segs):
+def _segment_for(frames: tuple[pd.DataFrame, ...], a: int, b: int) -> tuple[str, int, int] | None:
+    """(segment_id, start, end) of the coding unit containing [a, b) (else of any segment, smallest
+    first), else of the one overlapping it most."""
+    for frame in frames:
         starts, ends = frame["start"].to_numpy(), frame["end"].to_numpy()
-        inside = (starts <= a) & (ends >= b)
-        if inside.any():
-            idx = np.flatnonzero(inside)
-            return str(frame["segment_id"].iloc[idx[np.argmin(ends[idx] - starts[idx])]])
+        inside = np.flatnonzero((starts <= a) & (ends >= b))
         overlap = np.minimum(ends, b) - np.maximum(starts, a)
-        if len(overlap) and overlap.max() > 0:
-            return str(frame["segment_id"].iloc[int(np.argmax(overlap))])
+        if len(inside):
+            i = int(inside[np.argmin(ends[inside] - starts[inside])])
+        elif len(overlap) and overlap.max() > 0:
+            i = int(np.argmax(overlap))
+        else:
+            continue
+        return str(frame["segment_id"].iloc[i]), int(starts[i]), int(ends[i])
     return None
 
 
@@ -363,6 +366,7 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
         report.offset_methods[src.rel] = "n/a (no selections)" if not det.spans else \
             det.method + (" (ambiguous)" if det.ambiguous else "")
         segs = segments[segments["source_id"] == src.rel]
+        frames = (segs[segs["_unit"]], segs)
         spans = iter(zip(det.spans, det.problems))
         for sel in src.sels:
             report.n_codings_in_file += len(sel.codings)
@@ -372,16 +376,16 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
                 problem = "ingested text differs from the archive text at this span"
             if span is not None and span[0] == span[1] and problem is None:
                 problem = "empty selection"
-            seg_id = _segment_for(segs, *span) if span is not None and problem is None else None
-            if seg_id is None:
+            found = _segment_for(frames, *span) if span is not None and problem is None else None
+            if found is None:
                 report.mismatches.append(f"{where}: {problem or 'no segment covers it'}; "
                                          f"{len(sel.codings)} coding(s) not imported")
                 for note in sel.notes + [n for c in sel.codings for n in c[2]]:
                     memo(note, prefix=f"[{where}] ")
                 continue
-            seg = segs[segs["segment_id"] == seg_id].iloc[0]
-            sub = None if (int(seg["start"]), int(seg["end"])) == span else span
-            targets = [(s, None) for s in segs.loc[segs["_unit"], "segment_id"]] if sel.whole else [(seg_id, sub)]
+            seg_id, seg_start, seg_end = found
+            sub = None if (seg_start, seg_end) == span else span
+            targets = [(s, None) for s in frames[0]["segment_id"]] if sel.whole else [(seg_id, sub)]
             for code_guid, user_guid, coding_notes in sel.codings:
                 code_id = code_by_guid.get(code_guid)
                 if code_id is None:

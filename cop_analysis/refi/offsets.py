@@ -68,11 +68,11 @@ def _ws(text: str) -> str:
 
 def name_matches(selected: str, name: str) -> bool:
     """True if a selection's ``name`` (often a prefix of its text) agrees with the selected text."""
-    name = _ws(name).rstrip(".…").strip()
-    if not name:
+    name = _ws(name)
+    name = name[:-1] if name.endswith("…") else name[:-3] if name.endswith("...") else name
+    if not name.strip():
         return True
-    sel = _ws(selected)
-    return bool(sel) and (sel.startswith(name) or name.startswith(sel))
+    return _ws(selected).startswith(name)
 
 
 def _boundary(text: str, a: int, b: int) -> bool:
