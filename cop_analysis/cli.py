@@ -23,8 +23,7 @@ def ingest_cmd(project: Path = PROJECT,
                quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars.")) -> None:
     """Read data/raw transcripts and surveys into data/processed segments (only changed files).
 
-    Exit 0 even if some files fail (they are listed); 1 if no source could be ingested; 2 if
-    project.yml is invalid.
+    Exit 0 even if some files fail (they are listed), 1 if no source was ingested, 2 if project.yml is invalid.
     """
     from cop_analysis.config import ConfigError, ProjectConfig
     from cop_analysis.ingest import ingest_project, print_report

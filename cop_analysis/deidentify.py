@@ -23,6 +23,7 @@ from .atomic import write_text
 
 KEY_NAME = "pseudonym_key.json"
 NAME_MARK, ORG_MARK = "[name]", "[organization]"
+MARKS = (NAME_MARK, ORG_MARK, "[email]", "[phone]", "[link]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5}[\s.-])\d{3,4}[\s.-]?\d{3,4}(?![\w])")
@@ -138,6 +139,13 @@ class Deidentifier:
         if names is not None:
             text = names.sub(NAME_MARK, text)
         return text
+
+    def redact_terms(self, terms: Any, sep: str = ", ") -> Any:
+        """Redact a keyword list or a 'N_word_word' label, dropping terms that were wholly redacted."""
+        if not isinstance(terms, str):
+            return terms
+        kept = [t for t in self.redact(terms).split(sep) if t.strip() not in MARKS]
+        return sep.join(kept)
 
     # -- persistence -----------------------------------------------------------------------------
     @classmethod

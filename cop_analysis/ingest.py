@@ -104,10 +104,10 @@ def validate_config(cfg: ProjectConfig) -> None:
     def strings(value: Any) -> bool:
         return isinstance(value, str) or isinstance(value, list) and all(isinstance(v, str) for v in value)
 
-    for key, specs in (("transcripts", cfg.transcripts), ("surveys", cfg.surveys)):
-        for i, spec in enumerate(specs):
-            if not isinstance(spec.path, str):
-                raise ConfigError(f"project.yml: {key}[{i}].path must be a string (a path or glob under data/raw)")
+    entries: list[TranscriptSpec | SurveySpec] = [*cfg.transcripts, *cfg.surveys]
+    for spec in entries:
+        if not isinstance(spec.path, str):
+            raise ConfigError(f"project.yml: path {spec.path!r} must be a string (a path or glob under data/raw)")
     for i, t in enumerate(cfg.transcripts):
         if not isinstance(t.speaker_roles, dict) or not strings([*t.speaker_roles, *t.speaker_roles.values()]):
             raise ConfigError(f"project.yml: transcripts[{i}].speaker_roles must map speaker labels to role names")

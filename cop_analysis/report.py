@@ -27,7 +27,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from .atomic import write_text
-from .schema import SOURCES, THEME_INFO, THEMES
+from .schema import THEME_INFO, THEMES
 
 UNIT_FOR_KIND = {"transcript": "turn", "survey": "response"}
 GROUPS = {"source_title": "Source", "speaker_role": "Speaker role", "department": "Department", "wave": "Wave"}
@@ -684,9 +684,12 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
                      + list(info["keywords"].dropna()) + list(themes["theme_label"].unique()))
     units["text"] = units["text"].map(deid.redact)
     units["department"] = units["department"].map(deid.redact)
-    themes["theme_label"] = themes["theme_label"].map(deid.redact)
-    for column in ("label", "auto_label", "keywords"):
-        info[column] = info[column].map(deid.redact)
+    def label(text: Any) -> Any:  # BERTopic-style '3_word_word' labels lose wholly redacted words
+        return deid.redact_terms(text, "_") if re.match(r"^-?\d+_", str(text)) else deid.redact(text)
+
+    themes["theme_label"] = themes["theme_label"].map(label)
+    info["label"], info["auto_label"] = info["label"].map(label), info["auto_label"].map(label)
+    info["keywords"] = info["keywords"].map(deid.redact_terms)
     sources = data.sources.copy()
     sources["title"] = sources["source_id"].map(aliases)
     sources["source_id"] = sources["title"]

@@ -42,7 +42,8 @@ meeting file filename page update edit edited action actions warning caution dis
 key legend description context background instructions question questions answer answers prompt prompts theme
 themes code codes example examples quote definition total start end ended started translated translation audio
 video format version status author prepared contact consent confidentiality keywords tags comment comments
-fyi btw eta tbd todo ok okay yes no confidential draft private internal attention attn
+fyi btw eta tbd todo ok okay yes no confidential draft private internal attention attn participants members
+facilitators interviewers speakers respondents observers
 """.split())
 ROLE_WORDS = {
     "interviewer": "interviewer", "facilitator": "facilitator", "co-facilitator": "facilitator",

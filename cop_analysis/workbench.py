@@ -106,7 +106,7 @@ class CodingSession:
 
     def options(self) -> dict[str, list[str]]:
         """Values the source, speaker and wave filters can take."""
-        return {col: sorted(self.units[col].dropna().astype(str).unique())
+        return {col: sorted(set(self.units[col].dropna().astype(str)) - {""})
                 for col in ("source_id", "speaker", "wave")}
 
     def apply_filters(self, filters: Filters) -> None:
@@ -322,12 +322,12 @@ class CodingWorkbench:
         self.coder = w.Combobox(value=s.coder or "", options=s.ledger.coders(), placeholder="your name",
                                 description="Coder", ensure_option=False, continuous_update=False)
         opts = s.options()
-        self.source = w.Dropdown(options=[("all sources", None)] + [(v, v) for v in opts["source_id"]],
+        self.source = w.Dropdown(options=[("all sources", "")] + [(v, v) for v in opts["source_id"]],
                                  description="Source")
-        self.speaker = w.Dropdown(options=[("all speakers", None)] + [(v, v) for v in opts["speaker"]],
+        self.speaker = w.Dropdown(options=[("all speakers", "")] + [(v, v) for v in opts["speaker"]],
                                   description="Speaker")
-        self.wave = w.Dropdown(options=[("all waves", None)] + [(v, v) for v in opts["wave"]], description="Wave")
-        self.code_filter = w.Dropdown(options=[("any code", None)]
+        self.wave = w.Dropdown(options=[("all waves", "")] + [(v, v) for v in opts["wave"]], description="Wave")
+        self.code_filter = w.Dropdown(options=[("any code", "")]
                                       + [(s.codebook.path(c.id), c.id) for c in s.codebook.codes],
                                       description="Coded with")
         self.uncoded = w.Checkbox(description="uncoded by me", indent=False)
@@ -438,8 +438,9 @@ class CodingWorkbench:
             self.coder.options = self.session.ledger.coders()
 
     def _on_filters(self) -> None:
-        self.session.apply_filters(Filters(self.source.value, self.speaker.value, self.wave.value,
-                                           self.code_filter.value, self.uncoded.value, self.has_suggestion.value))
+        self.session.apply_filters(Filters(self.source.value or None, self.speaker.value or None,
+                                           self.wave.value or None, self.code_filter.value or None,
+                                           self.uncoded.value, self.has_suggestion.value))
 
     def _on_code(self, code_id: str) -> None:
         self.session.toggle(code_id, self.scope)
@@ -464,9 +465,9 @@ class CodingWorkbench:
         try:
             f = s.filters
             for box, value in ((self.source, f.source), (self.speaker, f.speaker), (self.wave, f.wave),
-                               (self.code_filter, f.code), (self.uncoded, f.uncoded),
-                               (self.has_suggestion, f.has_suggestion)):
-                box.value = value
+                               (self.code_filter, f.code)):
+                box.value = value or ""  # "" is "all" (a None value would show an empty dropdown)
+            self.uncoded.value, self.has_suggestion.value = f.uncoded, f.has_suggestion
         finally:
             self._syncing = False
         coded, total = s.progress()
@@ -490,6 +491,7 @@ class CodingWorkbench:
             self._scope_unit, self._spans = s.current_id, [None] + [
                 (int(a), int(b)) for a, b in zip(sentences["start"], sentences["end"])]
             self.sentence.options = list(zip(labels, range(len(labels))))
+            self.sentence.value = 0
         self._render_codes()
         self._render_suggestions()
         memos = s.memos()

@@ -148,6 +148,8 @@ def test_redaction_patterns() -> None:
     assert out == ("[name]'s idea: ask [name], [email] or [phone], see [link] at [organization]; label "
                    "0_trust_[name]. Facilitator stays. Danaher is not [name].")
     assert deid.redact(None) is None
+    assert deid.redact_terms("trust, dana, harbor county, budget") == "trust, budget"
+    assert deid.redact_terms("0_trust_dana_whitfield", "_") == "0_trust"
 
 
 def test_pseudonyms_are_consistent_and_persisted(tmp_path: Path) -> None:
@@ -176,7 +178,7 @@ def test_shareable_report_has_no_names_ids_or_file_names() -> None:
     page = report.shareable_page(report.deidentify_data(data, deid), {"run_id": "r1", "inputs": {"x.txt": "0"}})
     assert page.sections[0]["title"] == "Lessons learned"
     lessons = [b for b in page.sections[0]["blocks"] if b["type"] == "lesson"]
-    assert lessons[0]["title"] == "1. trust, [name]" and "4 contributions" in lessons[0]["text"]
+    assert lessons[0]["title"] == "1. trust" and "4 contributions" in lessons[0]["text"]
     html = page.render([]).replace(plotly.offline.get_plotlyjs(), "")
     assert names_in(html, ["Dana Whitfield", "Marcus Lee", "R_1", "jdoe", "ana", "ben"]) == []
     assert not word_in(html, "Harbor County")

@@ -135,3 +135,8 @@ def test_no_labels_and_trailer() -> None:
     paragraphs = split_paragraphs(text)
     tail = paragraphs[4:]
     assert trailer_start(tail, text) == 1
+
+
+def test_capitalised_header_lines_are_not_speakers() -> None:
+    text = "PARTICIPANTS: Amy, Ben\nCONFIDENTIAL: internal copy\nDATE: today\n\nAMY: hello\nBEN: hi\n"
+    assert [p.label.label for p in split_paragraphs(text) if p.label] == ["AMY", "BEN"]

@@ -86,7 +86,7 @@ def test_narrow_coding_to_a_sentence(project: Path) -> None:
     assert wb.session.progress()[0] == 1
     wb.sentence.value = 1
     wb.next_btn.click()  # a new unit starts with the whole unit selected
-    assert wb.scope is None and wb.sentence.value == 0 and len(wb.sentence.options) == 3
+    assert wb.scope is None and wb.sentence.value == 0 and len(wb.sentence.options) == 2
 
 
 def test_filters_and_progress(project: Path) -> None:
@@ -100,14 +100,14 @@ def test_filters_and_progress(project: Path) -> None:
     wb.code_buttons["ownership"].click()
     assert wb.session.progress() == (1, 2)
     assert (wb.progress.value, wb.progress.max) == (1, 2)
-    wb.source.value = None
-    wb.speaker.value = None
+    wb.source.value = ""
+    wb.speaker.value = ""
     wb.wave.value = "2025"
     assert len(wb.session.order) == 2
-    wb.wave.value = None
+    wb.wave.value = ""
     wb.code_filter.value = "ownership"
     assert len(wb.session.order) == 1
-    wb.code_filter.value = None
+    wb.code_filter.value = ""
     wb.uncoded.value = True
     assert len(wb.session.order) == 8
     wb.uncoded.value = False
