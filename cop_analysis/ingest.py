@@ -30,7 +30,7 @@ from .readers import SURVEY_FORMATS, TRANSCRIPT_FORMATS, ReadError, file_format
 from .schema import SEGMENTS, SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
-INGEST_VERSION = "1"
+INGEST_VERSION = "2"
 MAX_PARAGRAPH_CHARS = 100_000
 _UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
 

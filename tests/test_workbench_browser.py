@@ -97,7 +97,7 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             trust = page.locator("button.widget-button", has_text="Trust")
             trust.wait_for(timeout=60_000)
-            coder = page.locator(".widget-combobox input")
+            coder = page.get_by_placeholder("your name")
             coder.fill("maya")
             coder.press("Enter")
             page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)  # the kernel took the coder
