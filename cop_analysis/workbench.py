@@ -11,7 +11,7 @@ import html
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,8 @@ class Filters:
     speaker: str | None = None
     wave: str | None = None
     code: str | None = None  # units this coder coded with this code
-    uncoded: bool = False  # units this coder has not coded yet
-    has_suggestion: bool = False  # units with pending machine suggestions
+    uncoded: bool = False  # units this coder has not done yet (neither coded nor marked "no code applies")
+    has_suggestion: bool = False  # units with pending suggestions for codes this coder has not applied
 
 
 def find_project_root(start: str | Path | None = None) -> Path:
@@ -74,9 +74,8 @@ class CodingSession:
         self.order: list[str] = []
         self.index = 0
         self._codings = pd.DataFrame(columns=["segment_id", "code_id", "span_start", "span_end"])
-        self._pending = pd.DataFrame(columns=["suggestion_id", "segment_id", "code_id", "score"])
         self._reviewed: set[str] = set()
-        self.refresh()
+        self._pending = self.ledger.suggestions(status="suggested")
         if coder:
             self.set_coder(coder)
         self.apply_filters(Filters())
@@ -123,7 +122,7 @@ class CodingSession:
         if filters.uncoded:
             units = units[~units.index.isin(self.done())]
         if filters.has_suggestion:
-            units = units[units.index.isin(self._pending["segment_id"])]
+            units = units[units.index.isin(self._open_suggestions()["segment_id"])]
         self.filters = filters
         self.order = list(units.index)
         self.index = self.order.index(current) if current in self.order else 0
@@ -210,11 +209,17 @@ class CodingSession:
         """Codes this coder applied to a unit at exactly ``span`` (None: the whole unit)."""
         return {code for code, s in self.codings(segment_id) if s == span}
 
+    def _open_suggestions(self) -> pd.DataFrame:
+        """Pending suggestions, minus those for a code this coder already applied to that unit."""
+        done = set(zip(self._codings["segment_id"], self._codings["code_id"]))
+        keep = [(s, c) not in done for s, c in zip(self._pending["segment_id"], self._pending["code_id"])]
+        return self._pending[pd.Series(keep, index=self._pending.index, dtype=bool)]
+
     def suggestions(self, segment_id: str | None = None) -> pd.DataFrame:
-        """Pending machine suggestions for a unit, best first."""
+        """Pending machine suggestions for a unit, best first (not those for codes this coder applied)."""
         sid = segment_id or self.current["segment_id"]
-        rows = self._pending[self._pending["segment_id"] == sid]
-        return rows.sort_values("score", ascending=False)
+        rows = self._open_suggestions()
+        return rows[rows["segment_id"] == sid].sort_values("score", ascending=False)
 
     def memos(self, segment_id: str | None = None) -> pd.DataFrame:
         """Memos written on a unit (by any coder), oldest first."""
@@ -262,8 +267,7 @@ class CodingSession:
         coder = self._require_coder()
         if not text.strip():
             raise WorkbenchError("the memo is empty")
-        memo_id = self.ledger.memo(text.strip(), coder, segment_id=self.current["segment_id"], code_id=code_id)
-        return memo_id
+        return self.ledger.memo(text.strip(), coder, segment_id=self.current["segment_id"], code_id=code_id)
 
     def mark_no_code(self) -> None:
         """Record that no code applies to the current unit (counts as done and as seen for agreement)."""
@@ -289,7 +293,7 @@ _CSS = """<style>
 .cop-wb-current {color: #111; font-size: 1em; background: #f4f8ff; border-left: 4px solid #3b6fd8;}
 .cop-wb-who {font-weight: 600; color: #333;}
 .cop-wb-chip {display: inline-block; padding: 1px 8px; margin: 2px; border-radius: 10px; font-size: 0.85em;}
-.cop-wb-memo {font-size: 0.9em; color: #333; margin: 2px 0;}
+.cop-wb-memo {white-space: pre-wrap; font-size: 0.9em; color: #333; margin: 2px 0;}
 .cop-wb-context mark {background: #ffe58a;}
 </style>"""
 
@@ -328,7 +332,7 @@ class CodingWorkbench:
                                   description="Speaker")
         self.wave = w.Dropdown(options=[("all waves", "")] + [(v, v) for v in opts["wave"]], description="Wave")
         self.code_filter = w.Dropdown(options=[("any code", "")]
-                                      + [(s.codebook.path(c.id), c.id) for c in s.codebook.codes],
+                                      + [(s.codebook.path(c.id), c.id) for c in s.codebook.codes if c.codable],
                                       description="Coded with")
         self.uncoded = w.Checkbox(description="uncoded by me", indent=False)
         self.has_suggestion = w.Checkbox(description="has suggestions", indent=False)
@@ -357,7 +361,7 @@ class CodingWorkbench:
         self.informative_btn = None
         if s.informative_available():  # appears once the auto-coder offers active learning
             self.informative_btn = w.Button(description="Most informative next", icon="lightbulb-o")
-            self.informative_btn.on_click(self._handler(lambda: s.next_informative()))
+            self.informative_btn.on_click(self._handler(s.next_informative))
             nav.append(self.informative_btn)
         nav.append(self.undo_btn)
 
@@ -401,7 +405,8 @@ class CodingWorkbench:
         w, cb = self.w, self.session.codebook
 
         def buttons(code_id: str) -> list[Any]:
-            code, own = cb[code_id], list[Any]()
+            code = cb[code_id]
+            own: list[Any] = []
             if code.codable:  # non-codable codes (folders from other QDA tools) are headings only
                 btn = w.Button(description=code.name, tooltip=f"{cb.path(code_id)}: {code.definition}",
                                layout=w.Layout(width="auto"))
@@ -533,7 +538,7 @@ class CodingWorkbench:
         s = self.session
         on = s.codes(self.scope) if s.current_id and s.coder else set()
         for code_id, btn in self.code_buttons.items():
-            color = s.codebook[code_id].color or "#888888"
+            color = s.codebook[code_id].color
             applied = code_id in on
             btn.style.button_color = color if applied else _tint(color)
             btn.style.text_color = _text_color(color) if applied else "#222222"
@@ -546,20 +551,22 @@ class CodingWorkbench:
         offset, text = int(s.current["start"]), str(s.current["text"])
         chips = []
         for code_id, span in sorted(s.codings(), key=lambda c: (c[1] or (-1, -1), c[0])):
-            color = s.codebook[code_id].color if code_id in s.codebook else "#888888"
+            code = s.codebook[code_id] if code_id in s.codebook else None
+            color, name = (code.color, code.name) if code else ("#888888", f"{code_id} (not in codebook)")
             where = "" if span is None else f" — “{_short(text[span[0] - offset:span[1] - offset], 50)}”"
             chips.append(f"<span class='cop-wb-chip' style='background:{color};color:{_text_color(color)}'>"
-                         f"{html.escape(code_id)}{html.escape(where)}</span>")
+                         f"{html.escape(name)}{html.escape(where)}</span>")
         self.coded_html.value = "Your codes: " + ("".join(chips) or "<i>none yet</i>")
 
     def _render_suggestions(self) -> None:
         w, s = self.w, self.session
         rows = []
         for sug in s.suggestions().itertuples():
-            color = s.codebook[sug.code_id].color if sug.code_id in s.codebook else "#888888"
+            code = s.codebook[sug.code_id] if sug.code_id in s.codebook else None
+            color, name = (code.color, code.name) if code else ("#888888", f"{sug.code_id} (not in codebook)")
             evidence = f" — {_short(sug.evidence, 120)}" if isinstance(sug.evidence, str) and sug.evidence else ""
             chip = w.HTML(f"<span class='cop-wb-chip' style='border:2px dashed {color}'>"
-                          f"{html.escape(str(sug.code_id))} {sug.score:.2f}</span>"
+                          f"{html.escape(name)} {sug.score:.2f}</span>"
                           f"<span style='font-size:0.85em;color:#555'>{html.escape(evidence)}</span>")
             accept = w.Button(description="Accept", icon="check", button_style="success",
                               layout=w.Layout(width="auto"))

@@ -44,7 +44,7 @@ def test_click_codes_and_uncodes_at_once(project: Path) -> None:
     assert wb.code_buttons["trust"].style.button_color == "#1F77B4"
     assert wb.code_buttons["trust"].icon == "check"
     assert wb.code_buttons["harm"].icon == ""
-    assert "trust" in wb.coded_html.value
+    assert "Trust" in wb.coded_html.value
     wb.code_buttons["trust"].click()
     assert ledger(project).codings().empty
     assert wb.code_buttons["trust"].icon == ""
@@ -186,19 +186,30 @@ def test_suggestions_accept_and_reject(project: Path) -> None:
     wb.session.goto(sid)
     wb.render()
     rows = wb.suggestions_box.children[1:]
-    assert "trust" in rows[0].children[0].value and "0.91" in rows[0].children[0].value
+    assert "Trust" in rows[0].children[0].value and "0.91" in rows[0].children[0].value
     assert "matched: trust" in rows[0].children[0].value
     rows[0].children[1].click()  # accept trust
     rows = wb.suggestions_box.children[1:]
-    assert len(rows) == 1 and "harm" in rows[0].children[0].value
+    assert len(rows) == 1 and "Harm" in rows[0].children[0].value
     rows[0].children[2].click()  # reject harm
     assert wb.suggestions_box.children == ()
+    wb.session.goto(other)
+    wb.render()
+    assert len(wb.suggestions_box.children) == 2
+    wb.code_buttons["pressure"].click()  # coding it by hand hides the suggestion (it stays pending)
+    assert wb.suggestions_box.children == ()
+    wb.session.goto(sid)
     fresh = ledger(project)
     status = fresh.suggestions().set_index("code_id")
     assert status.loc["trust", "status"] == "accepted" and status.loc["trust", "decided_by"] == "ana"
     assert status.loc["harm", "status"] == "rejected" and status.loc["pressure", "status"] == "suggested"
-    assert fresh.codings()[["segment_id", "code_id", "coder"]].values.tolist() == [[sid, "trust", "ana"]]
+    assert fresh.codings()[["segment_id", "code_id", "coder"]].values.tolist() == [
+        [sid, "trust", "ana"], [other, "pressure", "ana"]]
+    wb.render()
     assert wb.code_buttons["trust"].icon == "check"
+    wb.has_suggestion.value = False
+    wb.has_suggestion.value = True  # only units with suggestions this coder has not dealt with
+    assert wb.session.order == []
 
 
 def test_memo_and_undo(project: Path) -> None:

@@ -14,6 +14,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from workbench_project import make_project
 
@@ -79,11 +80,27 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
+def poll_codings(path: Path, n: int, timeout: float = 30.0) -> pd.DataFrame:
+    """The ledger's codings once it holds ``n`` rows (the kernel writes them; we read from outside)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = Ledger(path).codings()
+        if len(rows) >= n or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.3)
+
+
 def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
     from playwright.sync_api import sync_playwright
 
     url, root = lab
-    ledger_path = ProjectConfig.load(root).ledger_path
+    cfg = ProjectConfig.load(root)
+    segments = pd.read_parquet(cfg.processed / "segments.parquet")
+    turn = segments[(segments["speaker"] == "Maya") & (segments["unit"] == "turn")].iloc[0]
+    harm = segments[(segments["parent_id"] == turn["segment_id"])].sort_values("start").iloc[1]
+    Ledger(cfg.ledger_path).add_suggestions(pd.DataFrame({
+        "segment_id": [turn["segment_id"]], "code_id": ["trust"], "score": [0.87], "method": ["rules"],
+        "evidence": ["matched: trust"]}))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -101,16 +118,21 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             coder.fill("maya")
             coder.press("Enter")
             page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)  # the kernel took the coder
+            page.get_by_label("Speaker", exact=True).select_option("Maya")
+            page.get_by_text("0 / 2 coded", exact=True).wait_for(timeout=20_000)
+            page.get_by_label("Apply to", exact=True).select_option(index=2)
+            page.locator(".cop-wb-current mark", has_text="We finally named the harm").wait_for(timeout=20_000)
+            page.locator("button.widget-button", has_text="Harm").click()
+            rows = poll_codings(cfg.ledger_path, 1)
+            assert rows[["segment_id", "code_id", "coder", "span_start", "span_end"]].values.tolist() == [
+                [turn["segment_id"], "harm", "maya", harm["start"], harm["end"]]]
+            page.get_by_label("Apply to", exact=True).select_option(index=0)
+            page.get_by_text("Trust 0.87", exact=True).wait_for(timeout=20_000)  # the suggestion chip
             trust.click()
-            codings = None
-            for _ in range(60):
-                codings = Ledger(ledger_path).codings()
-                if len(codings):
-                    break
-                time.sleep(0.5)
-            assert codings is not None
-            assert codings[["code_id", "coder"]].values.tolist() == [["trust", "maya"]]
-            page.get_by_text("1 / 9 coded", exact=True).wait_for(timeout=20_000)
+            rows = poll_codings(cfg.ledger_path, 2)
+            assert rows[["code_id", "coder"]].values.tolist() == [["harm", "maya"], ["trust", "maya"]]
+            assert rows["span_start"].isna().tolist() == [False, True]
+            page.get_by_text("1 / 2 coded", exact=True).wait_for(timeout=20_000)
         finally:
             page.screenshot(path=str(SCREENSHOT), full_page=True)  # the panel as the coder saw it
             browser.close()

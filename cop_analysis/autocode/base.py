@@ -16,6 +16,12 @@ def code_list(codebook: Any) -> list[Any]:
     return [c for c in getattr(codebook, "codes", codebook) if getattr(c, "codable", True)]
 
 
+def clip(text: str, width: int = 100) -> str:
+    """One line of at most ``width`` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -50, 50)))
 

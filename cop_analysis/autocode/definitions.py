@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import ScoreTable, code_list, label_matrix, segment_texts, sigmoid
+from .base import ScoreTable, clip, code_list, label_matrix, segment_texts, sigmoid
 
 
 def prototypes(code: Any) -> list[tuple[str, str]]:
@@ -35,7 +35,9 @@ class DefinitionSuggester:
     method = "definitions"
 
     def __init__(self, cache_dir: str | Path, alpha: float = 0.5, share: float = 0.1,
-                 temperature: float = 0.04, default_threshold: float = 0.35, min_examples: int = 3) -> None:
+                 temperature: float = 0.04, default_threshold: float = 0.35, min_examples: int = 3,
+                 per_code: bool = True) -> None:
+        self.per_code = per_code
         self.cache_dir = cache_dir
         self.alpha = alpha
         self.share = share
@@ -49,26 +51,27 @@ class DefinitionSuggester:
         return EmbeddingCache(self.cache_dir)
 
     def fit(self, codebook: Any, codings: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
-            coder: str | None = None, rejected: pd.DataFrame | None = None) -> "DefinitionSuggester":
+            coder: str | None = None, rejected: pd.DataFrame | None = None,
+            embeddings: np.ndarray | None = None) -> "DefinitionSuggester":
         """Embed the prototypes and set per-code thresholds (from human codes where there are enough)."""
         codes = code_list(codebook)
         self.code_ids_ = [c.id for c in codes]
         protos = [(j, kind, text) for j, code in enumerate(codes) for kind, text in prototypes(code)]
         self.proto_code_ = np.array([p[0] for p in protos])
-        self.proto_text_ = [f'{kind} "{text}"' if kind == "example" else f"{kind}: {text}" for _, kind, text in protos]
+        self.proto_text_ = [f'{kind} "{clip(text)}"' if kind == "example" else f"{kind}: {clip(text)}"
+                            for _, kind, text in protos]
         self.proto_emb_ = self._cache().encode([p[2] for p in protos])
         self.thresholds_ = np.full(len(codes), self.default_threshold)
         if segments is not None and len(segments):
             ids, _ = segment_texts(segments)
-            sim = self.similarity(self.embed(segments))[0]
+            sim = self.similarity(self.embed(segments) if embeddings is None else embeddings)[0]
             labels = label_matrix(codings, ids, self.code_ids_, coder, rejected)
+            self.thresholds_[:] = np.quantile(sim, 1 - self.share)
             for j in range(len(codes)):
                 known = labels[:, j] >= 0
                 y = labels[known, j]
-                if y.sum() >= self.min_examples and (1 - y).sum() >= self.min_examples:
+                if self.per_code and y.sum() >= self.min_examples and (1 - y).sum() >= self.min_examples:
                     self.thresholds_[j] = best_f1_threshold(sim[known, j], y)
-                else:
-                    self.thresholds_[j] = np.quantile(sim[:, j], 1 - self.share)
         return self
 
     def embed(self, segments: pd.DataFrame) -> np.ndarray:

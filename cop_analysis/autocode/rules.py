@@ -34,6 +34,10 @@ class RuleSuggester:
 
         from .. import models
 
+        key = [(c.id, c.name, tuple(c.patterns or ())) for c in code_list(codebook)]
+        if getattr(self, "key_", None) == key:
+            return self  # same patterns: keep the compiled matchers and the per-text memo
+        self.key_, self.memo_ = key, {}
         self.nlp_ = models.load_spacy()
         self.code_ids_ = [c.id for c in code_list(codebook)]
         self.phrases_ = PhraseMatcher(self.nlp_.vocab, attr="ORTH")
@@ -81,13 +85,16 @@ class RuleSuggester:
         col = {c: j for j, c in enumerate(self.code_ids_)}
         scores = np.zeros((len(ids), len(col)))
         evidence = np.full((len(ids), len(col)), "", dtype=object)
+        new = list(dict.fromkeys(t for t in texts if t not in self.memo_))
         disable = [p for p in ("parser", "ner") if p in self.nlp_.pipe_names]
-        for i, doc in enumerate(self.nlp_.pipe(texts, batch_size=self.batch_size, disable=disable)):
-            for code, spans in self.matches(doc).items():
-                strength = sum(end - start for start, end in spans)
-                scores[i, col[code]] = 1 - 0.5 ** strength
-                words = dict.fromkeys(doc[s:e].text for s, e in spans)
-                evidence[i, col[code]] = "matched: " + ", ".join(f'"{w}"' for w in words)
+        for text, doc in zip(new, self.nlp_.pipe(new, batch_size=self.batch_size, disable=disable)):
+            self.memo_[text] = {code: (1 - 0.5 ** sum(e - s for s, e in spans),
+                                       "matched: " + ", ".join(f'"{w}"' for w in dict.fromkeys(doc[s:e].text
+                                                                                          for s, e in spans)))
+                                for code, spans in self.matches(doc).items()}
+        for i, text in enumerate(texts):
+            for code, (value, words) in self.memo_[text].items():
+                scores[i, col[code]], evidence[i, col[code]] = value, words
         return ScoreTable(ids, self.code_ids_, scores, evidence, np.array(self.method, dtype=object))
 
     def suggest(self, segments: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:

@@ -1,0 +1,112 @@
+"""Learned suggestions: one class-balanced logistic regression per code on the segment embeddings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .base import ScoreTable, clip, code_list, label_matrix, segment_texts, sigmoid
+from .evaluate import binary_scores
+
+METRIC_COLUMNS = ["code_id", "n_positive", "n_negative", "trained", "cv_folds", "cv_precision", "cv_recall",
+                  "cv_f1", "cv_kappa"]
+
+
+class LearnedSuggester:
+    """Learn each code from human codings (one-vs-rest, multi-label).
+
+    A code is learned once it has ``min_examples`` human positives and ``min_examples``
+    negatives (segments a coder coded with other codes only, or rejected suggestions of
+    the code). Cross-validated precision/recall/F1/kappa at score 0.5 per code are in
+    ``metrics_`` and the out-of-fold decision values of the labelled segments in ``oof_``
+    (used for calibration). Untrained codes get no score (NaN). Evidence is the most
+    similar human-coded example of the code.
+    """
+
+    method = "learned"
+
+    def __init__(self, cache_dir: str | Path, min_examples: int = 5, C: float = 10.0, cv: int = 5,
+                 seed: int = 0) -> None:
+        self.cache_dir = cache_dir
+        self.min_examples = min_examples
+        self.C = C
+        self.cv = cv
+        self.seed = seed
+
+    def _model(self) -> Any:
+        from sklearn.linear_model import LogisticRegression
+
+        return LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000)
+
+    def embed(self, segments: pd.DataFrame) -> np.ndarray:
+        from ..embeddings import EmbeddingCache
+
+        return EmbeddingCache(self.cache_dir).encode(segment_texts(segments)[1])
+
+    def fit(self, codebook: Any, codings: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
+            coder: str | None = None, rejected: pd.DataFrame | None = None,
+            embeddings: np.ndarray | None = None) -> "LearnedSuggester":
+        """Train the codes with enough human examples among ``segments``; cross-validate them."""
+        from sklearn.model_selection import StratifiedKFold
+
+        self.code_ids_ = [c.id for c in code_list(codebook)]
+        self.models_: dict[str, Any] = {}
+        self.examples_: dict[str, tuple[np.ndarray, list[str]]] = {}
+        self.oof_: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
+        segments = segments if segments is not None else pd.DataFrame(columns=["segment_id", "text"])
+        ids, texts = segment_texts(segments)
+        labels = label_matrix(codings, ids, self.code_ids_, coder, rejected)
+        X = embeddings if embeddings is not None else (self.embed(segments) if (labels >= 0).any() else None)
+        rows = []
+        for j, code in enumerate(self.code_ids_):
+            known = np.flatnonzero(labels[:, j] >= 0)
+            y = labels[known, j].astype(int)
+            n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
+            row: dict[str, Any] = {"code_id": code, "n_positive": n_pos, "n_negative": n_neg, "trained": False,
+                                   "cv_folds": 0}
+            if X is not None and min(n_pos, n_neg) >= self.min_examples:
+                folds = min(self.cv, n_pos, n_neg)
+                oof = np.zeros(len(known))
+                for train, test in StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(known, y):
+                    oof[test] = self._model().fit(X[known[train]], y[train]).decision_function(X[known[test]])
+                self.models_[code] = self._model().fit(X[known], y)
+                positives = known[y == 1]
+                self.examples_[code] = (X[positives], [texts[i] for i in positives])
+                self.oof_[code] = ([ids[i] for i in known], oof, y)
+                cv = binary_scores(y, oof >= 0)
+                row.update(trained=True, cv_folds=folds, cv_precision=cv["precision"], cv_recall=cv["recall"],
+                           cv_f1=cv["f1"], cv_kappa=cv["kappa"])
+            rows.append(row)
+        self.metrics_ = pd.DataFrame(rows, columns=METRIC_COLUMNS)
+        return self
+
+    def decision(self, embeddings: np.ndarray) -> np.ndarray:
+        """Classifier decision values (log-odds) per segment x code; NaN for untrained codes."""
+        out = np.full((len(embeddings), len(self.code_ids_)), np.nan)
+        for j, code in enumerate(self.code_ids_):
+            if code in self.models_ and len(embeddings):
+                out[:, j] = self.models_[code].decision_function(embeddings)
+        return out
+
+    def score(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None) -> ScoreTable:
+        """Learned scores (sigmoid of the decision value) for every segment x trained code."""
+        ids, _ = segment_texts(segments)
+        emb = embeddings if embeddings is not None else (self.embed(segments) if self.models_ else
+                                                         np.zeros((len(ids), 0), dtype=np.float32))
+        scores = sigmoid(self.decision(emb)) if self.models_ else np.full((len(ids), len(self.code_ids_)), np.nan)
+        evidence = np.full(scores.shape, "", dtype=object)
+        for j, code in enumerate(self.code_ids_):
+            if code in self.examples_:
+                vectors, texts = self.examples_[code]
+                cos = emb @ vectors.T
+                best = cos.argmax(axis=1)
+                for i in range(len(ids)):
+                    evidence[i, j] = f'like human-coded "{clip(texts[best[i]])}" (cos {cos[i, best[i]]:.2f})'
+        return ScoreTable(ids, self.code_ids_, scores, evidence, np.array(self.method, dtype=object))
+
+    def suggest(self, segments: pd.DataFrame, threshold: float = 0.5) -> pd.DataFrame:
+        """Suggestions (segment_id, code_id, score, method, evidence) scoring >= threshold."""
+        return self.score(segments).frame(threshold)
