@@ -193,5 +193,29 @@ def export_codings_cmd(out: Path = typer.Argument(..., help="File to write: .csv
         typer.echo(f"Wrote {out} ({len(ledger.codings())} codings)")
 
 
+@app.command("suggest")
+def suggest_cmd(project: Path = PROJECT,
+                coder: str = typer.Option(None, "--coder", "-c", help="Learn from this coder only (default: all)."),
+                threshold: float = typer.Option(0.5, help="Store suggestions scoring at least this (0-1).")) -> None:
+    """Machine code suggestions (rules, definitions, learned) for all coding units, stored in the ledger."""
+    from rich.console import Console
+
+    from cop_analysis.autocode import load_metrics, suggest_project
+    from cop_analysis.config import ProjectConfig
+
+    _codebook_or_exit(None, project)
+    console = Console(width=140)
+    with console.status("fitting suggesters and scoring coding units (first run embeds all text)..."):
+        result = suggest_project(ProjectConfig.load(project), coder=coder, threshold=threshold, progress=True)
+    counts = result.groupby(["code_id", "method"]).size().rename("suggestions").reset_index()
+    console.print(counts.to_string(index=False) if len(counts) else "no suggestions above the threshold")
+    metrics = load_metrics(ProjectConfig.load(project))
+    learned = metrics[metrics["trained"]]
+    if len(learned):
+        console.print("learned codes (cross-validated):")
+        console.print(learned.round(3).to_string(index=False))
+    console.print(f"{len(result)} suggestions for {result['segment_id'].nunique()} units; "
+                  f"{result.attrs['stored']} new or changed in the ledger")
+
 if __name__ == "__main__":
     app()

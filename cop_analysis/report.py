@@ -698,8 +698,8 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
     codes = data.codes.copy()
     for column in ("name", "definition"):
         codes[column] = codes[column].map(deid.redact)
-    return replace(data, units=units, themes=themes, theme_info=info, sources=sources, codes=codes,
-                   coders=[], agreement=None)
+    return replace(data, project=deid.redact(data.project), units=units, themes=themes, theme_info=info,
+                   sources=sources, codes=codes, coders=[], agreement=None)
 
 
 def shareable_page(data: ReportData, manifest: dict[str, Any] | None = None, top: int = 5) -> Page:

@@ -64,5 +64,6 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     files = [Path(p).name for p in sources["path"]] + [Path(p).stem for p in sources["path"]]
     _RUNS["sample"] = {"cold": cold, "warm": warm, "cold_seconds": cold_seconds, "warm_seconds": warm_seconds,
                        "project": root, "names": sorted(set(cfg.redact_people) | set(speakers)),
+                       "organizations": cfg.redact_organizations,
                        "file_names": files, "segment_ids": segments["segment_id"].tolist()}
     return _RUNS["sample"]

@@ -174,6 +174,7 @@ def test_pseudonyms_are_consistent_and_persisted(tmp_path: Path) -> None:
 
 def test_shareable_report_has_no_names_ids_or_file_names() -> None:
     data = synthetic()
+    data.project = "Harbor County CoP"
     deid = Deidentifier(people=["Dana Whitfield", "Marcus Lee"], organizations=["Harbor County"])
     page = report.shareable_page(report.deidentify_data(data, deid), {"run_id": "r1", "inputs": {"x.txt": "0"}})
     assert page.sections[0]["title"] == "Lessons learned"
@@ -327,6 +328,7 @@ def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.Temp
     text = shareable.replace(plotly.offline.get_plotlyjs(), "")
     assert result["names"], "the sample project should name people"
     assert names_in(text, result["names"]) == []
+    assert [o for o in result["organizations"] if word_in(text, o)] == []
     for leak in result["file_names"] + result["segment_ids"]:
         assert leak.lower() not in text.lower(), leak
     assert (project / "data" / "processed" / KEY_NAME).exists()

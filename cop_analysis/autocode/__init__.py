@@ -9,7 +9,8 @@ from .combine import CombinedSuggester
 from .definitions import DefinitionSuggester
 from .evaluate import evaluate
 from .learned import LearnedSuggester
+from .project import load_metrics, next_informative_segments, suggest_project
 from .rules import RuleSuggester
 
 __all__ = ["SUGGEST_COLUMNS", "CombinedSuggester", "DefinitionSuggester", "LearnedSuggester", "RuleSuggester",
-           "ScoreTable", "evaluate"]
+           "ScoreTable", "evaluate", "load_metrics", "next_informative_segments", "suggest_project"]

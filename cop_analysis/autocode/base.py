@@ -61,17 +61,18 @@ def segment_texts(segments: pd.DataFrame) -> tuple[list[str], list[str]]:
 
 
 def label_matrix(codings: pd.DataFrame | None, segment_ids: Sequence[str], code_ids: Sequence[str],
-                 coder: str | None = None, rejected: pd.DataFrame | None = None) -> np.ndarray:
+                 coder: str | None = None, negatives: pd.DataFrame | None = None) -> np.ndarray:
     """Human labels as an (n_segments, n_codes) int matrix: 1 coded, 0 not coded, -1 unknown.
 
     A segment that a coder coded with any code counts as reviewed, so every other code is a
-    negative for it; a rejected suggestion (segment_id, code_id) is a negative for that code.
+    negative for it; ``negatives`` holds further (segment_id, code_id) pairs known not to apply
+    (rejected suggestions, segments reviewed without that code). Positives win over negatives.
     """
     labels = np.full((len(segment_ids), len(code_ids)), -1, dtype=np.int8)
     row = {s: i for i, s in enumerate(segment_ids)}
     col = {c: j for j, c in enumerate(code_ids)}
-    if rejected is not None and len(rejected):
-        for seg, code in zip(rejected["segment_id"], rejected["code_id"]):
+    if negatives is not None and len(negatives):
+        for seg, code in zip(negatives["segment_id"], negatives["code_id"]):
             if seg in row and code in col:
                 labels[row[seg], col[code]] = 0
     if codings is None or not len(codings):

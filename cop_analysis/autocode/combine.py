@@ -30,10 +30,9 @@ class CombinedSuggester:
     Pass ``rules`` to reuse a RuleSuggester (and its per-text memo of spaCy matches).
     """
 
-    def __init__(self, cache_dir: str | Path, min_examples: int = 5, share: float = 0.1, C: float = 10.0,
-                 seed: int = 0, rules: RuleSuggester | None = None, per_code: bool = True) -> None:
+    def __init__(self, cache_dir: str | Path, min_examples: int = 5, share: float = 0.05, C: float = 10.0,
+                 seed: int = 0, rules: RuleSuggester | None = None) -> None:
         self.cache_dir = cache_dir
-        self.per_code = per_code
         self.rules = rules
         self.min_examples = min_examples
         self.share = share
@@ -46,22 +45,21 @@ class CombinedSuggester:
         return EmbeddingCache(self.cache_dir).encode(segment_texts(segments)[1])
 
     def fit(self, codebook: Any, codings: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
-            coder: str | None = None, rejected: pd.DataFrame | None = None,
+            coder: str | None = None, negatives: pd.DataFrame | None = None,
             embeddings: np.ndarray | None = None) -> "CombinedSuggester":
         """Fit rules, definitions and learned classifiers, then calibrate them on the human codes."""
         self.code_ids_ = [c.id for c in code_list(codebook)]
         emb = embeddings if embeddings is not None or segments is None else self.embed(segments)
         self.rules_ = (self.rules or RuleSuggester()).fit(codebook)
-        self.definitions_ = DefinitionSuggester(self.cache_dir, share=self.share, min_examples=self.min_examples,
-                                                per_code=self.per_code).fit(
-            codebook, codings, segments, coder, rejected, embeddings=emb)
+        self.definitions_ = DefinitionSuggester(self.cache_dir, share=self.share).fit(
+            codebook, codings, segments, coder, negatives, embeddings=emb)
         self.learned_ = LearnedSuggester(self.cache_dir, self.min_examples, self.C, seed=self.seed).fit(
-            codebook, codings, segments, coder, rejected, embeddings=emb)
+            codebook, codings, segments, coder, negatives, embeddings=emb)
         self.stackers_: dict[str, Any] = {}
         if segments is None or not len(segments):
             return self
         ids, _ = segment_texts(segments)
-        labels = label_matrix(codings, ids, self.code_ids_, coder, rejected)
+        labels = label_matrix(codings, ids, self.code_ids_, coder, negatives)
         rows = np.flatnonzero((labels >= 0).any(axis=1))
         if not len(rows):
             return self

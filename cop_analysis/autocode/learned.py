@@ -47,7 +47,7 @@ class LearnedSuggester:
         return EmbeddingCache(self.cache_dir).encode(segment_texts(segments)[1])
 
     def fit(self, codebook: Any, codings: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
-            coder: str | None = None, rejected: pd.DataFrame | None = None,
+            coder: str | None = None, negatives: pd.DataFrame | None = None,
             embeddings: np.ndarray | None = None) -> "LearnedSuggester":
         """Train the codes with enough human examples among ``segments``; cross-validate them."""
         from sklearn.model_selection import StratifiedKFold
@@ -58,7 +58,7 @@ class LearnedSuggester:
         self.oof_: dict[str, tuple[list[str], np.ndarray, np.ndarray]] = {}
         segments = segments if segments is not None else pd.DataFrame(columns=["segment_id", "text"])
         ids, texts = segment_texts(segments)
-        labels = label_matrix(codings, ids, self.code_ids_, coder, rejected)
+        labels = label_matrix(codings, ids, self.code_ids_, coder, negatives)
         X = embeddings if embeddings is not None else (self.embed(segments) if (labels >= 0).any() else None)
         rows = []
         for j, code in enumerate(self.code_ids_):

@@ -75,7 +75,7 @@ class RuleSuggester:
         found: dict[str, set[tuple[int, int]]] = {}
         for matcher, target in ((self.phrases_, self._lemma_doc(doc)), (self.phrases_, self._lower_doc(doc)),
                                 (self.wildcards_, doc)):
-            for match_id, start, end in matcher(target):
+            for match_id, start, end in matcher(target) if len(matcher) else ():
                 found.setdefault(self.nlp_.vocab.strings[match_id], set()).add((start, end))
         return {code: _outermost(spans) for code, spans in found.items()}
 

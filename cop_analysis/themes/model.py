@@ -1,0 +1,352 @@
+"""``ThemeModel``: BERTopic themes that adapt to corpus size and can be guided by a codebook.
+
+Clustering (our part, then handed to BERTopic as manual topic labels ``y``):
+
+1. PCA of the L2-normalised embeddings to <= 50 dims (re-normalised: spherical geometry).
+2. Over-cluster with KMeans into ``K ~ 4 x n_themes`` fine clusters.
+3. Merge fine clusters by average linkage on a blend of centroid cosine similarity and
+   c-TF-IDF (lexical) similarity, down to ``n_themes`` (auto: ~1.2 log2(n) - 4, 3..40).
+4. One pass of k-nearest-neighbour majority smoothing (n <= ``smooth_max``).
+
+Guided mode (BERTopic zero-shot semantics): a segment whose cosine similarity to a code
+prototype (name + definition + include + examples) is >= ``zeroshot_min_similarity`` is
+anchored to that code; the remaining segments are over-clustered; fine clusters then merge
+with code themes or with each other (two codes never merge). Code patterns become c-TF-IDF
+seed words. Every segment with a usable embedding gets a theme (``-1`` only for empty /
+zero vectors).
+
+BERTopic then computes c-TF-IDF keywords, MMR and KeyBERT-inspired representations, topic
+embeddings (used by ``transform``), ``topics_per_class`` and safetensors serialisation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+MIN_SEGMENTS = 30
+
+
+@dataclass(frozen=True)
+class ThemeGuide:
+    """One codebook code as a theme prototype (guided mode)."""
+
+    id: str
+    name: str
+    description: str = ""
+    seed_words: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def prototype_text(self) -> str:
+        return f"{self.name}. {self.description}".strip()
+
+
+def guides_from_codebook(codebook: Any) -> list[ThemeGuide]:
+    """Build guides from a :class:`cop_analysis.codebook.Codebook` (name, definition, examples, patterns)."""
+    guides = []
+    for code in codebook.codes:
+        parts = [code.definition or "", code.include or "", *list(code.examples or [])[:3]]
+        words = [w.lower() for p in (code.patterns or []) for w in _plain_words(p)]
+        guides.append(ThemeGuide(code.id, code.name, " ".join(p for p in parts if p), tuple(dict.fromkeys(words))))
+    return guides
+
+
+def _plain_words(pattern: str) -> list[str]:
+    """Alphabetic words of a (possibly regex) pattern, e.g. ``\\btrust(ed)?\\b`` -> ['trust', 'ed']."""
+    import re
+
+    return [w for w in re.findall(r"[A-Za-z]{3,}", re.sub(r"\\[a-zA-Z]", " ", pattern))]
+
+
+def auto_n_themes(n: int) -> int:
+    """Default number of themes for ``n`` segments: 3 at 30, ~9 at 500, ~12 at 10k, ~16 at 100k."""
+    return int(np.clip(round(1.2 * math.log2(max(n, 2)) - 4), 3, 40))
+
+
+def _normalise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = np.nan_to_num(np.asarray(x, dtype=np.float32))
+    norms = np.linalg.norm(x, axis=1)
+    valid = norms > 1e-8
+    out = np.zeros_like(x)
+    out[valid] = x[valid] / norms[valid, None]
+    return out, valid
+
+
+def _ctfidf_rows(counts: Any, labels: np.ndarray, n_groups: int) -> np.ndarray:
+    """L2-normalised c-TF-IDF row per group (BERTopic's formula)."""
+    import scipy.sparse as sp
+
+    member = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_groups, len(labels)))
+    tf = np.asarray((member @ counts).todense(), dtype=np.float64)
+    words = tf.sum(axis=0)
+    keep = words > 0
+    tf = tf[:, keep]
+    idf = np.log(1 + tf.sum(axis=1).mean() / words[keep])
+    rows = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+
+
+class ThemeModel:
+    """Fit themes on texts + precomputed embeddings (scikit-learn style).
+
+    >>> model = ThemeModel(random_state=42).fit(texts, embeddings)
+    >>> model.topics_, model.theme_info()
+    """
+
+    def __init__(self, n_themes: int | None = None, guides: Sequence[ThemeGuide] | None = None,
+                 zeroshot_min_similarity: float = 0.5, lexical_weight: float = 0.7,
+                 overcluster_factor: int = 4, smooth_neighbors: int = 15, smooth_max: int = 30000,
+                 n_representatives: int = 5, keybert: bool = True, embedding_model: Any = None,
+                 random_state: int = 42) -> None:
+        self.n_themes = n_themes
+        self.guides = list(guides or [])
+        self.zeroshot_min_similarity = zeroshot_min_similarity
+        self.lexical_weight = lexical_weight
+        self.overcluster_factor = overcluster_factor
+        self.smooth_neighbors = smooth_neighbors
+        self.smooth_max = smooth_max
+        self.n_representatives = n_representatives
+        self.keybert = keybert
+        self.embedding_model = embedding_model
+        self.random_state = random_state
+
+    # -- clustering ------------------------------------------------------------------
+    def _vectorizer(self, n: int, min_df: int | None = None) -> Any:
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        return CountVectorizer(stop_words="english", ngram_range=(1, 2) if n <= 20000 else (1, 1),
+                               min_df=min_df if min_df is not None else (1 if n < 200 else 2),
+                               max_features=50000, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z'-]+\b")
+
+    def _keyword_vectorizer(self, texts: list[str], seeds: list[str]) -> Any:
+        """CountVectorizer for c-TF-IDF keywords with a vocabulary of words used in enough segments.
+
+        (BERTopic fits its vectorizer on one joined document per theme, where ``min_df`` would
+        count themes, so the document-frequency filter is applied here.)
+        """
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        n = len(texts)
+        fitted = self._vectorizer(n, min_df=max(2, n // 2000) if n >= 100 else 1).fit(texts)
+        vocab = [w for w in fitted.get_feature_names_out() if len(set(w.split())) == len(w.split())]
+        vocab = sorted(set(vocab) | {w for w in seeds if w in fitted.vocabulary_})
+        return CountVectorizer(vocabulary=vocab, ngram_range=fitted.ngram_range, stop_words="english",
+                               token_pattern=fitted.token_pattern)
+
+    def _cluster(self, texts: list[str], x: np.ndarray, prototypes: np.ndarray | None) -> tuple[np.ndarray, dict[int, int]]:
+        """Return labels (0..k-1) for rows of unit vectors ``x`` and {label: guide index}."""
+        from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
+        from sklearn.decomposition import PCA
+
+        n = len(texts)
+        k = self.n_themes or auto_n_themes(n)
+        dims = min(50, n - 1, x.shape[1])
+        z = PCA(dims, random_state=self.random_state).fit_transform(x).astype(np.float32)
+        z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-8)
+
+        anchor = np.full(n, -1)
+        codes: list[int] = []
+        if prototypes is not None and len(prototypes):
+            sims = x @ prototypes.T
+            best = sims.argmax(axis=1)
+            hit = sims.max(axis=1) >= self.zeroshot_min_similarity
+            min_size = max(3, n // 500)
+            counts = np.bincount(best[hit], minlength=len(prototypes))
+            codes = [j for j in range(len(prototypes)) if counts[j] >= min_size]
+            for slot, j in enumerate(codes):
+                anchor[hit & (best == j)] = slot
+            k = max(k, len(codes) + 2)
+        free = np.flatnonzero(anchor < 0)
+        n_fine = int(np.clip(self.overcluster_factor * k, k + 1, max(k + 1, len(free) // 5)))
+        n_fine = min(n_fine, len(free))
+        fine = np.full(n, -1)
+        if n_fine >= 2:
+            kind = MiniBatchKMeans if len(free) > 50000 else KMeans
+            extra = {"batch_size": 4096} if kind is MiniBatchKMeans else {}
+            fine[free] = kind(n_fine, n_init=3, random_state=self.random_state, **extra).fit_predict(z[free])
+        elif len(free):
+            fine[free] = 0
+            n_fine = 1
+        # nodes: fine clusters 0..n_fine-1, then code themes
+        node = np.where(anchor >= 0, n_fine + anchor, fine)
+        n_nodes = n_fine + len(codes)
+        counts = self._vectorizer(n).fit_transform(texts)
+        lexical = _ctfidf_rows(counts, node, n_nodes)
+        centroids = np.zeros((n_nodes, x.shape[1]))
+        np.add.at(centroids, node, x)
+        for slot, j in enumerate(codes):
+            centroids[n_fine + slot] += prototypes[j] * max(1, (node == n_fine + slot).sum())  # type: ignore[index]
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-8)
+        w = self.lexical_weight
+        dist = np.clip(1 - ((1 - w) * centroids @ centroids.T + w * lexical @ lexical.T), 0, None)
+        code_nodes = np.arange(n_fine, n_nodes)
+        dist[np.ix_(code_nodes, code_nodes)] = 2.0
+        np.fill_diagonal(dist, 0)
+        k_nodes = min(k, n_nodes)
+        if k_nodes < n_nodes:
+            groups = AgglomerativeClustering(k_nodes, linkage="average", metric="precomputed").fit_predict(dist)
+        else:
+            groups = np.arange(n_nodes)
+        # a group holding several codes: each code keeps its own theme, fine clusters join the nearest
+        next_group = int(groups.max()) + 1
+        for g in np.unique(groups):
+            members = np.flatnonzero(groups == g)
+            held = [m for m in members if m >= n_fine]
+            if len(held) < 2:
+                continue
+            for c in held[1:]:
+                groups[c], next_group = next_group, next_group + 1
+            for m in members[members < n_fine]:
+                groups[m] = groups[min(held, key=lambda c: dist[m, c])]
+        labels = groups[node]
+        labels = self._smooth(z, labels, anchor)
+        _, labels = np.unique(labels, return_inverse=True)
+        guided: dict[int, int] = {}
+        for slot, j in enumerate(codes):
+            rows = anchor == slot
+            if rows.any():
+                guided[int(np.bincount(labels[rows]).argmax())] = j
+        return labels, guided
+
+    def _smooth(self, z: np.ndarray, labels: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        """One pass of k-NN majority vote (anchored segments keep their code)."""
+        n = len(labels)
+        if n > self.smooth_max or self.smooth_neighbors < 2:
+            return labels
+        from sklearn.neighbors import NearestNeighbors
+
+        nn = min(self.smooth_neighbors, n)
+        idx = NearestNeighbors(n_neighbors=nn).fit(z).kneighbors(z, return_distance=False)
+        votes = np.zeros((n, labels.max() + 1))
+        np.add.at(votes, (np.repeat(np.arange(n), nn), labels[idx].ravel()), 1)
+        smoothed = votes.argmax(axis=1)
+        return np.where(anchor >= 0, labels, smoothed)
+
+    # -- fitting ---------------------------------------------------------------------
+    def _model(self) -> Any:
+        if self.embedding_model is None:
+            from .. import models
+
+            self.embedding_model = models.load_embedding_model()
+        return self.embedding_model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return _normalise(np.asarray(self._model().encode(texts)))[0]
+
+    def fit(self, texts: Sequence[str], embeddings: np.ndarray) -> "ThemeModel":
+        """Cluster ``texts`` (with their precomputed ``embeddings``) into themes."""
+        texts = [str(t) for t in texts]
+        if len(texts) != len(embeddings):
+            raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
+        x, valid = _normalise(embeddings)
+        if valid.sum() < MIN_SEGMENTS:
+            raise ValueError(f"themes need at least {MIN_SEGMENTS} non-empty segments, got {int(valid.sum())}: "
+                             "select more segments (e.g. all turns or several survey questions) or code by hand")
+        from bertopic import BERTopic
+        from bertopic.cluster import BaseCluster
+        from bertopic.dimensionality import BaseDimensionalityReduction
+        from bertopic.representation import KeyBERTInspired
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        prototypes = self._encode([g.prototype_text for g in self.guides]) if self.guides else None
+        vt = [t for t, v in zip(texts, valid) if v]
+        labels, guided = self._cluster(vt, x[valid], prototypes)
+        y = np.full(len(texts), -1)
+        y[valid] = labels
+        seeds = sorted({w for g in self.guides for w in g.seed_words}) or None
+        representation = (KeyBERTInspired(top_n_words=10, nr_candidate_words=30, random_state=self.random_state)
+                          if self.keybert else None)
+        self.topic_model_ = BERTopic(
+            embedding_model=self._model(), umap_model=BaseDimensionalityReduction(), hdbscan_model=BaseCluster(),
+            vectorizer_model=self._keyword_vectorizer(vt, seeds or []),
+            ctfidf_model=ClassTfidfTransformer(seed_words=seeds),
+            representation_model={"KeyBERT": representation} if representation else None, top_n_words=10)
+        topics, _ = self.topic_model_.fit_transform(texts, embeddings=x, y=y)
+        self.topics_ = np.asarray(topics, dtype=np.int64)
+        self.texts_ = texts
+        # BERTopic renumbers by size: carry the guided mapping over
+        self.guided_codes_ = {int(self.topics_[valid][labels == lab][0]): self.guides[j].id for lab, j in guided.items()}
+        self.probabilities_, self.representatives_ = self._strengths(x, valid)
+        return self
+
+    def _strengths(self, x: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, dict[int, list[int]]]:
+        """Cosine similarity of each segment to its theme centroid, and the closest distinct members."""
+        prob = np.zeros(len(x))
+        reps: dict[int, list[int]] = {}
+        for theme in sorted(set(self.topics_.tolist()) - {-1}):
+            rows = np.flatnonzero((self.topics_ == theme) & valid)
+            centroid = x[rows].mean(axis=0)
+            centroid /= max(float(np.linalg.norm(centroid)), 1e-8)
+            sims = x[rows] @ centroid
+            prob[rows] = np.clip(sims, 0, 1)
+            chosen: list[int] = []
+            seen: set[str] = set()
+            for r in rows[np.argsort(-sims, kind="stable")]:
+                key = " ".join(self.texts_[r].lower().split())
+                if key not in seen:
+                    seen.add(key)
+                    chosen.append(int(r))
+                if len(chosen) == self.n_representatives:
+                    break
+            reps[theme] = chosen
+        return prob, reps
+
+    def fit_transform(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        return self.fit(texts, embeddings).topics_
+
+    def transform(self, texts: Sequence[str], embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Assign new segments to the fitted themes (nearest theme embedding)."""
+        x, valid = _normalise(embeddings)
+        topics, probs = self.topic_model_.transform([str(t) for t in texts], embeddings=x)
+        topics = np.where(valid, np.asarray(topics), -1)
+        return topics.astype(np.int64), np.where(valid, np.clip(np.asarray(probs, dtype=float), 0, 1), 0.0)
+
+    # -- describing ------------------------------------------------------------------
+    def keywords(self, theme: int, aspect: str | None = None) -> list[str]:
+        words = self.topic_model_.topic_aspects_[aspect].get(theme, []) if aspect else self.topic_model_.get_topic(theme)
+        return [w for w, _ in (words or []) if w]
+
+    def auto_label(self, theme: int) -> str:
+        """A short label: the guiding code's name, else 3 distinct keywords."""
+        if theme == -1:
+            return "Unassigned"
+        code = self.guided_codes_.get(theme)
+        if code is not None:
+            return next(g.name for g in self.guides if g.id == code)
+        words: list[str] = []
+        candidates = (self.keywords(theme, "KeyBERT") if self.keybert else []) + self.keywords(theme)
+        for word in candidates:
+            if not set(word.split()) & {t for w in words for t in w.split()}:
+                words.append(word)
+            if len(words) == 3:
+                break
+        return " / ".join(words).capitalize() or f"Theme {theme}"
+
+    def theme_info(self) -> pd.DataFrame:
+        """One row per theme: theme_id, auto_label, keywords, size, representatives (row indices), guided_code."""
+        rows = []
+        for theme, size in sorted(pd.Series(self.topics_).value_counts().items()):
+            rows.append({"theme_id": int(theme), "auto_label": self.auto_label(int(theme)),
+                         "keywords": ", ".join(self.keywords(int(theme))), "size": int(size),
+                         "representatives": self.representatives_.get(int(theme), []),
+                         "guided_code": self.guided_codes_.get(int(theme))})
+        return pd.DataFrame(rows)
+
+    def save(self, directory: str | Path, embedding_model_path: str) -> None:
+        """Save the BERTopic model with safetensors (reload with :func:`load_topic_model`)."""
+        self.topic_model_.save(str(directory), serialization="safetensors", save_ctfidf=True,
+                               save_embedding_model=embedding_model_path)
+
+
+def load_topic_model(directory: str | Path, embedding_model: Any = None) -> Any:
+    """Reload a saved BERTopic model offline with our embedding model object."""
+    from bertopic import BERTopic
+
+    from .. import models
+
+    return BERTopic.load(str(directory), embedding_model=embedding_model or models.load_embedding_model())
