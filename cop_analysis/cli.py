@@ -38,6 +38,17 @@ def ingest_cmd(project: Path = PROJECT,
         raise typer.Exit(1)
 
 
+@app.command("themes")
+def themes_cmd(project: Path = PROJECT,
+               unguided: bool = typer.Option(False, "--unguided", help="Do not seed themes from the codebook."),
+               force: bool = typer.Option(False, "--force", help="Refit even if the input is unchanged.")) -> None:
+    """Fit themes for transcript turns and each survey question (reuses unchanged results)."""
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.themes import fit_project_themes
+
+    typer.echo(fit_project_themes(ProjectConfig.load(project), guided=not unguided, force=force).summary())
+
+
 @app.command("export-qdpx")
 def export_qdpx_cmd(out: Path = typer.Argument(..., help="Archive to write (.qdpx)."), project: Path = PROJECT,
                     crlf: bool = typer.Option(False, "--crlf", help="CRLF line ends counted as two (MAXQDA).")) -> None:
@@ -215,7 +226,7 @@ def suggest_cmd(project: Path = PROJECT,
         console.print("learned codes (cross-validated):")
         console.print(learned.round(3).to_string(index=False))
     console.print(f"{len(result)} suggestions for {result['segment_id'].nunique()} units; "
-                  f"{result.attrs['stored']} new or changed in the ledger")
+                  f"{result.attrs['stored']} new, changed or withdrawn in the ledger")
 
 if __name__ == "__main__":
     app()

@@ -112,7 +112,10 @@ class Deidentifier:
         if self.nlp is None or not has_ner(self.nlp):
             return
         stop = self.nlp.Defaults.stop_words
-        for doc in self.nlp.pipe([t for t in dict.fromkeys(texts) if t], batch_size=64):
+        needed = [p for p in ("tok2vec", "ner") if p in self.nlp.pipe_names]
+        with self.nlp.select_pipes(enable=needed):
+            docs = list(self.nlp.pipe([t for t in dict.fromkeys(texts) if t], batch_size=64))
+        for doc in docs:
             for ent in doc.ents:
                 if ent.label_ == "PERSON":
                     clean = re.sub(r"(?:'s|’s)$", "", ent.text.strip())

@@ -22,7 +22,7 @@ from typing import Any
 from cop_analysis.atomic import atomic_path
 from cop_analysis.schema import CODINGS, SUGGESTIONS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: suggestion status 'withdrawn'
 BUSY_TIMEOUT_S = 30.0
 MACHINE = "machine"  # coder name of suggestion events
 SYSTEM = "system"  # coder name of orphan-marking events
@@ -30,6 +30,13 @@ RESERVED_CODERS = (MACHINE, SYSTEM)
 UNDOABLE = ("code", "uncode", "memo", "memo_edit", "accept", "reject", "review")
 DERIVED_TABLES = ("codings", "memos", "suggestions", "reviews", "segments_seen")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+_SUGGESTIONS_TABLE = """CREATE TABLE IF NOT EXISTS suggestions (
+    suggestion_id INTEGER PRIMARY KEY, segment_id TEXT NOT NULL, code_id TEXT NOT NULL,
+    score REAL NOT NULL, method TEXT NOT NULL, evidence TEXT, model TEXT, codebook_version TEXT,
+    status TEXT NOT NULL DEFAULT 'suggested'
+        CHECK (status IN ('suggested', 'accepted', 'rejected', 'withdrawn')),
+    decided_by TEXT, created_at TEXT NOT NULL, decided_at TEXT, UNIQUE (segment_id, code_id));"""
 
 _SCHEMA = f"""
 BEGIN IMMEDIATE;
@@ -57,17 +64,24 @@ CREATE UNIQUE INDEX IF NOT EXISTS codings_key
 CREATE TABLE IF NOT EXISTS memos (
     memo_id INTEGER PRIMARY KEY, coder TEXT NOT NULL, segment_id TEXT, code_id TEXT,
     text TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS suggestions (
-    suggestion_id INTEGER PRIMARY KEY, segment_id TEXT NOT NULL, code_id TEXT NOT NULL,
-    score REAL NOT NULL, method TEXT NOT NULL, evidence TEXT, model TEXT, codebook_version TEXT,
-    status TEXT NOT NULL DEFAULT 'suggested' CHECK (status IN ('suggested', 'accepted', 'rejected')),
-    decided_by TEXT, created_at TEXT NOT NULL, decided_at TEXT, UNIQUE (segment_id, code_id));
+{_SUGGESTIONS_TABLE}
 CREATE TABLE IF NOT EXISTS reviews (
     segment_id TEXT NOT NULL, coder TEXT NOT NULL, reviewed_at TEXT NOT NULL,
     PRIMARY KEY (segment_id, coder));
 CREATE TABLE IF NOT EXISTS segments_seen (
     segment_id TEXT PRIMARY KEY, present INTEGER NOT NULL, first_seen TEXT NOT NULL,
     changed_at TEXT NOT NULL);
+PRAGMA user_version = {SCHEMA_VERSION};
+COMMIT;
+"""
+
+# version 1 -> 2: the suggestions CHECK constraint gains 'withdrawn' (SQLite cannot alter a CHECK)
+_MIGRATE_1 = f"""
+BEGIN IMMEDIATE;
+ALTER TABLE suggestions RENAME TO suggestions_v1;
+{_SUGGESTIONS_TABLE}
+INSERT INTO suggestions SELECT * FROM suggestions_v1;
+DROP TABLE suggestions_v1;
 PRAGMA user_version = {SCHEMA_VERSION};
 COMMIT;
 """
@@ -120,9 +134,10 @@ class Ledger:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")
-            if conn.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version < SCHEMA_VERSION:
                 try:
-                    conn.executescript(_SCHEMA)
+                    conn.executescript(_MIGRATE_1 if version == 1 else _SCHEMA)
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
@@ -205,8 +220,13 @@ class Ledger:
                 " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'suggested', ?)"
                 " ON CONFLICT(segment_id, code_id) DO UPDATE SET score = excluded.score,"
                 " method = excluded.method, evidence = excluded.evidence, model = excluded.model,"
-                " codebook_version = excluded.codebook_version WHERE status = 'suggested'",
+                " codebook_version = excluded.codebook_version, status = 'suggested', decided_by = NULL,"
+                " decided_at = NULL WHERE status IN ('suggested', 'withdrawn')",
                 [(*row, ts) for row in p["rows"]])
+        elif action == "withdraw":
+            conn.executemany("UPDATE suggestions SET status = 'withdrawn', decided_by = ?, decided_at = ?"
+                             " WHERE segment_id = ? AND code_id = ? AND status = 'suggested'",
+                             [(MACHINE, ts, *pair) for pair in p["pairs"]])
         elif action == "orphans":
             for present, ids in ((1, p["present"]), (0, p["missing"])):
                 conn.executemany("INSERT INTO segments_seen VALUES (?, ?, ?, ?) ON CONFLICT(segment_id)"
@@ -342,12 +362,15 @@ class Ledger:
                                 {"action": target["action"]}, undoes=row[0])
 
     # -- machine suggestions ---------------------------------------------------------------
-    def add_suggestions(self, df: Any) -> int:
-        """Upsert machine suggestions; returns how many rows were inserted or changed.
+    def add_suggestions(self, df: Any, replace_pending: bool = False, scope: Iterable[str] | None = None) -> int:
+        """Upsert machine suggestions; returns how many rows were inserted, changed or withdrawn.
 
         Columns: segment_id, code_id, score (0-1), method, and optionally evidence, model,
-        codebook_version. Pending (``suggested``) rows get the new values; accepted/rejected rows are
-        never touched; pairs any human already coded are skipped. Re-running with the same rows is a no-op.
+        codebook_version. Pending (``suggested``) rows get the new values and ``withdrawn`` ones are
+        suggested again; accepted/rejected rows are never touched; pairs any human already coded are
+        skipped. Re-running with the same rows is a no-op. ``replace_pending=True`` also withdraws, in
+        the same transaction, every pending suggestion not in ``df`` (only those on the segment ids in
+        ``scope``, if given): see :meth:`withdraw_suggestions`.
         """
         missing = [c for c in ("segment_id", "code_id", "score", "method") if c not in df.columns]
         if missing:
@@ -365,11 +388,33 @@ class Ledger:
         with self._tx() as conn:
             coded = set(conn.execute("SELECT DISTINCT segment_id, code_id FROM codings").fetchall())
             existing = {(r[0], r[1]): r for r in conn.execute(f"SELECT {', '.join(fields)}, status FROM suggestions")}
-            todo = [v for k, v in rows.items() if k not in coded
-                    and (k not in existing or (existing[k][-1] == "suggested" and tuple(existing[k][:-1]) != v))]
+            todo = [v for k, v in rows.items() if k not in coded and (k not in existing or existing[k][-1] == "withdrawn"
+                    or (existing[k][-1] == "suggested" and tuple(existing[k][:-1]) != v))]
             if todo:
                 self._record(conn, "suggest", MACHINE, payload={"rows": todo})
-            return len(todo)
+            withdrawn = self._withdraw(conn, set(rows), scope) if replace_pending else 0
+            return len(todo) + withdrawn
+
+    def withdraw_suggestions(self, keep: Any, scope: Iterable[str] | None = None) -> int:
+        """Mark pending suggestions whose segment+code pair is not in ``keep`` ``withdrawn``; returns how many.
+
+        ``keep``: a frame with segment_id and code_id columns, or (segment_id, code_id) pairs.
+        ``scope``: only pending suggestions on these segment ids are considered (default: all).
+        Accepted and rejected suggestions and human codings are never touched; the withdrawn
+        pairs are logged as one ``withdraw`` event by ``machine``. A withdrawn suggestion keeps
+        its id (accepting it is a logged no-op) and becomes pending again if suggested again.
+        """
+        pairs = zip(keep["segment_id"], keep["code_id"]) if hasattr(keep, "columns") else keep
+        with self._tx() as conn:
+            return self._withdraw(conn, {(str(s), str(c)) for s, c in pairs}, scope)
+
+    def _withdraw(self, conn: sqlite3.Connection, keep: set[tuple[str, str]], scope: Iterable[str] | None) -> int:
+        segments = None if scope is None else {str(s) for s in scope}
+        stale = sorted(r for r in conn.execute("SELECT segment_id, code_id FROM suggestions WHERE status = 'suggested'")
+                       if r not in keep and (segments is None or r[0] in segments))
+        if stale:
+            self._record(conn, "withdraw", MACHINE, payload={"pairs": [list(r) for r in stale]})
+        return len(stale)
 
     def _decide(self, action: str, suggestion_id: int, coder: str) -> int:
         self._check_coder(coder)

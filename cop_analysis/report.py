@@ -110,7 +110,7 @@ def coding_basis(units: pd.DataFrame, codings: pd.DataFrame, suggestions: pd.Dat
         out = human.groupby(["segment_id", "code_id"])["coder"].nunique().rename("n_coders").reset_index()
         out["score"] = [scores.get((s, c), 1.0) for s, c in zip(out["segment_id"], out["code_id"])]
         return out, "human"
-    pending = suggestions[suggestions["segment_id"].isin(ids) & (suggestions["status"] != "rejected")
+    pending = suggestions[suggestions["segment_id"].isin(ids) & suggestions["status"].isin(["suggested", "accepted"])
                           & (suggestions["score"] >= threshold)]
     out = pending.groupby(["segment_id", "code_id"])["score"].max().reset_index()
     out["n_coders"] = 0
@@ -457,7 +457,7 @@ def fig_theme_sizes(table: pd.DataFrame, title: str = "Themes by size") -> Any:
     import plotly.graph_objects as go
 
     table = table.head(12).iloc[::-1]
-    fig = go.Figure(go.Bar(x=table["size"], y=table["label"], orientation="h", marker_color=PALETTE[0],
+    fig = go.Figure(go.Bar(x=table["size"], y=_short(table["label"], 60), orientation="h", marker_color=PALETTE[0],
                            text=[f"{s:.0%}" for s in table["share"]], textposition="outside",
                            customdata=table["keywords"],
                            hovertemplate="%{y}<br>%{x} units<br>%{customdata}<extra></extra>"))
@@ -484,7 +484,11 @@ def fig_theme_map(data: ReportData, table: pd.DataFrame, title: str = "Map of wh
     import plotly.graph_objects as go
 
     themes = data.themes[data.themes["segment_id"].isin(set(data.units["segment_id"]))].dropna(subset=["x", "y"])
-    labels = {(s, t): lab for s, t, lab in zip(table["selection"], table["theme_id"], table["label"])}
+    selection = themes["selection"].value_counts().index[0]  # each selection has its own 2-D map
+    themes = themes[themes["selection"] == selection]
+    if table["selection"].nunique() > 1:
+        title = f"{title}: {selection}"
+    labels = {(s, t): lab.removeprefix(f"{s}: ") for s, t, lab in zip(table["selection"], table["theme_id"], table["label"])}
     fig = go.Figure()
     for i, ((sel, tid), group) in enumerate(themes.groupby(["selection", "theme_id"])):
         name = labels.get((sel, tid), "not in a theme")
@@ -494,7 +498,9 @@ def fig_theme_map(data: ReportData, table: pd.DataFrame, title: str = "Map of wh
                           hovertemplate=f"{name}<extra></extra>")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, title, height=460)
+    fig = _layout(fig, title, height=520)
+    fig.update_layout(showlegend=len(fig.data) <= 12)
+    return fig
 
 
 # -- HTML pieces -----------------------------------------------------------------------------------
@@ -680,7 +686,7 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
     units["source_title"] = units["source_id"].map(aliases)
     themes, info = data.themes.copy(), data.theme_info.copy()
     shown = units["segment_id"].isin(quote_candidates(data))
-    deid.learn_names(list(units.loc[shown, "text"].dropna()) + list(info["label"].dropna())
+    deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()] + list(info["label"].dropna())
                      + list(info["keywords"].dropna()) + list(themes["theme_label"].unique()))
     units["text"] = units["text"].map(deid.redact)
     units["department"] = units["department"].map(deid.redact)

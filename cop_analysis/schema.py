@@ -138,10 +138,11 @@ SUGGESTIONS = Table(
         Column("evidence", "string", "Matched words, closest example quote, or classifier note."),
         Column("model", "string", "Model name/version that produced the score."),
         Column("codebook_version", "string", "Hash of the codebook the suggestion was made with."),
-        Column("status", "string", "suggested | accepted | rejected.", False),
-        Column("decided_by", "string", "Coder who accepted/rejected."),
+        Column("status", "string", "suggested | accepted | rejected | withdrawn (a pending suggestion that a "
+               "later auto-coding run no longer made; suggested again if a run makes it again).", False),
+        Column("decided_by", "string", "Coder who accepted/rejected (`machine` for withdrawn)."),
         Column("created_at", "timestamp", "When suggested.", False),
-        Column("decided_at", "timestamp", "When accepted/rejected."),
+        Column("decided_at", "timestamp", "When accepted/rejected/withdrawn."),
     ),
 )
 

@@ -32,6 +32,33 @@ def names_in(text: str, names: list[str]) -> list[str]:
     return sorted({v for n in names for v in name_variants(n) if word_in(text, v)})
 
 
+KEYWORDS = {"trust": "trust", "harm": "harm", "power_positionality": "power", "ownership": "own",
+            "facilitation": "facilitat", "time_pace": "deadline"}
+
+
+def seed_codings(root: Path) -> None:
+    """Ingest, then human coding: two coders code units by keyword (the second one every other
+    unit, so there is agreement to measure); three coders put the <script> turn under trust."""
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.ingest import CODING_UNITS, ingest_project, load_segments
+    from cop_analysis.ledger import Ledger
+
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    segments = load_segments(cfg)
+    units = segments[segments["unit"] == segments["kind"].map(CODING_UNITS)]
+    with Ledger(cfg.ledger_path) as ledger:
+        for i, (segment_id, text) in enumerate(zip(units["segment_id"], units["text"].str.lower())):
+            for code, word in KEYWORDS.items():
+                if word in text:
+                    ledger.code(segment_id, code, "ana")
+                    if i % 2 == 0 and code != "time_pace":
+                        ledger.code(segment_id, code, "ben")
+            if "<script>" in text:
+                for coder in ("ana", "ben", "cy"):
+                    ledger.code(segment_id, "trust", coder)
+
+
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run the pipeline (audience both) cold, then warm; return results, timings and the names,
     file names and segment ids that must not appear in the shareable report."""
@@ -52,6 +79,7 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "Interviewer: Does the report escape markup? We want people to trust it.\n\n"
         "Participant: Yes, this should stay text: <script>alert(1)</script> and trust grows when we share power.\n",
         encoding="utf-8")
+    seed_codings(root)
     start = time.perf_counter()
     cold = run(root, audience="both", progress=True)
     cold_seconds = time.perf_counter() - start

@@ -219,7 +219,9 @@ def test_suggest_project_stores_idempotently_and_respects_humans(tmp_path: Path)
         ledger.code(hand, "resources", "ana")
         before = ledger.suggestions().set_index("suggestion_id")
     second = suggest_project(cfg)
-    assert second.attrs["stored"] == 0  # same inputs, same codings pattern: nothing new
+    # same inputs: nothing new; only a pending suggestion of the pair ana coded by hand is withdrawn
+    hand_pending = ((before["segment_id"] == hand) & (before["code_id"] == "resources")).sum()
+    assert second.attrs["stored"] == hand_pending
     assert not ((second["segment_id"] == hand) & (second["code_id"] == "resources")).any()
     with Ledger(cfg.ledger_path) as ledger:
         after = ledger.suggestions().set_index("suggestion_id")
@@ -229,3 +231,20 @@ def test_suggest_project_stores_idempotently_and_respects_humans(tmp_path: Path)
         assert len(ledger.codings("ana")) == 2
         nxt = next_informative_segments(cfg, "ana", n=5)
         assert len(nxt) == 5 and not set(nxt) & set(ledger.codings("ana")["segment_id"])
+        pending = ledger.suggestions("suggested")
+    cut = float(pending["score"].median())
+    # a rerun with a higher threshold withdraws the pending suggestions it no longer makes, only those
+    third = suggest_project(cfg, threshold=cut)
+    stale = pending[~pending.set_index(["segment_id", "code_id"]).index.isin(
+        list(zip(third["segment_id"], third["code_id"])))]
+    assert len(third) and len(stale) and third.attrs["stored"] >= len(stale)
+    with Ledger(cfg.ledger_path) as ledger:
+        final = ledger.suggestions().set_index("suggestion_id")
+        assert final.loc[stale["suggestion_id"], "status"].eq("withdrawn").all()
+        now_pending = final[final["status"] == "suggested"]
+        decided = final[final["status"].isin(["accepted", "rejected"])]
+        assert set(zip(now_pending["segment_id"], now_pending["code_id"])) == (
+            set(zip(third["segment_id"], third["code_id"])) - set(zip(decided["segment_id"], decided["code_id"])))
+        assert final.loc[[accepted, rejected]].equals(before.loc[[accepted, rejected]])
+        assert set(final["status"]) == {"accepted", "rejected", "suggested", "withdrawn"}
+        assert len(ledger.codings("ana")) == 2

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from cop_analysis.codebook import STARTER_CODEBOOK, Codebook
-from cop_analysis.ledger import DERIVED_TABLES, Ledger, LedgerError
+from cop_analysis.ledger import _SCHEMA, DERIVED_TABLES, Ledger, LedgerError
 from cop_analysis.schema import CODINGS, SUGGESTIONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -159,6 +159,65 @@ def test_add_suggestions_is_idempotent_and_respects_humans(led: Ledger) -> None:
         led.add_suggestions(pd.DataFrame({"segment_id": ["a"], "code_id": ["b"], "score": [0.1]}))
 
 
+def test_replace_pending_withdraws_only_stale_pending_suggestions(led: Ledger) -> None:
+    assert led.add_suggestions(sugg(*[(f"s{i}", "trust", 0.5 + i / 20) for i in range(6)])) == 6
+    ids = led.suggestions().set_index("segment_id")["suggestion_id"]
+    led.accept(int(ids["s0"]), "ana")
+    led.reject(int(ids["s1"]), "ana")
+    led.code("s2", "harm", "ben")
+    decided = led.suggestions().set_index("segment_id").loc[["s0", "s1"]]
+    codings = led.codings()
+    # a rerun that only proposes s3 (rescored) and s9: s2, s4, s5 are pending and stale
+    assert led.add_suggestions(sugg(("s3", "trust", 0.99), ("s9", "trust", 0.7)), replace_pending=True) == 2 + 3
+    now = led.suggestions().set_index("segment_id")
+    assert now["status"].to_dict() == {"s0": "accepted", "s1": "rejected", "s2": "withdrawn", "s3": "suggested",
+                                       "s4": "withdrawn", "s5": "withdrawn", "s9": "suggested"}
+    assert (now.loc[["s2", "s4", "s5"], "decided_by"] == "machine").all() and now.loc["s3", "score"] == 0.99
+    assert now.loc[["s0", "s1"]].equals(decided)  # accepted/rejected untouched
+    assert led.codings().equals(codings)  # human codings untouched
+    withdraw = led.history().query("action == 'withdraw'")
+    assert withdraw["coder"].tolist() == ["machine"] and '"s4"' in withdraw["payload"].iloc[0]
+    # accepting a withdrawn suggestion (e.g. from a stale screen) is a logged no-op
+    led.accept(int(ids["s4"]), "ana")
+    assert led.suggestions().set_index("segment_id").loc["s4", "status"] == "withdrawn" and led.codings().equals(codings)
+    # suggested again -> pending again, same id; scope limits what is withdrawn; pair lists work too
+    assert led.add_suggestions(sugg(("s4", "trust", 0.6), ("s7", "harm", 0.6), ("s8", "harm", 0.6))) == 3
+    now = led.suggestions().set_index("segment_id")
+    assert now.loc["s4", "status"] == "suggested" and now.loc["s4", "suggestion_id"] == ids["s4"]
+    assert pd.isna(now.loc["s4", "decided_by"])
+    assert led.withdraw_suggestions([("s9", "trust")], scope=["s7", "s9"]) == 1
+    assert set(led.suggestions(status="suggested")["segment_id"]) == {"s3", "s4", "s8", "s9"}
+    assert led.add_suggestions(sugg(("s3", "trust", 0.99))) == 0  # the plain call withdraws nothing
+    assert led.withdraw_suggestions(sugg(("s3", "trust", 0.99))) == 3
+    assert led.suggestions(status="suggested")["segment_id"].tolist() == ["s3"]
+    n_events = len(led.history())
+    assert led.add_suggestions(sugg(("s3", "trust", 0.99)), replace_pending=True) == 0
+    assert len(led.history()) == n_events  # nothing to do: nothing logged
+    before = state(led.path)
+    assert led.rebuild() == int(led.history()["effective"].sum())
+    assert state(led.path) == before
+
+
+def test_version_1_ledger_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    with sqlite3.connect(path) as conn:
+        v1 = _SCHEMA.replace("'rejected', 'withdrawn'", "'rejected'").replace("user_version = 2", "user_version = 1")
+        assert v1 != _SCHEMA and "'withdrawn'" not in v1
+        conn.executescript(v1)
+        conn.executescript("""
+            INSERT INTO suggestions VALUES (7, 's1', 'trust', 0.9, 'rules', NULL, 'm', 'v', 'rejected', 'ana',
+                                            '2024-01-01T00:00:00+00:00', '2024-01-02T00:00:00+00:00');
+            INSERT INTO suggestions VALUES (8, 's2', 'trust', 0.8, 'rules', NULL, 'm', 'v', 'suggested', NULL,
+                                            '2024-01-01T00:00:00+00:00', NULL);""")
+    with Ledger(path) as led:
+        assert led.suggestions()[["suggestion_id", "status"]].values.tolist() == [[7, "rejected"], [8, "suggested"]]
+        assert led.withdraw_suggestions([]) == 1
+        assert led.suggestions()["status"].tolist() == ["rejected", "withdrawn"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'suggestions_v1'").fetchone() is None
+
+
 def test_orphans_are_kept_and_reported(led: Ledger) -> None:
     for seg in ("s1", "s2", "s3"):
         led.code(seg, "trust", "ana")
@@ -200,7 +259,7 @@ def test_rebuild_equals_incremental_state(led: Ledger) -> None:
         elif op == "review":
             led.mark_reviewed(seg, coder)
         elif op == "suggest":
-            led.add_suggestions(sugg((seg, code, round(rng.random(), 3))))
+            led.add_suggestions(sugg((seg, code, round(rng.random(), 3))), replace_pending=rng.random() < 0.3)
         elif op == "orphans":
             led.mark_orphans(rng.sample(segs, 9))
     before = state(led.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -295,3 +296,26 @@ def test_notebook_is_thin_and_parameterised() -> None:
     assert "parameters" in code[0].metadata.get("tags", [])
     assert "project_dir = None" in code[0].source and "coder = None" in code[0].source
     assert code[1].source.strip().endswith("workbench(project_dir, coder)")
+
+
+@pytest.mark.slow
+def test_most_informative_button_moves_to_the_unit_autocode_picks(project: Path) -> None:
+    cfg = ProjectConfig.load(project)
+    wb = CodingWorkbench(project, coder="ana")
+    assert wb.informative_btn is not None and wb.informative_btn.description == "Most informative next"
+    expected = autocode.next_informative_segments(cfg, "ana", 3)
+    assert len(expected) == 3 and set(expected) <= set(wb.session.units.index)
+    wb.session.goto(next(s for s in wb.session.order if s != expected[0]))
+    wb.informative_btn.click()
+    assert wb.status.value == "" and wb.session.current_id == expected[0]
+    assert html.escape(wb.session.units.loc[expected[0], "text"]) in wb.context_html.value
+    wb.code_buttons["trust"].click()  # a new human code: the next click refits and skips the coded unit
+    wb.informative_btn.click()
+    second = wb.session.current_id
+    assert wb.status.value == "" and second != expected[0] and second not in wb.session.done()
+    assert [second] == autocode.next_informative_segments(cfg, "ana", 1)
+    for sid in wb.session.units.index:  # everything done: a click stays on the current unit
+        ledger(project).mark_reviewed(sid, "ana")
+    assert autocode.next_informative_segments(cfg, "ana", 1) == []
+    wb.informative_btn.click()
+    assert wb.session.current_id == second

@@ -64,7 +64,7 @@ class CombinedSuggester:
         if not len(rows):
             return self
         sub = segments.iloc[rows]
-        d = logit(self.definitions_.score(sub, emb[rows]).scores)
+        d = logit(self.definitions_.probabilities(emb[rows]))
         r = self.rules_.score(sub).scores
         learned = np.full(d.shape, np.nan)
         position = {s: i for i, s in enumerate(ids[i] for i in rows)}
@@ -90,22 +90,33 @@ class CombinedSuggester:
             return sigmoid(raw)
         return self.stackers_[family].predict_proba(raw.reshape(-1, 1))[:, 1].reshape(raw.shape)
 
+    def probabilities(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None,
+                      rules: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(calibrated scores, mask of learned pairs) for every segment x code, without evidence.
+
+        ``rules``: the segments' rule scores if already computed (``self.rules_.score(segments).scores``).
+        """
+        emb = embeddings if embeddings is not None else self.embed(segments)
+        d = logit(self.definitions_.probabilities(emb))
+        r = self.rules_.score(segments).scores if rules is None else rules
+        scores = self._calibrate("zero-shot", _raw(d, r))
+        dec = self.learned_.decision(emb)
+        use_l = ~np.isnan(dec)
+        if use_l.any():
+            scores[use_l] = self._calibrate("learned", _raw(d, r, dec)[use_l])
+        return scores, use_l
+
     def score(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None) -> ScoreTable:
         """Calibrated combined scores, method names and joined evidence for every segment x code."""
         ids, _ = segment_texts(segments)
         emb = embeddings if embeddings is not None else self.embed(segments)
         defs, rules = self.definitions_.score(segments, emb), self.rules_.score(segments)
         learned = self.learned_.score(segments, emb) if self.learned_.models_ else None
-        d, r = logit(defs.scores), rules.scores
-        scores = self._calibrate("zero-shot", _raw(d, r))
-        use_l = np.zeros(d.shape, dtype=bool)
-        if learned is not None:
-            dec = self.learned_.decision(emb)
-            use_l = ~np.isnan(dec)
-            scores[use_l] = self._calibrate("learned", _raw(d, r, dec)[use_l])
-        method = np.empty(d.shape, dtype=object)
-        evidence = np.empty(d.shape, dtype=object)
-        for i, j in np.ndindex(*d.shape):
+        scores, use_l = self.probabilities(segments, emb, rules.scores)
+        r = rules.scores
+        method = np.empty(scores.shape, dtype=object)
+        evidence = np.empty(scores.shape, dtype=object)
+        for i, j in np.ndindex(*scores.shape):
             parts = [("learned", learned.evidence[i, j])] if use_l[i, j] and learned is not None else []
             parts.append(("definitions", defs.evidence[i, j]))
             if r[i, j] > 0:

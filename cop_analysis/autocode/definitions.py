@@ -81,6 +81,10 @@ class DefinitionSuggester:
             closest[:, j] = idx[block.argmax(axis=1)]
         return sim, closest
 
+    def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        """Zero-shot scores (n, k) of segment embeddings, without evidence."""
+        return sigmoid((self.similarity(embeddings)[0] - self.thresholds_) / self.temperature)
+
     def score(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None) -> ScoreTable:
         """Zero-shot scores for every segment x code."""
         ids, _ = segment_texts(segments)

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from collections import OrderedDict
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from .combine import CombinedSuggester
 from .learned import METRIC_COLUMNS
+from .rules import RuleSuggester
 
 METRICS_FILE = "autocode_metrics.parquet"
+CACHE_SIZE = 8
+# Per-process state reused across runs (a workbench kernel clicks "Most informative next" often):
+_RULES = RuleSuggester()  # compiled patterns + spaCy matches memoised per text
+_UNITS: OrderedDict[tuple[Any, ...], tuple[pd.DataFrame, pd.DataFrame, np.ndarray]] = OrderedDict()
+_UNCERTAINTY: OrderedDict[tuple[Any, ...], tuple[list[str], np.ndarray]] = OrderedDict()
+
+
+def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
+    cache[key] = value
+    while len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
 
 
 def coding_units(cfg: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -46,19 +61,44 @@ def human_labels(ledger: Any, segments: pd.DataFrame, units: pd.DataFrame, codes
     return codings, negatives
 
 
-def _fit(cfg: Any, ledger: Any, coder: str | None,
-         progress: bool) -> tuple[Any, CombinedSuggester, pd.DataFrame, np.ndarray]:
-    from ..codebook import load_project_codebook
+def _segments_key(cfg: Any) -> tuple[Any, ...]:
+    from .. import models
+
+    stat = (cfg.processed / "segments.parquet").stat()
+    return str(cfg.processed), stat.st_mtime_ns, stat.st_size, models.embedding_model_name()
+
+
+def units_and_embeddings(cfg: Any, progress: bool = False) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """(segments, coding units, unit embeddings), kept in memory until segments.parquet or the model changes."""
     from ..embeddings import EmbeddingCache
 
-    codebook = load_project_codebook(cfg)
+    key = _segments_key(cfg)
+    if key in _UNITS:
+        _UNITS.move_to_end(key)
+        return _UNITS[key]
     segments, units = coding_units(cfg)
+    embeddings = EmbeddingCache(cfg.embeddings_dir, show_progress=progress).encode(units["text"].tolist())
+    return _remember(_UNITS, key, (segments, units, embeddings))
+
+
+def _fit(cfg: Any, ledger: Any, coder: str | None,
+         progress: bool) -> tuple[Any, Callable[[], CombinedSuggester], pd.DataFrame, np.ndarray, tuple[Any, ...]]:
+    """(codebook, a function fitting the model, units, embeddings, key of everything the fit depends on)."""
+    from ..codebook import load_project_codebook
+
+    codebook = load_project_codebook(cfg)
+    segments, units, embeddings = units_and_embeddings(cfg, progress)
     codes = [c.id for c in codebook.codes]
     codings, negatives = human_labels(ledger, segments, units, codes, coder)
-    embeddings = EmbeddingCache(cfg.embeddings_dir, show_progress=progress).encode(units["text"].tolist())
-    model = CombinedSuggester(cfg.embeddings_dir, seed=cfg.seed).fit(codebook, codings, units, None, negatives,
-                                                                     embeddings=embeddings)
-    return codebook, model, units, embeddings
+    labels = repr((sorted(zip(codings["segment_id"], codings["code_id"])),
+                   sorted(zip(negatives["segment_id"], negatives["code_id"]))))
+    key = (*_segments_key(cfg), codebook.version, cfg.seed, coder, hashlib.sha1(labels.encode()).hexdigest())
+
+    def fit() -> CombinedSuggester:
+        return CombinedSuggester(cfg.embeddings_dir, seed=cfg.seed, rules=_RULES).fit(
+            codebook, codings, units, None, negatives, embeddings=embeddings)
+
+    return codebook, fit, units, embeddings, key
 
 
 def model_name(model: CombinedSuggester) -> str:
@@ -75,21 +115,24 @@ def suggest_project(cfg: Any, coder: str | None = None, threshold: float = 0.5,
 
     Learns from ``coder``'s codings (everyone's if None). Pairs a human already coded are not
     suggested; accepted/rejected suggestions are never touched (the ledger guarantees it).
+    Pending suggestions of earlier runs that this run no longer makes (e.g. now below
+    ``threshold``) are withdrawn in the same ledger transaction.
     Writes the learned codes' cross-validated metrics to ``processed/autocode_metrics.parquet``.
-    ``result.attrs['stored']`` is the number of ledger rows inserted or changed.
+    ``result.attrs['stored']`` is the number of ledger rows inserted, changed or withdrawn.
     """
     from ..atomic import write_parquet
     from ..ledger import Ledger
 
     with Ledger(cfg.ledger_path) as ledger:
-        codebook, model, units, embeddings = _fit(cfg, ledger, coder, progress)
+        codebook, fit, units, embeddings, _ = _fit(cfg, ledger, coder, progress)
+        model = fit()
         suggestions = model.score(units, embeddings).frame(threshold)
         coded = ledger.codings()
         coded = set(zip(coded["segment_id"], coded["code_id"]))
         keep = [pair not in coded for pair in zip(suggestions["segment_id"], suggestions["code_id"])]
         suggestions = suggestions[keep].assign(model=model_name(model), codebook_version=codebook.version)
         suggestions = suggestions.reset_index(drop=True)
-        stored = ledger.add_suggestions(suggestions)
+        stored = ledger.add_suggestions(suggestions, replace_pending=True)
     metrics = model.learned_.metrics_.assign(codebook_version=codebook.version, coder=coder)
     write_parquet(metrics[METRIC_COLUMNS + ["codebook_version", "coder"]], cfg.processed / METRICS_FILE)
     suggestions.attrs["stored"] = stored
@@ -106,17 +149,22 @@ def next_informative_segments(cfg: Any, coder: str, n: int = 10) -> list[str]:
     """The ``n`` coding units ``coder`` has not coded or reviewed whose scores are most uncertain.
 
     Uncertainty sampling: a unit's uncertainty is ``1 - |2p - 1|`` of its score closest to
-    0.5 over all codes (learned scores where a code is learned, zero-shot otherwise).
+    0.5 over all codes (learned scores where a code is learned, zero-shot otherwise). The
+    uncertainties are kept in memory per (segments file, codebook version, embedding model,
+    coder's labels): repeated calls without new human decisions do not refit; a refit reuses
+    the in-memory embeddings and spaCy rule matches.
     """
     from ..ledger import Ledger
 
     with Ledger(cfg.ledger_path) as ledger:
-        _, model, units, embeddings = _fit(cfg, ledger, coder, False)
+        _, fit, units, embeddings, key = _fit(cfg, ledger, coder, False)
         seen = set(ledger.codings(coder)["segment_id"]) | set(ledger.reviewed(coder)["segment_id"])
-    todo = np.flatnonzero(~units["segment_id"].isin(seen).to_numpy())
-    if not len(todo):
-        return []
-    scores = model.score(units.iloc[todo], embeddings[todo]).scores
-    uncertainty = (1 - np.abs(2 * scores - 1)).max(axis=1)
-    order = np.argsort(-uncertainty, kind="stable")[:n]
-    return units["segment_id"].iloc[todo[order]].tolist()
+    if key in _UNCERTAINTY:
+        _UNCERTAINTY.move_to_end(key)
+    else:
+        scores = fit().probabilities(units, embeddings)[0]
+        _remember(_UNCERTAINTY, key, (units["segment_id"].tolist(), (1 - np.abs(2 * scores - 1)).max(axis=1)))
+    ids, uncertainty = _UNCERTAINTY[key]
+    todo = np.flatnonzero([sid not in seen for sid in ids])
+    order = todo[np.argsort(-uncertainty[todo], kind="stable")[:n]]
+    return [ids[i] for i in order]

@@ -24,12 +24,23 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
 MIN_SEGMENTS = 30
+FILLER_WORDS = ("said", "say", "says", "saying", "laughs", "laughter", "just", "like", "yeah", "yes", "okay", "ok",
+                "know", "think", "really", "um", "uh", "gonna", "want", "got", "going", "thing", "things", "lot",
+                "kind", "right", "mean", "actually", "maybe", "that's", "it's", "i'm", "i'll", "i've", "don't",
+                "didn't", "we're", "they're", "you're", "there's", "can't", "won't", "let's", "xxx", "xxxx")
+
+
+def stop_words() -> list[str]:
+    """English stop words plus conversational fillers (transcripts) and redaction marks."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS | set(FILLER_WORDS))
 
 
 @dataclass(frozen=True)
@@ -96,13 +107,19 @@ class ThemeModel:
 
     >>> model = ThemeModel(random_state=42).fit(texts, embeddings)
     >>> model.topics_, model.theme_info()
+
+    Parameters: ``n_themes`` (None = :func:`auto_n_themes`), ``guides`` (codebook prototypes),
+    ``zeroshot_min_similarity`` (anchor threshold; 0.4 suits MiniLM), ``lexical_weight`` (c-TF-IDF
+    vs centroid similarity when merging), ``embedding_model`` (our offline model object; loaded
+    with :func:`cop_analysis.models.load_embedding_model` if None), ``encoder`` (texts ->
+    embeddings, e.g. ``EmbeddingCache.encode``, used for prototypes and keyword representations).
     """
 
     def __init__(self, n_themes: int | None = None, guides: Sequence[ThemeGuide] | None = None,
-                 zeroshot_min_similarity: float = 0.5, lexical_weight: float = 0.7,
-                 overcluster_factor: int = 4, smooth_neighbors: int = 15, smooth_max: int = 30000,
+                 zeroshot_min_similarity: float = 0.4, lexical_weight: float = 0.7,
+                 overcluster_factor: int = 3, smooth_neighbors: int = 15, smooth_max: int = 30000,
                  n_representatives: int = 5, keybert: bool = True, embedding_model: Any = None,
-                 random_state: int = 42) -> None:
+                 encoder: Callable[[list[str]], np.ndarray] | None = None, random_state: int = 42) -> None:
         self.n_themes = n_themes
         self.guides = list(guides or [])
         self.zeroshot_min_similarity = zeroshot_min_similarity
@@ -113,13 +130,14 @@ class ThemeModel:
         self.n_representatives = n_representatives
         self.keybert = keybert
         self.embedding_model = embedding_model
+        self.encoder = encoder
         self.random_state = random_state
 
     # -- clustering ------------------------------------------------------------------
     def _vectorizer(self, n: int, min_df: int | None = None) -> Any:
         from sklearn.feature_extraction.text import CountVectorizer
 
-        return CountVectorizer(stop_words="english", ngram_range=(1, 2) if n <= 20000 else (1, 1),
+        return CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2) if n <= 20000 else (1, 1),
                                min_df=min_df if min_df is not None else (1 if n < 200 else 2),
                                max_features=50000, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z'-]+\b")
 
@@ -135,7 +153,7 @@ class ThemeModel:
         fitted = self._vectorizer(n, min_df=max(2, n // 2000) if n >= 100 else 1).fit(texts)
         vocab = [w for w in fitted.get_feature_names_out() if len(set(w.split())) == len(w.split())]
         vocab = sorted(set(vocab) | {w for w in seeds if w in fitted.vocabulary_})
-        return CountVectorizer(vocabulary=vocab, ngram_range=fitted.ngram_range, stop_words="english",
+        return CountVectorizer(vocabulary=vocab, ngram_range=fitted.ngram_range, stop_words=stop_words(),
                                token_pattern=fitted.token_pattern)
 
     def _cluster(self, texts: list[str], x: np.ndarray, prototypes: np.ndarray | None) -> tuple[np.ndarray, dict[int, int]]:
@@ -204,14 +222,25 @@ class ThemeModel:
             for m in members[members < n_fine]:
                 groups[m] = groups[min(held, key=lambda c: dist[m, c])]
         labels = groups[node]
-        labels = self._smooth(z, labels, anchor)
-        _, labels = np.unique(labels, return_inverse=True)
+        labels = self._absorb_small(z, self._smooth(z, labels, anchor), max(3, n // 100))
         guided: dict[int, int] = {}
         for slot, j in enumerate(codes):
             rows = anchor == slot
             if rows.any():
                 guided[int(np.bincount(labels[rows]).argmax())] = j
         return labels, guided
+
+    @staticmethod
+    def _absorb_small(z: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
+        """Give members of themes smaller than ``min_size`` to the nearest larger theme; relabel 0..k-1."""
+        sizes = np.bincount(labels)
+        big = np.flatnonzero(sizes >= min_size)
+        if 0 < len(big) < len(sizes):
+            centres = np.stack([z[labels == b].mean(axis=0) for b in big])
+            small = ~np.isin(labels, big)
+            labels = labels.copy()
+            labels[small] = big[(z[small] @ centres.T).argmax(axis=1)]
+        return np.unique(labels, return_inverse=True)[1]
 
     def _smooth(self, z: np.ndarray, labels: np.ndarray, anchor: np.ndarray) -> np.ndarray:
         """One pass of k-NN majority vote (anchored segments keep their code)."""
@@ -236,7 +265,21 @@ class ThemeModel:
         return self.embedding_model
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return _normalise(np.asarray(self._model().encode(texts)))[0]
+        return _normalise(np.asarray(self.encoder(texts) if self.encoder else self._model().encode(texts)))[0]
+
+    def _backend(self) -> Any:
+        """Our model object for BERTopic; with an ``encoder`` (e.g. the on-disk cache) wrapped to use it."""
+        if self.encoder is None:
+            return self._model()
+        from bertopic.backend import BaseEmbedder
+
+        model, encode = self._model(), self._encode
+
+        class CachedEmbedder(BaseEmbedder):  # KeyBERT words and documents go through the cache
+            def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+                return encode([str(d) for d in documents])
+
+        return CachedEmbedder(embedding_model=model)
 
     def fit(self, texts: Sequence[str], embeddings: np.ndarray) -> "ThemeModel":
         """Cluster ``texts`` (with their precomputed ``embeddings``) into themes."""
@@ -262,7 +305,7 @@ class ThemeModel:
         representation = (KeyBERTInspired(top_n_words=10, nr_candidate_words=30, random_state=self.random_state)
                           if self.keybert else None)
         self.topic_model_ = BERTopic(
-            embedding_model=self._model(), umap_model=BaseDimensionalityReduction(), hdbscan_model=BaseCluster(),
+            embedding_model=self._backend(), umap_model=BaseDimensionalityReduction(), hdbscan_model=BaseCluster(),
             vectorizer_model=self._keyword_vectorizer(vt, seeds or []),
             ctfidf_model=ClassTfidfTransformer(seed_words=seeds),
             representation_model={"KeyBERT": representation} if representation else None, top_n_words=10)

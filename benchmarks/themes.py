@@ -1,0 +1,173 @@
+"""Theme recovery and scaling: BERTopic defaults vs our ThemeModel on real labelled data.
+
+Run: ``.venv/bin/python benchmarks/themes.py`` (first run embeds NHS + banking77 into
+``.cache/benchmarks/embeddings`` and distils the static model; ~10-20 min on 2 busy cores).
+``--quality`` or ``--scaling`` runs one half. Each configuration runs in its own process so
+its peak RSS is its own. Prints Markdown tables and writes them into ``docs/themes.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+DATA = Path(__file__).resolve().parents[1].parent / "shared/datasets"
+CACHE = REPO / ".cache" / "benchmarks"
+DOC = REPO / "docs" / "themes.md"
+START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+
+# Written from the 9 theme names of the NHS dataset only (never from labelled rows).
+NHS_NAMES = [
+    ("care", "Care received", "Comments about the care and treatment the patient received."),
+    ("staff", "Staff", "Comments about staff: nurses, doctors, receptionists, their attitude, kindness and "
+                       "professionalism."),
+    ("none", "Couldn't be improved", "Nothing to improve; the service could not be better."),
+    ("communication", "Communication", "Communication and information given to patients: explanations, being "
+                                       "kept informed, listening."),
+    ("environment", "Environment/ facilities", "The environment and facilities: cleanliness, noise, food, "
+                                               "parking, rooms and equipment."),
+    ("access", "Access", "Access to services: waiting times, getting appointments, referrals, opening hours."),
+    ("misc", "Miscellaneous", "Other comments."),
+    ("transition", "Transition/coordination", "Transitions and coordination of care: discharge, transfers "
+                                              "between services, follow-up."),
+    ("dignity", "Dignity", "Dignity and respect: being treated with respect, privacy, person-centred care."),
+]
+
+
+def load(name: str) -> tuple[list[str], np.ndarray]:
+    if name == "nhs":
+        frame = pd.read_csv(DATA / "nhs-patient-feedback.csv")
+        frame = frame[frame.feedback.fillna("").str.strip() != ""]
+        return frame.feedback.astype(str).tolist(), frame.label.astype(str).to_numpy()
+    frame = pd.read_csv(DATA / "banking77-test.csv")
+    return frame.text.astype(str).tolist(), frame.category.astype(str).to_numpy()
+
+
+def perturbed(texts: list[str], n: int, seed: int = 0) -> list[str]:
+    """``n`` texts: the originals, then copies with one word dropped or two words swapped."""
+    rng = np.random.default_rng(seed)
+    out = list(texts[:n])
+    while len(out) < n:
+        words = texts[len(out) % len(texts)].split()
+        if len(words) > 2:
+            i = int(rng.integers(len(words) - 1))
+            words = words[:i] + words[i + 1:] if rng.random() < 0.5 else words[:i] + [words[i + 1], words[i]] + words[i + 2:]
+        out.append(" ".join(words) + ("" if rng.random() < 0.5 else " ."))
+    return out
+
+
+def one(config: str, dataset: str, size: int = 0) -> dict[str, object]:
+    """Run one configuration in this process and return its measurements."""
+    import bertopic  # noqa: F401  (import time is not fit time)
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    from cop_analysis.embeddings import EmbeddingCache
+    from cop_analysis.models import load_embedding_model
+    from cop_analysis.themes import ThemeGuide, ThemeModel, guides_from_codebook
+    from cop_analysis.themes.speed import encode_static, load_static_model
+
+    texts, labels = load(dataset)
+    embed_s = None
+    static = config.endswith("static")
+    if size:
+        texts = perturbed(texts, size)
+        labels = np.resize(labels, size)
+    if static:
+        model = load_static_model(CACHE / "models")
+        t = time.perf_counter()
+        x = encode_static(model, texts)
+        embed_s = time.perf_counter() - t
+    else:
+        model = load_embedding_model()
+        cache = EmbeddingCache(tempfile.mkdtemp() if size else CACHE / "embeddings")
+        t = time.perf_counter()
+        x = cache.encode(texts)
+        embed_s = time.perf_counter() - t if size else None
+    t = time.perf_counter()
+    if config == "bertopic-defaults":
+        from bertopic import BERTopic
+
+        topics = np.asarray(BERTopic(embedding_model=model).fit_transform(texts, embeddings=x)[0])
+    else:
+        guides = []
+        if "guided-names" in config:
+            guides = [ThemeGuide(i, name, text) for i, name, text in NHS_NAMES]
+        elif "guided-codebook" in config:
+            from nhs_codebook import nhs_codebook
+
+            guides = guides_from_codebook(nhs_codebook())
+        tm = ThemeModel(guides=guides, embedding_model=model, random_state=42)
+        topics = tm.fit(texts, x).topics_
+    fit_s = time.perf_counter() - t
+    return {"dataset": dataset, "config": config, "n": len(texts), "embed_s": embed_s, "fit_s": fit_s,
+            "themes": len(set(topics.tolist()) - {-1}), "unassigned": float((topics == -1).mean()),
+            "nmi": normalized_mutual_info_score(labels, topics), "ari": adjusted_rand_score(labels, topics),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def spawn(config: str, dataset: str, size: int = 0) -> dict[str, object]:
+    out = subprocess.run([sys.executable, __file__, "--one", config, dataset, str(size)], capture_output=True,
+                         text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    print(result, file=sys.stderr, flush=True)
+    return result
+
+
+def table(rows: list[dict[str, object]], columns: list[str]) -> str:
+    frame = pd.DataFrame(rows)[columns]
+    fmt = {"fit_s": "{:.1f}", "embed_s": "{:.1f}", "unassigned": "{:.1%}", "nmi": "{:.3f}", "ari": "{:.3f}",
+           "peak_rss_mb": "{:.0f}"}
+    lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+    for _, row in frame.iterrows():
+        cells = [("-" if pd.isna(row[c]) else fmt[c].format(row[c])) if c in fmt else str(row[c]) for c in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["--one"]:
+        print(json.dumps(one(argv[1], argv[2], int(argv[3]))))
+        return
+    parts = []
+    if "--scaling" not in argv:
+        rows = []
+        for dataset in ("nhs", "banking77"):
+            configs = ["bertopic-defaults", "ours"]
+            if dataset == "nhs":
+                configs += ["ours guided-names", "ours guided-codebook", "ours static"]
+            for config in configs:
+                rows.append(spawn(config, dataset))
+        base = {r["dataset"]: r["fit_s"] for r in rows if r["config"] == "bertopic-defaults"}
+        for r in rows:
+            r["fit_ratio"] = f"{r['fit_s'] / base[r['dataset']]:.2f}"  # type: ignore[operator]
+        parts.append("### Theme recovery (NMI/ARI against the human labels)\n\n" + table(
+            rows, ["dataset", "config", "n", "fit_s", "fit_ratio", "themes", "unassigned", "nmi", "ari", "peak_rss_mb"]))
+    if "--quality" not in argv:
+        rows = []
+        for size in (1000, 10000, 100000):
+            for config in (["ours", "ours static"] if size <= 10000 else ["ours static"]):
+                rows.append(spawn(config, "nhs", size))
+        parts.append("### Scaling (NHS repeated with light perturbation; embed = fresh texts)\n\n" + table(
+            rows, ["config", "n", "embed_s", "fit_s", "themes", "unassigned", "nmi", "ari", "peak_rss_mb"]))
+    text = "\n\n".join(parts)
+    print(text)
+    if DOC.exists() and START in DOC.read_text():
+        doc = DOC.read_text()
+        stamp = f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python benchmarks/themes.py`.\n\n"
+        DOC.write_text(re.sub(re.escape(START) + ".*" + re.escape(END), lambda _: f"{START}\n{stamp}{text}\n{END}",
+                              doc, flags=re.S))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
