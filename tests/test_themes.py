@@ -1,4 +1,4 @@
-"""Themes: real MiniLM, real BERTopic, the sample project and a 2,500-comment NHS sample."""
+"""Themes: real MiniLM, real BERTopic, the sample project and a 2,000-comment NHS sample."""
 
 from __future__ import annotations
 
@@ -97,7 +97,7 @@ def test_large_corpus_quality(cache: EmbeddingCache) -> None:
     from cop_analysis.themes import ThemeModel
 
     frame = pd.read_csv(NHS)
-    frame = frame[frame.feedback.fillna("").str.strip() != ""].sample(2500, random_state=0)
+    frame = frame[frame.feedback.fillna("").str.strip() != ""].sample(2000, random_state=0)
     texts = frame.feedback.astype(str).tolist()
     model = ThemeModel(random_state=42, keybert=False).fit(texts, cache.encode(texts))
     labels = frame.label.astype(str).to_numpy()
@@ -110,13 +110,16 @@ def test_large_corpus_quality(cache: EmbeddingCache) -> None:
 def test_project_themes_edits_cache_and_offline_reload(sample_project: Path) -> None:
     from cop_analysis import models
     from cop_analysis.ingest import ingest_project
-    from cop_analysis.themes import (figures, fit_project_themes, load_table, load_topic_model, merge_themes,
-                                     rename_theme)
+    from cop_analysis.ingest import load_segments
+    from cop_analysis.themes import (default_selections, figures, fit_project_themes, load_table, load_topic_model,
+                                     merge_themes, rename_theme)
     from cop_analysis.themes.project import slug
 
     cfg = ProjectConfig.load(sample_project)
     ingest_project(cfg)
-    result = fit_project_themes(cfg)
+    chosen = {k: v for k, v in default_selections(load_segments(cfg)).items()
+              if k.startswith(("turns: all", "survey Q5", "survey Q10"))}
+    result = fit_project_themes(cfg, selections=chosen)
     assert "turns: all speakers" in result.fitted and result.skipped  # short questions are skipped, not fatal
     themes, info = load_table(cfg, "themes"), load_table(cfg, "theme_info")
     assert list(themes.columns) == THEMES.names and list(info.columns) == THEME_INFO.names
@@ -132,7 +135,7 @@ def test_project_themes_edits_cache_and_offline_reload(sample_project: Path) -> 
     rename_theme(cfg, sel, big, "Trust is built slowly")
     merge_themes(cfg, sel, [second, third], "Budget and power")
     # refit from scratch: labels and the merge come back, matched by member overlap
-    result = fit_project_themes(cfg, force=True)
+    result = fit_project_themes(cfg, selections=chosen, force=True)
     assert not result.stale_edits
     info = load_table(cfg, "theme_info")
     labels = info[info.selection == sel].label.tolist()
@@ -140,7 +143,7 @@ def test_project_themes_edits_cache_and_offline_reload(sample_project: Path) -> 
     themes = load_table(cfg, "themes")
     assert (themes[themes.selection == sel].theme_label == "Budget and power").sum() > 0
     # unchanged input: nothing refitted
-    again = fit_project_themes(cfg)
+    again = fit_project_themes(cfg, selections=chosen)
     assert not again.fitted and sel in again.reused
 
     info = load_table(cfg, "theme_info")

@@ -27,6 +27,7 @@ from ..atomic import write_parquet, write_text
 from ..config import ProjectConfig
 from ..schema import THEME_INFO, THEMES
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
+from .speed import STATIC_NAME
 
 FORMAT_VERSION = "themes-1"
 NOT_MEMBERS = {"facilitator", "interviewer"}
@@ -94,19 +95,22 @@ def _map_coordinates(x: np.ndarray, seed: int) -> np.ndarray:
                      init="random" if len(x) < 100 else "spectral", random_state=seed, n_jobs=1).fit_transform(x)
 
 
-def _embedder(cfg: ProjectConfig) -> tuple[str, Any, Any]:
-    """(name, encode function, model object) for the configured embedding (``themes: {embedding: static}``)."""
+def _static(cfg: ProjectConfig) -> bool:
+    return (cfg.extra.get("themes") or {}).get("embedding") == "static"
+
+
+def _embedder(cfg: ProjectConfig) -> tuple[Any, Any]:
+    """(encode function, model object) for the configured embedding (``themes: {embedding: static}``)."""
     from .. import models
 
-    if (cfg.extra.get("themes") or {}).get("embedding") == "static":
-        from .speed import STATIC_NAME, encode_static, load_static_model
+    if _static(cfg):
+        from .speed import encode_static, load_static_model
 
         model = load_static_model(cfg.processed / "models")
-        return STATIC_NAME, lambda texts: encode_static(model, texts), model
+        return (lambda texts: encode_static(model, texts)), model
     from ..embeddings import EmbeddingCache
 
-    cache = EmbeddingCache(cfg.embeddings_dir)
-    return cache.model_name, cache.encode, models.load_embedding_model()
+    return EmbeddingCache(cfg.embeddings_dir).encode, models.load_embedding_model()
 
 
 def _fit_selection(cfg: ProjectConfig, name: str, rows: pd.DataFrame, encode: Any, guides: list[Any],
@@ -153,8 +157,9 @@ def fit_project_themes(cfg: ProjectConfig, selections: Mapping[str, Sequence[str
 
         codebook = load_project_codebook(cfg)
         guides, codebook_version = guides_from_codebook(codebook), codebook.version
-    model_name, encode, model_obj = _embedder(cfg)
-    model_path = models.embedding_model_path() if model_name == models.embedding_model_name() else None
+    model_name = STATIC_NAME if _static(cfg) else models.embedding_model_name()
+    embedder: tuple[Any, Any] | None = None  # loaded only when something must be fitted
+    model_path = None if _static(cfg) else models.embedding_model_path()
     by_id = segments.set_index("segment_id")
     result = ThemeResult(THEMES.empty_frame(), THEME_INFO.empty_frame())
     for name, ids in selections.items():
@@ -173,7 +178,8 @@ def fit_project_themes(cfg: ProjectConfig, selections: Mapping[str, Sequence[str
             result.reused.append(name)
             continue
         try:
-            _fit_selection(cfg, name, rows, encode, guides, model_obj, model_path, folder)
+            embedder = embedder or _embedder(cfg)
+            _fit_selection(cfg, name, rows, embedder[0], guides, embedder[1], model_path, folder)
         except ValueError as exc:  # e.g. fewer than MIN_SEGMENTS usable embeddings
             result.skipped[name] = str(exc)
             continue
