@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .atomic import write_text
+from .embeddings import text_key
+from .models import has_ner
 
 KEY_NAME = "pseudonym_key.json"
+NER_CACHE = "ner_persons.json"
 NAME_MARK, ORG_MARK = "[name]", "[organization]"
 MARKS = (NAME_MARK, ORG_MARK, "[email]", "[phone]", "[link]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -67,7 +70,8 @@ class Deidentifier:
     """
 
     def __init__(self, people: Iterable[str] = (), organizations: Iterable[str] = (),
-                 key: dict[str, dict[str, str]] | None = None, nlp: Any = None) -> None:
+                 key: dict[str, dict[str, str]] | None = None, nlp: Any = None,
+                 load_nlp: Callable[[], Any] | None = None, ner_cache: str | Path | None = None) -> None:
         self.names: set[str] = set()
         for person in people:
             if person and is_personal_name(str(person)):
@@ -76,15 +80,21 @@ class Deidentifier:
         self.key: dict[str, dict[str, str]] = {"speakers": {}, "respondents": {}, "sources": {}}
         for kind, mapping in (key or {}).items():
             self.key.setdefault(kind, {}).update(mapping)
-        self.nlp = nlp
+        self._next: dict[str, int] = {}  # next pseudonym number per prefix
+        self.nlp, self._load_nlp = nlp, load_nlp
+        self.ner_cache = Path(ner_cache) if ner_cache else None
         self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
 
     # -- pseudonyms ----------------------------------------------------------------------------
     def _assign(self, kind: str, value: str, prefix: str) -> str:
         mapping = self.key[kind]
         if value not in mapping:
-            taken = sum(1 for v in mapping.values() if v.startswith(f"{prefix} "))
-            mapping[value] = f"{prefix} {taken + 1}"
+            if prefix not in self._next:
+                numbers = [int(v.rsplit(" ", 1)[1]) for v in mapping.values()
+                           if v.startswith(f"{prefix} ") and v.rsplit(" ", 1)[1].isdigit()]
+                self._next[prefix] = max(numbers, default=0) + 1
+            mapping[value] = f"{prefix} {self._next[prefix]}"
+            self._next[prefix] += 1
         return mapping[value]
 
     def speaker(self, name: str | None, role: str | None = None) -> str | None:
@@ -105,24 +115,41 @@ class Deidentifier:
         return self._assign("sources", source_id, "Interview" if kind == "transcript" else "Survey")
 
     # -- names -----------------------------------------------------------------------------------
-    def learn_names(self, texts: Iterable[str]) -> None:
-        """Add person names spaCy's NER finds in ``texts`` (if the model has NER)."""
-        from .models import has_ner
-
+    def _persons(self, texts: list[str]) -> list[list[str]]:
+        """Person names (and their parts) spaCy's NER finds, per text; empty without an NER model."""
+        if self.nlp is None and self._load_nlp is not None:
+            self.nlp = self._load_nlp()
         if self.nlp is None or not has_ner(self.nlp):
-            return
+            return [[] for _ in texts]
         stop = self.nlp.Defaults.stop_words
         needed = [p for p in ("tok2vec", "ner") if p in self.nlp.pipe_names]
+        out = []
         with self.nlp.select_pipes(enable=needed):
-            docs = list(self.nlp.pipe([t for t in dict.fromkeys(texts) if t], batch_size=64))
-        for doc in docs:
-            for ent in doc.ents:
-                if ent.label_ == "PERSON":
-                    clean = re.sub(r"(?:'s|’s)$", "", ent.text.strip())
-                    variants = {v for v in name_variants(clean) if v.lower() not in stop and v[:1].isupper()}
-                    if variants:
-                        self.names |= variants
-                        self._compiled = None
+            for doc in self.nlp.pipe(texts, batch_size=64):
+                names: set[str] = set()
+                for ent in doc.ents:
+                    if ent.label_ == "PERSON":
+                        clean = re.sub(r"(?:'s|’s)$", "", ent.text.strip())
+                        names |= {v for v in name_variants(clean) if v.lower() not in stop and v[:1].isupper()}
+                out.append(sorted(names))
+        return out
+
+    def learn_names(self, texts: Iterable[str]) -> None:
+        """Add the person names spaCy's NER finds in ``texts``; results are cached per text in
+        ``ner_cache`` (if given), so unchanged texts never load the model again."""
+        texts = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t]
+        cache: dict[str, list[str]] = {}
+        if self.ner_cache is not None and self.ner_cache.exists():
+            cache = json.loads(self.ner_cache.read_text(encoding="utf-8"))
+        todo = [t for t in texts if text_key(t) not in cache]
+        if todo:
+            cache.update(zip(map(text_key, todo), self._persons(todo)))
+            if self.ner_cache is not None and self.nlp is not None and has_ner(self.nlp):
+                write_text(self.ner_cache, json.dumps(cache, ensure_ascii=False))
+        found = {n for t in texts for n in cache.get(text_key(t), [])}
+        if found - self.names:
+            self.names |= found
+            self._compiled = None
 
     def _patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
         if self._compiled is None:
@@ -152,14 +179,17 @@ class Deidentifier:
 
     # -- persistence -----------------------------------------------------------------------------
     @classmethod
-    def for_project(cls, cfg: Any, speakers: pd.DataFrame | None = None, nlp: Any = None) -> "Deidentifier":
-        """Build from ``cfg.redact_*`` plus every speaker name, reusing the saved pseudonym key."""
+    def for_project(cls, cfg: Any, speakers: pd.DataFrame | None = None,
+                    load_nlp: Callable[[], Any] | None = None) -> "Deidentifier":
+        """Build from ``cfg.redact_*`` plus every speaker name, reusing the saved pseudonym key;
+        NER results are cached in ``data/processed/ner_persons.json``."""
         path = Path(cfg.processed) / KEY_NAME
         key = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         people = list(cfg.redact_people)
         if speakers is not None and "speaker" in speakers:
             people += [str(s) for s in speakers["speaker"].dropna().unique()]
-        return cls(people=people, organizations=cfg.redact_organizations, key=key, nlp=nlp)
+        return cls(people=people, organizations=cfg.redact_organizations, key=key, load_nlp=load_nlp,
+                   ner_cache=Path(cfg.processed) / NER_CACHE)
 
     def save_key(self, processed_dir: str | Path) -> Path:
         """Write the pseudonym key (real value -> pseudonym) to the processed dir."""

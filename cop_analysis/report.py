@@ -770,7 +770,7 @@ def build_reports(project_dir: str | Path, audience: str = "internal", output_di
         if which == "internal":
             page = internal_page(data, manifest)
         else:
-            deid = Deidentifier.for_project(cfg, data.units, nlp=load_spacy())
+            deid = Deidentifier.for_project(cfg, data.units, load_nlp=load_spacy)
             page = shareable_page(deidentify_data(data, deid), manifest)
             deid.save_key(cfg.processed)
         meta = [("Generated", dt.datetime.now().strftime("%Y-%m-%d %H:%M")), ("Figures", str(len(page.figures)))]

