@@ -61,6 +61,7 @@ class IngestReport:
     n_speakers: int = 0
     n_respondents: int = 0
     written: bool = False
+    orphaned_codings: int = 0
     seconds: float = 0.0
 
     @property
@@ -76,6 +77,8 @@ class IngestReport:
             f"{len(self.changed)} (re)ingested, {len(self.removed)} removed, "
             + ("outputs written" if self.written else "outputs unchanged") + f" in {self.seconds:.1f} s",
         ]
+        if self.orphaned_codings:
+            lines.append(f"{self.orphaned_codings} codings are orphaned (their segment vanished); they are kept in the ledger")
         lines += [f"ERROR {e}" for e in self.errors] + [f"warning {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -393,6 +396,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         write_parquet(sources, src_path, SOURCES.arrow_schema())
         write_parquet(segments, seg_path, SEGMENTS.arrow_schema())
         report.written = True
+        report.orphaned_codings = _flag_orphaned_codings(cfg, segments["segment_id"])
     else:
         sources, segments = previous_kept, load_segments(cfg)
 
@@ -404,6 +408,15 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     report.n_respondents = len(set(zip(responses["source_id"], responses["respondent_id"])))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _flag_orphaned_codings(cfg: ProjectConfig, segment_ids: pd.Series) -> int:
+    """Tell the coding ledger (if any) which segments exist now; returns the orphaned coding count."""
+    if not cfg.ledger_path.exists():
+        return 0
+    from .ledger import Ledger
+
+    return Ledger(cfg.ledger_path).mark_orphans(segment_ids)
 
 
 def _assemble(kept: pd.DataFrame, parsed: dict[str, _Parsed]) -> pd.DataFrame:

@@ -197,3 +197,25 @@ def test_cli(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "layout 'sideways'" in result.output
     os.remove(invalid / "project.yml")
     assert runner.invoke(app, ["ingest", "-p", str(invalid)]).exit_code == 2
+
+
+def test_codings_survive_reingestion_and_vanished_segments_are_orphaned(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+
+    text = "Ana Ruiz (AR): I trust this group now.\n\nBo Li (BL): The pace is too fast.\n"
+    root = make_project(tmp_path, {"t/a.txt": text}, {"transcripts": [{"path": "t/*.txt"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    turns = load_segments(cfg).query("unit == 'turn'").set_index("speaker")["segment_id"]
+    ledger = Ledger(cfg.ledger_path)
+    ledger.code(turns["Ana Ruiz"], "trust", "maya")
+    ledger.code(turns["Bo Li"], "time_pace", "maya")
+
+    # the file changes: Bo's turn is rewritten, Ana's is untouched
+    (root / "data/raw/t/a.txt").write_text(text.replace("too fast", "far too fast"), encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.orphaned_codings == 1 and "1 codings are orphaned" in report.summary()
+    codings = ledger.codings().set_index("code_id")
+    assert len(codings) == 2  # nothing dropped
+    assert not codings.loc["trust", "orphaned"] and codings.loc["time_pace", "orphaned"]
+    assert codings.loc["trust", "segment_id"] in set(load_segments(cfg)["segment_id"])
