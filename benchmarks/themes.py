@@ -160,13 +160,20 @@ def main(argv: list[str]) -> None:
                 rows.append(spawn(config, "nhs", size))
         parts.append("### Scaling (NHS repeated with light perturbation; embed = fresh texts)\n\n" + table(
             rows, ["config", "n", "embed_s", "fit_s", "themes", "unassigned", "nmi", "ari", "peak_rss_mb"]))
-    text = "\n\n".join(parts)
-    print(text)
+    print("\n\n".join(parts))
+    write_doc(parts, " ".join(argv))
+
+
+def write_doc(parts: list[str], flags: str = "") -> None:
+    """Replace the ``### `` sections of the benchmark block in docs/themes.md that were rerun."""
     if DOC.exists() and START in DOC.read_text():
         doc = DOC.read_text()
-        stamp = f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python benchmarks/themes.py`.\n\n"
-        DOC.write_text(re.sub(re.escape(START) + ".*" + re.escape(END), lambda _: f"{START}\n{stamp}{text}\n{END}",
-                              doc, flags=re.S))
+        old = re.search(re.escape(START) + "(.*)" + re.escape(END), doc, flags=re.S).group(1)  # type: ignore[union-attr]
+        sections = {p.split("\n", 1)[0]: p.strip() for p in re.findall(r"### .*?(?=\n### |\Z)", old, flags=re.S)}
+        command = f".venv/bin/python benchmarks/themes.py {flags}".strip()
+        stamp = f"_measured {time.strftime('%Y-%m-%d')} with `{command}`_"
+        sections.update({p.split("\n", 1)[0]: f"{p}\n\n{stamp}" for p in parts})
+        DOC.write_text(doc.replace(old, "\n" + "\n\n".join(sections.values()) + "\n"))
 
 
 if __name__ == "__main__":

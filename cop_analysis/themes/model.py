@@ -15,8 +15,11 @@ with code themes or with each other (two codes never merge). Code patterns becom
 seed words. Every segment with a usable embedding gets a theme (``-1`` only for empty /
 zero vectors).
 
-BERTopic then computes c-TF-IDF keywords, MMR and KeyBERT-inspired representations, topic
+BERTopic then computes c-TF-IDF keywords, a KeyBERT-style re-ranking (:class:`CentroidKeyBERT`:
+candidate words against the theme centroid of the cached document embeddings), topic
 embeddings (used by ``transform``), ``topics_per_class`` and safetensors serialisation.
+Fitting runs with one BLAS/OpenMP thread: on a shared 2-core machine oversubscribed
+thread pools made PCA/KMeans 5x slower.
 """
 
 from __future__ import annotations
@@ -102,6 +105,36 @@ def _ctfidf_rows(counts: Any, labels: np.ndarray, n_groups: int) -> np.ndarray:
     return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
 
 
+def centroid_keybert(embeddings: np.ndarray, top_n_words: int = 10, nr_candidate_words: int = 20) -> Any:
+    """A BERTopic representation: each theme's top c-TF-IDF words re-ranked by cosine similarity
+    to the theme centroid of the (precomputed, L2-normalised) document ``embeddings``.
+
+    Like ``KeyBERTInspired`` but without sampling or re-embedding representative documents:
+    only the candidate words are embedded (through BERTopic's embedding backend).
+    """
+    from bertopic.representation import BaseRepresentation
+
+    class CentroidKeyBERT(BaseRepresentation):
+        def extract_topics(self, topic_model: Any, documents: pd.DataFrame, c_tf_idf: Any,
+                           topics: dict[int, list[tuple[str, float]]]) -> dict[int, list[tuple[str, float]]]:
+            candidates = {t: [w for w, _ in words[:nr_candidate_words] if w] for t, words in topics.items()}
+            vocab = sorted({w for words in candidates.values() for w in words})
+            if not vocab:
+                return topics
+            vectors = _normalise(topic_model._extract_embeddings(vocab, method="word", verbose=False))[0]
+            index = {w: i for i, w in enumerate(vocab)}
+            out = {}
+            for topic, words in candidates.items():
+                rows = documents.ID[documents.Topic == topic].to_numpy()
+                centroid = embeddings[rows].sum(axis=0)
+                sims = vectors[[index[w] for w in words]] @ (centroid / max(float(np.linalg.norm(centroid)), 1e-8))
+                ranked = sorted(zip(words, sims.tolist()), key=lambda p: -p[1])[:top_n_words]
+                out[topic] = ranked + [("", 1e-5)] * (top_n_words - len(ranked))
+            return out
+
+    return CentroidKeyBERT()
+
+
 class ThemeModel:
     """Fit themes on texts + precomputed embeddings (scikit-learn style).
 
@@ -116,8 +149,8 @@ class ThemeModel:
     """
 
     def __init__(self, n_themes: int | None = None, guides: Sequence[ThemeGuide] | None = None,
-                 zeroshot_min_similarity: float = 0.4, lexical_weight: float = 0.7,
-                 overcluster_factor: int = 3, smooth_neighbors: int = 15, smooth_max: int = 30000,
+                 zeroshot_min_similarity: float = 0.4, lexical_weight: float = 0.85,
+                 overcluster_factor: int = 3, n_init: int = 10, smooth_neighbors: int = 15, smooth_max: int = 30000,
                  n_representatives: int = 5, keybert: bool = True, embedding_model: Any = None,
                  encoder: Callable[[list[str]], np.ndarray] | None = None, random_state: int = 42) -> None:
         self.n_themes = n_themes
@@ -125,6 +158,7 @@ class ThemeModel:
         self.zeroshot_min_similarity = zeroshot_min_similarity
         self.lexical_weight = lexical_weight
         self.overcluster_factor = overcluster_factor
+        self.n_init = n_init
         self.smooth_neighbors = smooth_neighbors
         self.smooth_max = smooth_max
         self.n_representatives = n_representatives
@@ -184,9 +218,11 @@ class ThemeModel:
         n_fine = min(n_fine, len(free))
         fine = np.full(n, -1)
         if n_fine >= 2:
-            kind = MiniBatchKMeans if len(free) > 50000 else KMeans
-            extra = {"batch_size": 4096} if kind is MiniBatchKMeans else {}
-            fine[free] = kind(n_fine, n_init=3, random_state=self.random_state, **extra).fit_predict(z[free])
+            big = len(free) > 50000
+            kind = MiniBatchKMeans if big else KMeans
+            extra = {"batch_size": 4096} if big else {}
+            fine[free] = kind(n_fine, n_init=3 if big else self.n_init, random_state=self.random_state,
+                              **extra).fit_predict(z[free])
         elif len(free):
             fine[free] = 0
             n_fine = 1
@@ -283,7 +319,12 @@ class ThemeModel:
 
     def fit(self, texts: Sequence[str], embeddings: np.ndarray) -> "ThemeModel":
         """Cluster ``texts`` (with their precomputed ``embeddings``) into themes."""
-        texts = [str(t) for t in texts]
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1):
+            return self._fit([str(t) for t in texts], embeddings)
+
+    def _fit(self, texts: list[str], embeddings: np.ndarray) -> "ThemeModel":
         if len(texts) != len(embeddings):
             raise ValueError(f"{len(texts)} texts but {len(embeddings)} embeddings")
         x, valid = _normalise(embeddings)
@@ -293,7 +334,6 @@ class ThemeModel:
         from bertopic import BERTopic
         from bertopic.cluster import BaseCluster
         from bertopic.dimensionality import BaseDimensionalityReduction
-        from bertopic.representation import KeyBERTInspired
         from bertopic.vectorizers import ClassTfidfTransformer
 
         prototypes = self._encode([g.prototype_text for g in self.guides]) if self.guides else None
@@ -302,8 +342,7 @@ class ThemeModel:
         y = np.full(len(texts), -1)
         y[valid] = labels
         seeds = sorted({w for g in self.guides for w in g.seed_words}) or None
-        representation = (KeyBERTInspired(top_n_words=10, nr_candidate_words=30, random_state=self.random_state)
-                          if self.keybert else None)
+        representation = centroid_keybert(x, top_n_words=10, nr_candidate_words=20) if self.keybert else None
         self.topic_model_ = BERTopic(
             embedding_model=self._backend(), umap_model=BaseDimensionalityReduction(), hdbscan_model=BaseCluster(),
             vectorizer_model=self._keyword_vectorizer(vt, seeds or []),
