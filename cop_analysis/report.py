@@ -737,7 +737,7 @@ def shareable_page(data: ReportData, manifest: dict[str, Any] | None = None, top
     if not change.empty:
         page.figure(blocks, fig_wave_lines(change, data.waves, "How the conversation shifted between waves", top=6))
     if not cross.empty:
-        page.figure(blocks, fig_heatmap(cross, "Which topics each theme touches", colorscale="Purples"))
+        page.figure(blocks, fig_heatmap(cross.head(12), "Which topics the largest themes touch", colorscale="Purples"))
     _quote_blocks(page, data, "In their words", "A few quotes for each topic (names and contact details removed).")
     _methods_blocks(page, data, manifest or {}, shareable=True)
     return page

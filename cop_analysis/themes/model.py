@@ -150,8 +150,8 @@ class ThemeModel:
 
     def __init__(self, n_themes: int | None = None, guides: Sequence[ThemeGuide] | None = None,
                  zeroshot_min_similarity: float = 0.4, lexical_weight: float = 0.85,
-                 overcluster_factor: int = 3, n_init: int = 10, smooth_neighbors: int = 15, smooth_max: int = 30000,
-                 n_representatives: int = 5, keybert: bool = True, embedding_model: Any = None,
+                 overcluster_factor: int = 3, n_init: int = 10, smooth_neighbors: int = 15,
+                 smooth_max: int = 30000, n_representatives: int = 5, keybert: bool = True, embedding_model: Any = None,
                  encoder: Callable[[list[str]], np.ndarray] | None = None, random_state: int = 42) -> None:
         self.n_themes = n_themes
         self.guides = list(guides or [])
