@@ -1,8 +1,9 @@
-"""Atomic file writes: write to a temporary file beside the target, then rename."""
+"""File helpers: atomic writes (a temporary file beside the target, then rename) and hashing."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -57,3 +58,12 @@ def write_text(target: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 text atomically."""
     with atomic_open(target, "w", newline="") as handle:
         handle.write(text)
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

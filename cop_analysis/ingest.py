@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from .atomic import write_parquet
+from .atomic import sha256_file, write_parquet
 from .config import ConfigError, ProjectConfig, SurveySpec, TranscriptSpec
 from .readers import SURVEY_FORMATS, TRANSCRIPT_FORMATS, ReadError, file_format
 from .schema import SEGMENTS, SOURCES
@@ -144,14 +144,6 @@ class _Parsed:
     rows: list[dict[str, Any]]
     sentence_jobs: list[tuple[int, int, dict[str, Any]]]  # span to split + fields of its sentences
     warnings: list[str]
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _collect_inputs(cfg: ProjectConfig, report: IngestReport) -> list[_Input]:
@@ -352,7 +344,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         task = bar.add_task("reading files", total=len(inputs)) if bar else None
         for item in inputs:
             try:
-                item.sha256 = _file_sha256(item.path)
+                item.sha256 = sha256_file(item.path)
                 item.key = _cache_key(item)
                 if previous_keys.get(item.source_id) == item.key:
                     kept.append(item.source_id)

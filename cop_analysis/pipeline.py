@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_path, write_text
+from .atomic import atomic_path, sha256_file, write_text
 from .config import ProjectConfig
 
 STEPS = ("01_ingest", "02_suggest", "03_themes", "04_report")
@@ -139,14 +139,6 @@ class RunLock:
 
 
 # -- hashing and provenance -------------------------------------------------------------------------
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ledger_digest(cfg: ProjectConfig) -> str | None:
     """Hash of the human codings in the ledger (suggestions excluded: the pipeline writes those)."""
     if not cfg.ledger_path.exists():
