@@ -149,7 +149,7 @@ def load_report_data(cfg: Any, waves: list[str] | None = None, basis: str = "aut
         codings, suggestions = CODINGS.empty_frame(), SUGGESTIONS.empty_frame()
     codebook = load_project_codebook(cfg)
     codes = pd.DataFrame([{"code_id": c.id, "name": c.name, "color": c.color, "definition": c.definition}
-                          for c in codebook.codes])
+                          for c in codebook.codes if c.codable])  # category headings are never applied
     assignments, used = coding_basis(units, codings, suggestions, basis)
     agree = None
     human = codings[codings["segment_id"].isin(set(units["segment_id"]))]
