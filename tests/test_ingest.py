@@ -17,8 +17,6 @@ from cop_analysis.ingest import CODING_UNITS, ingest_project, load_segments, loa
 from cop_analysis.schema import SEGMENTS, SOURCES
 from ingest_fixtures import SRT, TXT_ROLES, full_project, make_project
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def assert_offsets(cfg: ProjectConfig) -> pd.DataFrame:
     """Check source_text[start:end] == text for every segment and parent containment; return segments."""
@@ -165,10 +163,8 @@ def test_speaker_roles_change_reingests(tmp_path: Path) -> None:
     assert set(turns.loc[turns["speaker"] == "Participant 3", "speaker_role"]) == {"co-chair"}
 
 
-def test_sample_project(request: pytest.FixtureRequest) -> None:
-    if not (REPO / "project.yml").exists():
-        pytest.skip("the bundled sample project is not there yet")
-    cfg = ProjectConfig.load(request.getfixturevalue("sample_project"))
+def test_sample_project(sample_project: Path) -> None:
+    cfg = ProjectConfig.load(sample_project)
     report = ingest_project(cfg)
     assert not report.errors, report.summary()
     segments = assert_offsets(cfg)
