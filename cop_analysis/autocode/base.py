@@ -60,6 +60,13 @@ def segment_texts(segments: pd.DataFrame) -> tuple[list[str], list[str]]:
     return segments["segment_id"].astype(str).tolist(), segments["text"].fillna("").astype(str).tolist()
 
 
+def embed_segments(cache_dir: Any, segments: pd.DataFrame) -> np.ndarray:
+    """Cached MiniLM embeddings of a SEGMENTS-like frame's texts (rows in frame order)."""
+    from ..embeddings import EmbeddingCache
+
+    return EmbeddingCache(cache_dir).encode(segment_texts(segments)[1])
+
+
 def label_matrix(codings: pd.DataFrame | None, segment_ids: Sequence[str], code_ids: Sequence[str],
                  coder: str | None = None, negatives: pd.DataFrame | None = None) -> np.ndarray:
     """Human labels as an (n_segments, n_codes) int matrix: 1 coded, 0 not coded, -1 unknown.

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import ScoreTable, code_list, label_matrix, logit, segment_texts, sigmoid
+from .base import ScoreTable, code_list, embed_segments, label_matrix, logit, segment_texts, sigmoid
 from .definitions import DefinitionSuggester
 from .learned import LearnedSuggester
 from .rules import RuleSuggester
@@ -40,9 +40,7 @@ class CombinedSuggester:
         self.seed = seed
 
     def embed(self, segments: pd.DataFrame) -> np.ndarray:
-        from ..embeddings import EmbeddingCache
-
-        return EmbeddingCache(self.cache_dir).encode(segment_texts(segments)[1])
+        return embed_segments(self.cache_dir, segments)
 
     def fit(self, codebook: Any, codings: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
             coder: str | None = None, negatives: pd.DataFrame | None = None,

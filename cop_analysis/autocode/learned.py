@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import ScoreTable, clip, code_list, label_matrix, segment_texts, sigmoid
+from .base import ScoreTable, clip, code_list, embed_segments, label_matrix, segment_texts, sigmoid
 from .evaluate import binary_scores
 
 METRIC_COLUMNS = ["code_id", "n_positive", "n_negative", "trained", "cv_folds", "cv_precision", "cv_recall",
@@ -43,9 +43,7 @@ class LearnedSuggester:
         return LogisticRegression(C=self.C, class_weight="balanced", solver="newton-cg", max_iter=2000)
 
     def embed(self, segments: pd.DataFrame) -> np.ndarray:
-        from ..embeddings import EmbeddingCache
-
-        return EmbeddingCache(self.cache_dir).encode(segment_texts(segments)[1])
+        return embed_segments(self.cache_dir, segments)
 
     def fit(self, codebook: Any, codings: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
             coder: str | None = None, negatives: pd.DataFrame | None = None,
