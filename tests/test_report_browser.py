@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CHROMIUM_ARGS
 from pipeline_project import pipeline_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +25,7 @@ def browser():  # type: ignore[no-untyped-def]
     if executable is None:
         pytest.fail("Debian chromium is not installed: apt-get install -y chromium")
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=executable, args=ARGS)
+        instance = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 

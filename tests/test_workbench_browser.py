@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import CHROMIUM_ARGS
 from workbench_project import make_project
 
 from cop_analysis.config import ProjectConfig
@@ -102,9 +103,7 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
         "segment_id": [turn["segment_id"]], "code_id": ["trust"], "score": [0.87], "method": ["rules"],
         "evidence": ["matched: trust"]}))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1100})
             page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import ScoreTable, clip, code_list, segment_texts, sigmoid
+from .base import ScoreTable, clip, code_list, embed_segments, segment_texts, sigmoid
 
 
 def prototypes(code: Any) -> list[tuple[str, str]]:
@@ -66,7 +66,7 @@ class DefinitionSuggester:
         return self
 
     def embed(self, segments: pd.DataFrame) -> np.ndarray:
-        return self._cache().encode(segment_texts(segments)[1])
+        return embed_segments(self.cache_dir, segments)
 
     def similarity(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(raw similarity (n, k), index of the closest prototype (n, k)) for segment embeddings."""
