@@ -97,3 +97,24 @@ def load_spacy(name: str | None = None) -> Any:
 
 def has_ner(nlp: Any) -> bool:
     return "ner" in nlp.pipe_names
+
+
+@functools.lru_cache(maxsize=1)
+def load_rule_tokenizer() -> Any:
+    """A fast spaCy pipeline for keyword rules: the English tokenizer and a lookup lemma table.
+
+    No tagger runs (about 6x faster than ``load_spacy()``); ``nlp.lemma_table`` maps a token's
+    ``norm_`` to its dictionary form (spacy-lookups-data; empty if that package is missing).
+    """
+    import spacy
+    from spacy.lookups import Table, load_lookups
+
+    nlp = spacy.blank("en")
+    nlp.meta["name"] = "blank_en_lookup_lemmas"
+    try:
+        table = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    except (ValueError, KeyError):
+        warnings.warn("spacy-lookups-data is not installed: keyword rules match surface words only", stacklevel=2)
+        table = Table()
+    nlp.lemma_table = table
+    return nlp

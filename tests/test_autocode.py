@@ -126,6 +126,17 @@ def test_rules_match_lemmas_case_and_prefixes(codebook: Codebook) -> None:
     assert (out["method"] == "rules").all()
 
 
+def test_rules_lemmas_come_from_the_lookup_table(codebook: Codebook) -> None:
+    """Inflections the lookup table knows (irregular "kept" -> "keep") and contractions ("Can't" -> "can not")."""
+    extra = Codebook.from_dict({"codes": [{"id": "silence", "name": "Silence", "definition": "d",
+                                            "patterns": ["keep quiet", "can't speak"]}]})
+    segs = pd.DataFrame({"segment_id": ["a", "b", "c"], "text": [
+        "They kept quiet about it.", "We cannot speak freely.", "Quietly kept notes."]})
+    out = RuleSuggester().fit(extra).suggest(segs).sort_values("segment_id")
+    assert out.segment_id.tolist() == ["a", "b"]
+    assert out.evidence.tolist() == ['matched: "kept quiet"', 'matched: "cannot speak"']
+
+
 # -- real MiniLM ------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_definitions_zero_shot(codebook: Codebook, segments: pd.DataFrame, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ class RuleSuggester:
     """Suggest a code when one of its patterns occurs in a segment.
 
     A pattern is a word or phrase matched case-insensitively on lemmas *or* surface words
-    ("listen to us" matches "Listened to us"); a trailing ``*`` makes a word a prefix
+    ("listen to us" matches "Listened to us"; lemmas come from spaCy's lookup table, no tagger); a trailing ``*`` makes a word a prefix
     ("facilitat*"). Every distinct match adds its length in tokens to the match strength
     ``w``; the score is ``1 - 0.5 ** w`` (one single-word match -> 0.5, two -> 0.75).
     Evidence lists the matched words.
@@ -38,7 +38,7 @@ class RuleSuggester:
         if getattr(self, "key_", None) == key:
             return self  # same patterns: keep the compiled matchers and the per-text memo
         self.key_, self.memo_ = key, {}
-        self.nlp_ = models.load_spacy()
+        self.nlp_ = models.load_rule_tokenizer()
         self.code_ids_ = [c.id for c in code_list(codebook)]
         self.phrases_ = PhraseMatcher(self.nlp_.vocab, attr="ORTH")
         self.wildcards_ = Matcher(self.nlp_.vocab)
@@ -63,7 +63,8 @@ class RuleSuggester:
     def _lemma_doc(self, doc: Any) -> Any:
         from spacy.tokens import Doc
 
-        return Doc(self.nlp_.vocab, words=[(t.lemma_ or t.text).lower() for t in doc])
+        lemmas = self.nlp_.lemma_table
+        return Doc(self.nlp_.vocab, words=[lemmas.get(t.norm_, t.norm_) for t in doc])
 
     def _lower_doc(self, doc: Any) -> Any:
         from spacy.tokens import Doc
@@ -86,8 +87,7 @@ class RuleSuggester:
         scores = np.zeros((len(ids), len(col)))
         evidence = np.full((len(ids), len(col)), "", dtype=object)
         new = list(dict.fromkeys(t for t in texts if t not in self.memo_))
-        disable = [p for p in ("parser", "ner") if p in self.nlp_.pipe_names]
-        for text, doc in zip(new, self.nlp_.pipe(new, batch_size=self.batch_size, disable=disable)):
+        for text, doc in zip(new, self.nlp_.pipe(new, batch_size=self.batch_size)):
             self.memo_[text] = {code: (1 - 0.5 ** sum(e - s for s, e in spans),
                                        "matched: " + ", ".join(f'"{w}"' for w in dict.fromkeys(doc[s:e].text
                                                                                           for s, e in spans)))
