@@ -24,6 +24,9 @@ class EmbeddingCache:
 
     >>> cache = EmbeddingCache("data/processed/embeddings")
     >>> vectors = cache.encode(["some text", "more"])  # (2, 384) float32, L2-normalised
+
+    New text is embedded on ONNX Runtime (``models.load_fast_encoder``), else with the
+    sentence-transformers model in batches of ``batch_size``.
     """
 
     def __init__(self, directory: str | Path, model_path: str | None = None, batch_size: int = 64,
@@ -76,7 +79,7 @@ class EmbeddingCache:
 
         fast = models.load_fast_encoder(self.model_path)
         if fast is not None:
-            return fast.encode(texts, batch_size=self.batch_size, show_progress_bar=self.show_progress)
+            return fast.encode(texts, show_progress_bar=self.show_progress)
         return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                  convert_to_numpy=True, show_progress_bar=self.show_progress).astype(np.float32)
 

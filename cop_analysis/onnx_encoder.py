@@ -91,6 +91,7 @@ class OnnxSentenceEncoder:
         self.pooling = pooling
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # kinder to busy machines
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
 
     @classmethod
@@ -105,8 +106,8 @@ class OnnxSentenceEncoder:
             export_onnx(model_dir, target)
         return cls(model_dir, target, pooling)
 
-    def encode(self, texts: Sequence[str], batch_size: int = 64, show_progress_bar: bool = False) -> np.ndarray:
-        """(n, dim) float32, L2-normalised; texts are batched by length to limit padding."""
+    def encode(self, texts: Sequence[str], batch_size: int = 16, show_progress_bar: bool = False) -> np.ndarray:
+        """(n, dim) float32, L2-normalised; texts are batched by length (small batches: little padding)."""
         encodings = self.tokenizer.encode_batch([str(t) for t in texts])
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]

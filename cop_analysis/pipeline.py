@@ -301,6 +301,17 @@ def _say(progress: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def _ipc_kernel_manager() -> type:
+    """A kernel manager talking to the kernel over Unix sockets, not plain-text TCP on localhost."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class IPCKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return IPCKernelManager
+
+
 def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: str | Path | None = None,
         waves: list[str] | None = None, seed: int = 42, progress: bool = True, force: bool = False,
         keep_runs: int = 20) -> RunResult:
@@ -355,7 +366,8 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
             start = time.perf_counter()
             try:
                 papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
-                                           cwd=str(cfg.root), progress_bar=False, log_output=False)
+                                           cwd=str(cfg.root), progress_bar=False, log_output=False,
+                                           kernel_manager_class=_ipc_kernel_manager())
             except Exception as exc:  # the executed notebook keeps the traceback for inspection
                 step.status, step.error = "failed", _one_line(exc)
                 failed = step
