@@ -1,9 +1,9 @@
 """The sentence-embedding model run by ONNX Runtime: same weights, same vectors, faster on CPU.
 
 The transformer of a local sentence-transformers model (BERT family, mean or CLS pooling) is
-exported once per machine with ``torch.onnx`` into ``$COP_CACHE_DIR/onnx/`` (default
-``~/.cache/cop-analysis/onnx/``), keyed by the weights file; later processes only load it, without
-importing torch. Tokenisation uses the model's own ``tokenizer.json`` (Rust ``tokenizers``),
+exported once with ``torch.onnx`` into the model's own ``onnx/`` folder (or, if that is read-only,
+``$COP_CACHE_DIR/onnx/``, default ``~/.cache/cop-analysis/onnx/``), keyed by the weights file;
+later processes only load it, without importing torch. Tokenisation uses the model's own ``tokenizer.json`` (Rust ``tokenizers``),
 truncated to the model's ``max_seq_length`` like sentence-transformers does. Vectors agree with
 ``SentenceTransformer.encode`` to a cosine of 0.99999 or better (tested).
 """
@@ -101,7 +101,8 @@ class OnnxSentenceEncoder:
         pooling = _pooling(model_dir)
         if pooling is None or not (model_dir / "tokenizer.json").exists():
             return None
-        target = cache_dir() / f"{model_dir.name}-{_weights_key(model_dir)}.onnx"
+        home = model_dir / "onnx" if os.access(model_dir, os.W_OK) else cache_dir()
+        target = home / f"{model_dir.name}-{_weights_key(model_dir)}.onnx"
         if not target.exists():
             export_onnx(model_dir, target)
         return cls(model_dir, target, pooling)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import warnings
 
 import numpy as np
@@ -52,13 +53,13 @@ def test_embedding_cache_embeds_only_new_text(tmp_path, monkeypatch) -> None:
 
 
 @pytest.mark.slow
-def test_onnx_encoder_matches_sentence_transformers_and_exports_once(tmp_path, monkeypatch) -> None:
+def test_onnx_encoder_matches_sentence_transformers_and_exports_once(tmp_path) -> None:
     from cop_analysis.onnx_encoder import OnnxSentenceEncoder
 
-    monkeypatch.setenv("COP_CACHE_DIR", str(tmp_path))
-    path = models.embedding_model_path()
+    path = tmp_path / "model"  # a writable copy: the export goes to its onnx/ folder
+    shutil.copytree(models.embedding_model_path(), path, ignore=shutil.ignore_patterns("onnx"))
     fast = OnnxSentenceEncoder.for_model(path)
-    exported = list((tmp_path / "onnx").glob("*.onnx"))
+    exported = list((path / "onnx").glob("*.onnx"))
     assert fast is not None and len(exported) == 1
     texts = ["We trusted them.", "", "word " * 400, "Luz Hernández — café ☕", "short", "Nothing."]
     reference = models.load_embedding_model().encode(texts, normalize_embeddings=True)
