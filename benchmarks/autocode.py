@@ -4,10 +4,14 @@ Run: ``.venv/bin/python benchmarks/autocode.py`` (about 3-5 minutes on 2 cores; 
 also embeds the 10k comments into ``.cache/benchmarks/autocode``). Prints a Markdown table of
 Cohen's kappa and macro-F1 (mean over 3 seeds) for baselines and our suggesters side by side,
 throughput and peak memory, and writes it into ``docs/autocode.md``.
+The fine-tuned rows (``--fine-tune 200,2000``, the default; ``--fine-tune ""`` skips them) fine-tune
+MiniLM once per seed and size (a few CPU-minutes each, models kept in ``.cache/benchmarks/models``
+and reused by a rerun) and re-embed all comments with each fine-tuned model.
 """
 
 from __future__ import annotations
 
+import argparse
 import resource
 import sys
 import tempfile
@@ -29,6 +33,7 @@ from nhs_codebook import nhs_codebook  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared/datasets/nhs-patient-feedback.csv"
 CACHE = REPO / ".cache" / "benchmarks" / "autocode"
+MODELS = REPO / ".cache" / "benchmarks" / "models"
 DOC = REPO / "docs" / "autocode.md"
 SEEDS = (0, 1, 2)
 START, END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
@@ -39,6 +44,9 @@ def scores(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fine-tune", default="200,2000", help="label counts with a fine-tuned row ('' = none)")
+    fine_sizes = {int(n) for n in parser.parse_args().fine_tune.split(",") if n.strip()}
     frame = pd.read_csv(DATA)
     frame = frame[frame["feedback"].fillna("").str.strip() != ""].reset_index(drop=True)
     codebook = nhs_codebook()
@@ -48,6 +56,7 @@ def main() -> None:
     X = EmbeddingCache(CACHE, show_progress=True).encode(segments["text"].tolist())
     rules = RuleSuggester()  # shared, so spaCy parses each comment once across all fits
     rows: list[tuple[str, str, float, float, float, float]] = []
+    tune_seconds: dict[int, list[tuple[float, bool]]] = {}  # (seconds, trained in this run) per seed
 
     def add(setting: str, method: str, results: list[tuple[float, float]]) -> None:
         r = np.array(results)
@@ -65,7 +74,7 @@ def main() -> None:
 
     # (c, d) learned from n stratified human labels, evaluated on all other comments
     for n in (200, 2000):
-        base, ours = [], []
+        base, ours, tuned = [], [], []
         for seed in SEEDS:
             train, test = train_test_split(np.arange(len(y)), train_size=n, stratify=y, random_state=seed)
             plain = LogisticRegression(max_iter=2000).fit(X[train], y[train])
@@ -74,8 +83,17 @@ def main() -> None:
                                     "code_id": [ids[k] for k in y[train]], "coder": "human"})
             model = CombinedSuggester(CACHE, rules=rules, seed=seed).fit(codebook, codings, segments, embeddings=X)
             ours.append(scores(y[test], model.score(segments.iloc[test], X[test]).scores.argmax(1)))
+            if n in fine_sizes:
+                t0, saved = time.perf_counter(), set(MODELS.glob("ft-*"))
+                model = CombinedSuggester(CACHE, rules=rules, seed=seed, fine_tune=True, models_dir=MODELS).fit(
+                    codebook, codings, segments, embeddings=X)
+                tuned.append(scores(y[test], model.score(segments.iloc[test], X[test]).scores.argmax(1)))
+                tune_seconds.setdefault(n, []).append((time.perf_counter() - t0,
+                                                       model.learned_.model_path_ not in saved))
         add(f"learned from {n} labels", "baseline: LogisticRegression on MiniLM", base)
         add(f"learned from {n} labels", "ours: CombinedSuggester (learned+definitions+rules)", ours)
+        if tuned:
+            add(f"learned from {n} labels", "ours: CombinedSuggester, learned part on fine-tuned MiniLM", tuned)
 
     # (e) throughput: suggest on cached embeddings (all 10k; spaCy rules memo cleared) and on
     # 1,000 comments never embedded (fresh cache directory)
@@ -95,6 +113,12 @@ def main() -> None:
               f"cached embeddings (10,332 comments), **{uncached:.0f} segments/s** uncached (1,000 comments, "
               f"includes embedding them). Peak memory (max RSS of the benchmark process): **{peak_mb:.0f} MB**. "
               f"(The zero-shot fit + score with the spaCy memo warm took {zero_seconds:.1f} s.)"]
+    for n, runs in sorted(tune_seconds.items()):
+        trained = [t for t, new in runs if new]
+        table.append(f"Fine-tuned fit + score with {n} labels: " + (
+            f"{np.mean(trained):.0f} s per seed when fine-tuning (training + re-embedding all comments; "
+            f"{len(trained)} of {len(runs)} seeds trained in this run)" if trained else
+            f"{np.mean([t for t, _ in runs]):.0f} s per seed reusing the saved fine-tuned models") + ".")
     text = "\n".join(table)
     print("\n" + text)
     if DOC.exists() and START in (doc := DOC.read_text(encoding="utf-8")):

@@ -207,24 +207,37 @@ def export_codings_cmd(out: Path = typer.Argument(..., help="File to write: .csv
 @app.command("suggest")
 def suggest_cmd(project: Path = PROJECT,
                 coder: str = typer.Option(None, "--coder", "-c", help="Learn from this coder only (default: all)."),
-                threshold: float = typer.Option(0.5, help="Store suggestions scoring at least this (0-1).")) -> None:
+                threshold: float = typer.Option(0.5, help="Store suggestions scoring at least this (0-1)."),
+                fine_tune: bool = typer.Option(None, "--fine-tune/--no-fine-tune", help=(
+                    "Fine-tune the embedding model on the human codes first (minutes on CPU; "
+                    "default: project.yml autocode.fine_tune, off)."))) -> None:
     """Machine code suggestions (rules, definitions, learned) for all coding units, stored in the ledger."""
     from rich.console import Console
 
     from cop_analysis.autocode import load_metrics, suggest_project
-    from cop_analysis.config import ProjectConfig
+    from cop_analysis.autocode.project import fine_tune_enabled
+    from cop_analysis.config import ConfigError, ProjectConfig
 
     _codebook_or_exit(None, project)
+    cfg = ProjectConfig.load(project)
+    try:
+        fine_tune = fine_tune_enabled(cfg) if fine_tune is None else fine_tune
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     console = Console(width=140)
-    with console.status("fitting suggesters and scoring coding units (first run embeds all text)..."):
-        result = suggest_project(ProjectConfig.load(project), coder=coder, threshold=threshold, progress=True)
+    busy = "fine-tuning the embedding model on the human codes (minutes), then " if fine_tune else ""
+    with console.status(f"{busy}fitting suggesters and scoring coding units (first run embeds all text)..."):
+        result = suggest_project(cfg, coder=coder, threshold=threshold, progress=True, fine_tune=fine_tune)
     counts = result.groupby(["code_id", "method"]).size().rename("suggestions").reset_index()
     console.print(counts.to_string(index=False) if len(counts) else "no suggestions above the threshold")
     metrics = load_metrics(ProjectConfig.load(project))
     learned = metrics[metrics["trained"]]
     if len(learned):
         console.print("learned codes (cross-validated):")
-        console.print(learned.round(3).to_string(index=False))
+        console.print(learned.drop(columns="fine_tuned", errors="ignore").round(3).to_string(index=False))
+        if fine_tune:
+            console.print("(optimistic with --fine-tune: the fine-tuned model saw every label; see docs/autocode.md)")
     console.print(f"{len(result)} suggestions for {result['segment_id'].nunique()} units; "
                   f"{result.attrs['stored']} new, changed or withdrawn in the ledger")
 

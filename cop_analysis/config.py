@@ -18,6 +18,12 @@ Example (the bundled sample project's file is the reference)::
         respondent_id: ResponseId
         open_ended: [Q5, Q6, Q7]  # column ids (Qualtrics) or header text
         attributes: {role: Q2, department: Q3}
+    autocode:
+      fine_tune: false           # true: learned suggestions use MiniLM fine-tuned on the human
+                                 # codes (minutes on CPU per label change; docs/autocode.md)
+
+Keys not listed in ``ProjectConfig`` (such as ``autocode``) are kept in ``cfg.extra`` and read
+by their module (``autocode.project.fine_tune_enabled``).
 """
 
 from __future__ import annotations

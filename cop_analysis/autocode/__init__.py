@@ -8,9 +8,10 @@ from .base import SUGGEST_COLUMNS, ScoreTable
 from .combine import CombinedSuggester
 from .definitions import DefinitionSuggester
 from .evaluate import evaluate
+from .finetune import FineTuneParams
 from .learned import LearnedSuggester
 from .project import load_metrics, next_informative_segments, suggest_project
 from .rules import RuleSuggester
 
-__all__ = ["SUGGEST_COLUMNS", "CombinedSuggester", "DefinitionSuggester", "LearnedSuggester", "RuleSuggester",
-           "ScoreTable", "evaluate", "load_metrics", "next_informative_segments", "suggest_project"]
+__all__ = ["SUGGEST_COLUMNS", "CombinedSuggester", "DefinitionSuggester", "FineTuneParams", "LearnedSuggester",
+           "RuleSuggester", "ScoreTable", "evaluate", "load_metrics", "next_informative_segments", "suggest_project"]

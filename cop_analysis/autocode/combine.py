@@ -10,6 +10,7 @@ import pandas as pd
 
 from .base import ScoreTable, code_list, embed_segments, label_matrix, logit, segment_texts, sigmoid
 from .definitions import DefinitionSuggester
+from .finetune import FineTuneParams
 from .learned import LearnedSuggester
 from .rules import RuleSuggester
 
@@ -28,12 +29,19 @@ class CombinedSuggester:
     (``l`` out-of-fold); without, the score is ``sigmoid`` of the sum. ``method`` names the
     contributing suggesters; evidence joins theirs.
     Pass ``rules`` to reuse a RuleSuggester (and its per-text memo of spaCy matches).
+    ``fine_tune=True``: the learned part uses a contrastively fine-tuned embedding model
+    (``LearnedSuggester(fine_tune=True)``, saved in ``models_dir``, settings ``tune``); definitions
+    keep the base model.
     """
 
     def __init__(self, cache_dir: str | Path, min_examples: int = 5, share: float = 0.05, C: float = 10.0,
-                 seed: int = 0, rules: RuleSuggester | None = None) -> None:
+                 seed: int = 0, rules: RuleSuggester | None = None, fine_tune: bool = False,
+                 models_dir: str | Path | None = None, tune: FineTuneParams = FineTuneParams()) -> None:
         self.cache_dir = cache_dir
+        self.tune = tune
         self.rules = rules
+        self.fine_tune = fine_tune
+        self.models_dir = models_dir
         self.min_examples = min_examples
         self.share = share
         self.C = C
@@ -51,7 +59,8 @@ class CombinedSuggester:
         self.rules_ = (self.rules or RuleSuggester()).fit(codebook)
         self.definitions_ = DefinitionSuggester(self.cache_dir, share=self.share).fit(
             codebook, codings, segments, coder, negatives, embeddings=emb)
-        self.learned_ = LearnedSuggester(self.cache_dir, self.min_examples, self.C, seed=self.seed).fit(
+        self.learned_ = LearnedSuggester(self.cache_dir, self.min_examples, self.C, seed=self.seed,
+                                         fine_tune=self.fine_tune, models_dir=self.models_dir, tune=self.tune).fit(
             codebook, codings, segments, coder, negatives, embeddings=emb)
         self.stackers_: dict[str, Any] = {}
         if segments is None or not len(segments):
@@ -98,7 +107,7 @@ class CombinedSuggester:
         d = logit(self.definitions_.probabilities(emb))
         r = self.rules_.score(segments).scores if rules is None else rules
         scores = self._calibrate("zero-shot", _raw(d, r))
-        dec = self.learned_.decision(emb)
+        dec = self.learned_.decision(self.learned_.features(segments, emb))
         use_l = ~np.isnan(dec)
         if use_l.any():
             scores[use_l] = self._calibrate("learned", _raw(d, r, dec)[use_l])

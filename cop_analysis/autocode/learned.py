@@ -10,6 +10,7 @@ import pandas as pd
 
 from .base import ScoreTable, clip, code_list, embed_segments, label_matrix, segment_texts, sigmoid
 from .evaluate import binary_scores
+from .finetune import FineTuneParams
 
 METRIC_COLUMNS = ["code_id", "n_positive", "n_negative", "trained", "cv_folds", "cv_precision", "cv_recall",
                   "cv_f1", "cv_kappa"]
@@ -24,17 +25,28 @@ class LearnedSuggester:
     ``metrics_`` and the out-of-fold decision values of the labelled segments in ``oof_``
     (used for calibration). Untrained codes get no score (NaN). Evidence is the most
     similar human-coded example of the code.
+
+    ``fine_tune=True``: first fine-tune the embedding model contrastively on the labelled
+    segments (``finetune.fine_tuned_model``, saved in ``models_dir``, default the ``models``
+    directory beside ``cache_dir``; reused while labels, codebook and seed are unchanged) and
+    learn on its embeddings (``model_path_``; cached under its own model name). The
+    ``embeddings`` passed to ``fit``/``score`` are then ignored: they are the base model's.
+    Out-of-fold values are optimistic in this mode, since the fine-tuning saw every label.
     """
 
     method = "learned"
 
     def __init__(self, cache_dir: str | Path, min_examples: int = 5, C: float = 10.0, cv: int = 5,
-                 seed: int = 0) -> None:
+                 seed: int = 0, fine_tune: bool = False, models_dir: str | Path | None = None,
+                 tune: FineTuneParams = FineTuneParams()) -> None:
         self.cache_dir = cache_dir
         self.min_examples = min_examples
         self.C = C
         self.cv = cv
         self.seed = seed
+        self.fine_tune = fine_tune
+        self.models_dir = models_dir
+        self.tune = tune
 
     def _model(self) -> Any:
         from sklearn.linear_model import LogisticRegression
@@ -44,6 +56,25 @@ class LearnedSuggester:
 
     def embed(self, segments: pd.DataFrame) -> np.ndarray:
         return embed_segments(self.cache_dir, segments)
+
+    def features(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None) -> np.ndarray:
+        """The embeddings the classifiers use: the fine-tuned model's if any, else ``embeddings`` or the base's."""
+        if self.model_path_ is not None:
+            from ..embeddings import EmbeddingCache
+
+            return EmbeddingCache(self.cache_dir, model_path=str(self.model_path_)).encode(segment_texts(segments)[1])
+        return embeddings if embeddings is not None else self.embed(segments)
+
+    def _fine_tune(self, codebook: Any, texts: list[str], labels: np.ndarray) -> Path | None:
+        from .finetune import fine_tuned_model
+
+        trainable = [min(int((labels[:, j] == 1).sum()), int((labels[:, j] == 0).sum())) >= self.min_examples
+                     for j in range(labels.shape[1])]
+        if not any(trainable):
+            return None
+        models_dir = self.models_dir if self.models_dir is not None else Path(self.cache_dir).parent / "models"
+        return fine_tuned_model(models_dir, texts, labels, self.code_ids_, getattr(codebook, "version", ""),
+                                self.seed, self.tune)
 
     def fit(self, codebook: Any, codings: pd.DataFrame | None = None, segments: pd.DataFrame | None = None,
             coder: str | None = None, negatives: pd.DataFrame | None = None,
@@ -58,7 +89,8 @@ class LearnedSuggester:
         segments = segments if segments is not None else pd.DataFrame(columns=["segment_id", "text"])
         ids, texts = segment_texts(segments)
         labels = label_matrix(codings, ids, self.code_ids_, coder, negatives)
-        X = embeddings if embeddings is not None else (self.embed(segments) if (labels >= 0).any() else None)
+        self.model_path_ = self._fine_tune(codebook, texts, labels) if self.fine_tune else None
+        X = self.features(segments, embeddings) if (labels >= 0).any() else None
         rows = []
         for j, code in enumerate(self.code_ids_):
             known = np.flatnonzero(labels[:, j] >= 0)
@@ -83,7 +115,7 @@ class LearnedSuggester:
         return self
 
     def decision(self, embeddings: np.ndarray) -> np.ndarray:
-        """Classifier decision values (log-odds) per segment x code; NaN for untrained codes."""
+        """Decision values (log-odds) per segment x code of ``features`` embeddings; NaN for untrained codes."""
         out = np.full((len(embeddings), len(self.code_ids_)), np.nan)
         for j, code in enumerate(self.code_ids_):
             if code in self.models_ and len(embeddings):
@@ -93,8 +125,7 @@ class LearnedSuggester:
     def score(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None) -> ScoreTable:
         """Learned scores (sigmoid of the decision value) for every segment x trained code."""
         ids, _ = segment_texts(segments)
-        emb = embeddings if embeddings is not None else (self.embed(segments) if self.models_ else
-                                                         np.zeros((len(ids), 0), dtype=np.float32))
+        emb = self.features(segments, embeddings) if self.models_ else np.zeros((len(ids), 0), dtype=np.float32)
         scores = sigmoid(self.decision(emb)) if self.models_ else np.full((len(ids), len(self.code_ids_)), np.nan)
         evidence = np.full(scores.shape, "", dtype=object)
         for j, code in enumerate(self.code_ids_):

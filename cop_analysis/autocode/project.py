@@ -81,8 +81,21 @@ def units_and_embeddings(cfg: Any, progress: bool = False) -> tuple[pd.DataFrame
     return _remember(_UNITS, key, (segments, units, embeddings))
 
 
-def _fit(cfg: Any, ledger: Any, coder: str | None,
-         progress: bool) -> tuple[Any, Callable[[], CombinedSuggester], pd.DataFrame, np.ndarray, tuple[Any, ...]]:
+def fine_tune_enabled(cfg: Any) -> bool:
+    """The ``autocode: {fine_tune: true|false}`` option of project.yml (default false)."""
+    from ..config import CONFIG_NAME, ConfigError
+
+    options = cfg.extra.get("autocode") or {}
+    if not isinstance(options, dict) or set(options) - {"fine_tune"}:
+        raise ConfigError(f"{cfg.root / CONFIG_NAME}: 'autocode' takes only 'fine_tune: true|false'")
+    value = options.get("fine_tune", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{cfg.root / CONFIG_NAME}: autocode.fine_tune must be true or false, not {value!r}")
+    return value
+
+
+def _fit(cfg: Any, ledger: Any, coder: str | None, progress: bool, fine_tune: bool = False
+         ) -> tuple[Any, Callable[[], CombinedSuggester], pd.DataFrame, np.ndarray, tuple[Any, ...]]:
     """(codebook, a function fitting the model, units, embeddings, key of everything the fit depends on)."""
     from ..codebook import load_project_codebook
 
@@ -92,39 +105,51 @@ def _fit(cfg: Any, ledger: Any, coder: str | None,
     codings, negatives = human_labels(ledger, segments, units, codes, coder)
     labels = repr((sorted(zip(codings["segment_id"], codings["code_id"])),
                    sorted(zip(negatives["segment_id"], negatives["code_id"]))))
-    key = (*_segments_key(cfg), codebook.version, cfg.seed, coder, hashlib.sha1(labels.encode()).hexdigest())
+    key = (*_segments_key(cfg), codebook.version, cfg.seed, coder, hashlib.sha1(labels.encode()).hexdigest(),
+           fine_tune)
 
     def fit() -> CombinedSuggester:
-        return CombinedSuggester(cfg.embeddings_dir, seed=cfg.seed, rules=_RULES).fit(
+        return CombinedSuggester(cfg.embeddings_dir, seed=cfg.seed, rules=_RULES, fine_tune=fine_tune,
+                                 models_dir=cfg.processed / "models").fit(
             codebook, codings, units, None, negatives, embeddings=embeddings)
 
     return codebook, fit, units, embeddings, key
 
 
 def model_name(model: CombinedSuggester) -> str:
-    """Names of the models behind the suggestions, e.g. 'all-MiniLM-L6-v2 + core_web_sm + logreg(3 codes)'."""
+    """Names of the models behind the suggestions, e.g. 'all-MiniLM-L6-v2 + core_web_sm + logreg(3 codes)'.
+
+    With fine-tuning the classifiers' embedding model follows them: 'logreg(3 codes) on ft-all-MiniLM-L6-v2-<hash>'.
+    """
     from .. import models
 
     spacy_name = model.rules_.nlp_.meta.get("name", "spacy")
-    return f"{models.embedding_model_name()} + {spacy_name} + logreg({len(model.learned_.models_)} codes)"
+    tuned = model.learned_.model_path_
+    on = f" on {tuned.name}" if tuned is not None else ""
+    return f"{models.embedding_model_name()} + {spacy_name} + logreg({len(model.learned_.models_)} codes){on}"
 
 
 def suggest_project(cfg: Any, coder: str | None = None, threshold: float = 0.5,
-                    progress: bool = False) -> pd.DataFrame:
+                    progress: bool = False, fine_tune: bool | None = None) -> pd.DataFrame:
     """Suggest codes for every coding unit, store them as ``suggested`` in the ledger; return them.
 
     Learns from ``coder``'s codings (everyone's if None). Pairs a human already coded are not
     suggested; accepted/rejected suggestions are never touched (the ledger guarantees it).
     Pending suggestions of earlier runs that this run no longer makes (e.g. now below
     ``threshold``) are withdrawn in the same ledger transaction.
-    Writes the learned codes' cross-validated metrics to ``processed/autocode_metrics.parquet``.
+    Writes the learned codes' cross-validated metrics to ``processed/autocode_metrics.parquet``
+    (``fine_tuned``: the fine-tuned model's name, whose cross-validated metrics are optimistic).
+    ``fine_tune`` (default: project.yml's ``autocode.fine_tune``, off): learn on a contrastively
+    fine-tuned embedding model saved in ``processed/models/`` (minutes on CPU whenever the
+    human labels change; an unchanged rerun reuses it).
     ``result.attrs['stored']`` is the number of ledger rows inserted, changed or withdrawn.
     """
     from ..atomic import write_parquet
     from ..ledger import Ledger
 
     with Ledger(cfg.ledger_path) as ledger:
-        codebook, fit, units, embeddings, _ = _fit(cfg, ledger, coder, progress)
+        tune = fine_tune_enabled(cfg) if fine_tune is None else fine_tune
+        codebook, fit, units, embeddings, _ = _fit(cfg, ledger, coder, progress, tune)
         model = fit()
         suggestions = model.score(units, embeddings).frame(threshold)
         coded = ledger.codings()
@@ -133,8 +158,10 @@ def suggest_project(cfg: Any, coder: str | None = None, threshold: float = 0.5,
         suggestions = suggestions[keep].assign(model=model_name(model), codebook_version=codebook.version)
         suggestions = suggestions.reset_index(drop=True)
         stored = ledger.add_suggestions(suggestions, replace_pending=True)
-    metrics = model.learned_.metrics_.assign(codebook_version=codebook.version, coder=coder)
-    write_parquet(metrics[METRIC_COLUMNS + ["codebook_version", "coder"]], cfg.processed / METRICS_FILE)
+    tuned = model.learned_.model_path_
+    metrics = model.learned_.metrics_.assign(codebook_version=codebook.version, coder=coder,
+                                             fine_tuned=tuned.name if tuned is not None else None)
+    write_parquet(metrics[METRIC_COLUMNS + ["codebook_version", "coder", "fine_tuned"]], cfg.processed / METRICS_FILE)
     suggestions.attrs["stored"] = stored
     return suggestions
 
@@ -152,7 +179,8 @@ def next_informative_segments(cfg: Any, coder: str, n: int = 10) -> list[str]:
     0.5 over all codes (learned scores where a code is learned, zero-shot otherwise). The
     uncertainties are kept in memory per (segments file, codebook version, embedding model,
     coder's labels): repeated calls without new human decisions do not refit; a refit reuses
-    the in-memory embeddings and spaCy rule matches.
+    the in-memory embeddings and spaCy rule matches. It never fine-tunes the embedding model
+    (too slow for a click), whatever ``autocode.fine_tune`` says.
     """
     from ..ledger import Ledger
 
