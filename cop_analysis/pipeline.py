@@ -301,15 +301,67 @@ def _say(progress: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
-def _ipc_kernel_manager() -> type:
-    """A kernel manager talking to the kernel over Unix sockets, not plain-text TCP on localhost."""
+def _shared_kernel() -> Any:
+    """One kernel for all the steps of a run (started by the first), over Unix sockets, not TCP.
+
+    Sharing it pays the heavy imports (BERTopic, ONNX Runtime, spaCy, plotly) once per run; every
+    notebook still imports what it uses (tested), so each also runs alone.
+    """
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import CaselessStrEnum
 
     class IPCKernelManager(AsyncKernelManager):
         transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
-    return IPCKernelManager
+    return IPCKernelManager(kernel_name="python3")
+
+
+def _shutdown(kernel: Any) -> None:
+    from jupyter_core.utils import run_sync
+
+    if kernel.has_kernel:
+        run_sync(kernel.shutdown_kernel)(now=True)
+
+
+def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str, Any], inputs: dict[str, str],
+               previous: dict[str, str], manifest: dict[str, Any], steps: list[StepResult], kernel: Any,
+               progress: bool) -> None:
+    """Execute (or skip as cached) each step into ``run_dir``, appending to ``steps``; stop at a failure."""
+    import papermill
+
+    manifest_path = run_dir / "manifest.json"
+    failed: StepResult | None = None
+    for i, name in enumerate(STEPS, 1):
+        notebook = nb_dir / f"{name}.ipynb"
+        if failed is not None:
+            steps.append(StepResult(name, "not run"))
+            continue
+        fingerprint = step_fingerprint(cfg, name, notebook, inputs, params)
+        if fingerprint and previous.get(name) == fingerprint:
+            steps.append(StepResult(name, "cached", fingerprint=fingerprint))
+            _say(progress, f"[{i}/{len(STEPS)}] {name}: unchanged inputs, skipped")
+            continue
+        _say(progress, f"[{i}/{len(STEPS)}] {name} ...")
+        executed = run_dir / f"{name}.ipynb"
+        step = StepResult(name, "ok", notebook=executed.name)
+        manifest["steps"] = [vars(s) for s in steps + [StepResult(name, "running")]]
+        write_text(manifest_path, json.dumps(manifest, indent=2))
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
+                                       cwd=str(cfg.root), progress_bar=False, log_output=False, km=kernel)
+        except Exception as exc:  # the executed notebook keeps the traceback for inspection
+            step.status, step.error = "failed", _one_line(exc)
+            failed = step
+        step.seconds = round(time.perf_counter() - start, 2)
+        if executed.exists():
+            step.html = render_notebook_html(executed, executed.with_suffix(".html")).name
+        # fingerprint after the step: inputs it produced for later steps are now in place
+        step.fingerprint = step_fingerprint(cfg, name, notebook, input_hashes(cfg), params) \
+            if step.status == "ok" else None
+        steps.append(step)
+        _say(progress, f"[{i}/{len(STEPS)}] {name}: {step.status} in {step.seconds:.1f} s"
+                       + (f" - {step.error}" if step.error else ""))
 
 
 def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: str | Path | None = None,
@@ -320,8 +372,6 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
     Raises ``RunLocked`` if another run holds the lock; a failing notebook gives a
     ``RunResult`` with ``status == "failed"`` (the published reports are left as they were).
     """
-    import papermill
-
     from .models import _offline
     from .report import REPORT_FILES
 
@@ -347,39 +397,12 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
         }
         manifest_path = run_dir / "manifest.json"
         steps: list[StepResult] = []
-        failed: StepResult | None = None
-        for i, name in enumerate(STEPS, 1):
-            notebook = nb_dir / f"{name}.ipynb"
-            if failed is not None:
-                steps.append(StepResult(name, "not run"))
-                continue
-            fingerprint = step_fingerprint(cfg, name, notebook, inputs, params)
-            if fingerprint and previous.get(name) == fingerprint:
-                steps.append(StepResult(name, "cached", fingerprint=fingerprint))
-                _say(progress, f"[{i}/{len(STEPS)}] {name}: unchanged inputs, skipped")
-                continue
-            _say(progress, f"[{i}/{len(STEPS)}] {name} ...")
-            executed = run_dir / f"{name}.ipynb"
-            step = StepResult(name, "ok", notebook=executed.name)
-            manifest["steps"] = [vars(s) for s in steps + [StepResult(name, "running")]]
-            write_text(manifest_path, json.dumps(manifest, indent=2))
-            start = time.perf_counter()
-            try:
-                papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
-                                           cwd=str(cfg.root), progress_bar=False, log_output=False,
-                                           kernel_manager_class=_ipc_kernel_manager())
-            except Exception as exc:  # the executed notebook keeps the traceback for inspection
-                step.status, step.error = "failed", _one_line(exc)
-                failed = step
-            step.seconds = round(time.perf_counter() - start, 2)
-            if executed.exists():
-                step.html = render_notebook_html(executed, executed.with_suffix(".html")).name
-            # fingerprint after the step: inputs it produced for later steps are now in place
-            step.fingerprint = step_fingerprint(cfg, name, notebook, input_hashes(cfg), params) \
-                if step.status == "ok" else None
-            steps.append(step)
-            _say(progress, f"[{i}/{len(STEPS)}] {name}: {step.status} in {step.seconds:.1f} s"
-                           + (f" - {step.error}" if step.error else ""))
+        kernel = _shared_kernel()
+        try:
+            _run_steps(cfg, nb_dir, run_dir, params, inputs, previous, manifest, steps, kernel, progress)
+        finally:
+            _shutdown(kernel)
+        failed = next((s for s in steps if s.status == "failed"), None)
         reports: dict[str, Path] = {}
         if failed is None:
             wanted = ["internal", "shareable"] if audience == "both" else [audience]

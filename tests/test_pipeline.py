@@ -6,6 +6,8 @@ slow end-to-end test runs the whole pipeline on the sample project (see pipeline
 
 from __future__ import annotations
 
+import ast
+import builtins
 import hashlib
 import json
 import os
@@ -25,7 +27,7 @@ from cop_analysis import report
 from cop_analysis.deidentify import KEY_NAME, Deidentifier
 from cop_analysis.pipeline import STEPS, RunLock, RunLocked, run
 from cop_analysis.schema import CODINGS, SEGMENTS, SOURCES, SUGGESTIONS, THEME_INFO, THEMES
-from pipeline_project import names_in, pipeline_run, word_in
+from pipeline_project import REPO, names_in, pipeline_run, word_in
 
 CLI = Path(sys.executable).with_name("cop-analysis")
 XSS = "<script>alert(1)</script>"
@@ -282,6 +284,37 @@ def test_run_publishes_then_failure_keeps_last_good_report(tiny_project: Path) -
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and f"internal report: {published}" in proc.stdout
     assert published.read_text() == "<p>report v2</p>"
+
+
+def _undefined_names(notebook: Path) -> list[str]:
+    """Names a notebook reads at top level before (or without) binding them itself."""
+    defined, missing = set(dir(builtins)), []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for statement in ast.parse(code).body:
+            nodes = list(ast.walk(statement))
+            bound = {n.id for n in nodes if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+            bound |= {n.arg for n in nodes if isinstance(n, ast.arg)}
+            bound |= {(a.asname or a.name).split(".")[0] for n in nodes if isinstance(n, (ast.Import, ast.ImportFrom))
+                      for a in n.names}
+            bound |= {n.name for n in nodes if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+            used = {n.id for n in nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+            missing += sorted(used - defined - bound)
+            defined |= bound
+    return missing
+
+
+def test_every_notebook_runs_alone(tmp_path: Path) -> None:
+    """The pipeline's steps share one kernel; no notebook may lean on a name an earlier one defined."""
+    notebooks = sorted((REPO / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) >= 5
+    assert {nb.name: _undefined_names(nb) for nb in notebooks} == {nb.name: [] for nb in notebooks}
+    leaky = tmp_path / "leaky.ipynb"
+    nbformat.write(new_notebook(cells=[new_code_cell("import json\nrows = [r for r in json.loads('[]')]"),
+                                       new_code_cell("print(cfg.seed, rows)")]), leaky)
+    assert _undefined_names(leaky) == ["cfg"]
 
 
 def test_a_second_run_is_refused_while_one_holds_the_lock(tiny_project: Path) -> None:
