@@ -15,20 +15,9 @@ from cop_analysis.autocode.project import fine_tune_enabled
 from cop_analysis.codebook import Codebook
 from cop_analysis.config import ConfigError, ProjectConfig
 from cop_analysis.embeddings import EmbeddingCache
-from test_autocode import CODEBOOK, TEXTS, codings_for
+from test_autocode import TEXTS, codebook, codings_for, segments  # noqa: F401 (fixtures shared with test_autocode)
 
 SMALL = FineTuneParams(pairs_per_example=2, max_pairs=40, batch_size=8)  # 5 steps
-
-
-@pytest.fixture
-def codebook() -> Codebook:
-    return Codebook.from_dict(CODEBOOK)
-
-
-@pytest.fixture
-def segments() -> pd.DataFrame:
-    rows = [(f"{code}-{i}", text, code) for code, texts in TEXTS.items() for i, text in enumerate(texts)]
-    return pd.DataFrame(rows, columns=["segment_id", "text", "truth"])
 
 
 def test_pairs_are_multilabel_aware_and_seeded() -> None:
