@@ -97,6 +97,16 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
+def _utc_iso(value: str) -> str:
+    """An ISO 8601 time (``Z`` or offset; naive means UTC) in the ledger's UTC format."""
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise LedgerError(f"not an ISO 8601 time: {value!r}") from exc
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat(
+        timespec="microseconds")
+
+
 def _span(span: tuple[int, int] | None) -> tuple[int | None, int | None]:
     if span is None:
         return None, None
@@ -198,7 +208,7 @@ class Ledger:
         action, p, ts = ev["action"], ev["payload"], ev["ts"]
         key = (ev["segment_id"], ev["code_id"], ev["coder"], ev["span_start"], ev["span_end"])
         if action == "code":
-            self._insert_coding(conn, ev["event_id"], key, ts, ts)
+            self._insert_coding(conn, ev["event_id"], key, p.get("created_at", ts), ts)
         elif action == "uncode":
             conn.execute(f"DELETE FROM codings WHERE {_KEY}", _key(*key))
         elif action == "memo":
@@ -297,17 +307,21 @@ class Ledger:
             conn.execute("INSERT INTO coders(name, role, created_at) VALUES (?, ?, ?) ON CONFLICT(name)"
                          " DO UPDATE SET role = COALESCE(excluded.role, role)", (name, role, _now()))
 
-    def code(self, segment_id: str, code_id: str, coder: str, span: tuple[int, int] | None = None) -> int:
+    def code(self, segment_id: str, code_id: str, coder: str, span: tuple[int, int] | None = None,
+             created_at: str | None = None) -> int:
         """Apply ``code_id`` to a segment (optionally a sub-span); returns the event id.
 
-        Coding an already-coded key is logged as a no-op event (``effective = 0``).
+        ``created_at`` (ISO 8601) keeps the time a coding was made elsewhere, e.g. in a REFI-QDA
+        import; the event itself is stamped now. Coding an already-coded key is logged as a no-op
+        event (``effective = 0``).
         """
         self._check_coder(coder)
         start, end = _span(span)
         key = (str(segment_id), str(code_id), coder, start, end)
+        payload = {"created_at": _utc_iso(created_at)} if created_at else None
         with self._tx() as conn:
             exists = self._coding_exists(conn, key) is not None
-            return self._record(conn, "code", coder, key[0], key[1], (start, end), effective=not exists)
+            return self._record(conn, "code", coder, key[0], key[1], (start, end), payload, effective=not exists)
 
     def uncode(self, segment_id: str, code_id: str, coder: str, span: tuple[int, int] | None = None) -> int:
         """Remove a coding; returns the event id (a no-op event if there was nothing to remove)."""

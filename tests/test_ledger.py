@@ -67,6 +67,20 @@ def test_code_uncode_and_columns(led: Ledger) -> None:
         led._connection().execute("UPDATE events SET coder = 'x'")
 
 
+def test_a_coding_keeps_the_time_it_was_made_elsewhere(led: Ledger) -> None:
+    led.code("s1", "trust", "ana", created_at="2025-06-18T02:06:50Z")
+    led.code("s2", "trust", "ana", created_at="2025-06-18T04:06:50+02:00")
+    led.code("s3", "trust", "ana")
+    times = led.codings().set_index("segment_id")["created_at"]
+    assert times["s1"] == times["s2"] == pd.Timestamp("2025-06-18T02:06:50Z")
+    assert times["s3"] > pd.Timestamp("2026-01-01T00:00:00Z")  # now
+    led.rebuild()
+    assert led.codings().set_index("segment_id")["created_at"].equals(times)
+    with pytest.raises(LedgerError, match="ISO 8601"):
+        led.code("s4", "trust", "ana", created_at="yesterday")
+    assert "s4" not in set(led.codings()["segment_id"])
+
+
 def test_memos_and_roles(led: Ledger) -> None:
     led.add_coder("ana", role="evaluator")
     project = led.memo("Overall: trust is the story.", "ana")

@@ -306,6 +306,8 @@ def test_round_trip_export_import_export(tiny_project, tmp_path: Path) -> None:
     assert memos.loc[memos["text"] == "Strong ownership quote.", "code_id"].item() == "ownership"
     assert (cfg.raw / "cases.csv").read_text(encoding="utf-8").count("\n") == 1 + report.n_cases
     second = export_qdpx(cfg, tmp_path / "second.qdpx")
+    when = lambda led: set(zip(led.codings()["code_id"], led.codings()["created_at"].dt.floor("s")))  # noqa: E731
+    assert when(Ledger(cfg.ledger_path)) == when(Ledger(tiny_project.ledger_path))
     strip_guid = lambda cs: {(t, a, b, c, u) for _, t, a, b, c, u in cs}  # noqa: E731
     assert strip_guid(_codings(second)) == strip_guid(_codings(first))
     transcript_codings = {x for x in _codings(first) if x[1] != "Honest check-ins and shared meals 🍲."}
@@ -423,6 +425,8 @@ def test_real_nvivo_export_imports_all_codings(tmp_path: Path) -> None:
         a, b = int(sel.get("startPosition")), int(sel.get("endPosition"))
         want[units[2 * a:2 * b].decode("utf-16-le").replace("\r\n", "\n")] += len(sel.findall(f"{ns}Coding"))
     assert got == want and "Senkit nem lehet kötelezni oltásra" in "".join(want)
+    made = Counter(c.get("creationDateTime") for c in root.iter(f"{ns}Coding"))
+    assert Counter(codings["created_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")) == made  # NVivo's times, not ours
     # and the imported NVivo project exports again: valid, with the same 303 codings and their text
     from cop_analysis.refi import export_qdpx
 

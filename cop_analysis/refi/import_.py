@@ -69,7 +69,7 @@ class _Sel:
     end: int
     name: str
     user: str
-    codings: list[tuple[str, str, list[str]]]  # code guid, user guid, note guids
+    codings: list[tuple[str, str, list[str], str | None]]  # code guid, user guid, note guids, created at
     notes: list[str]
     description: str
     whole: bool = False  # a coding of the whole source (no positions)
@@ -180,16 +180,28 @@ class _Qde:
             out.append(src)
         return out
 
-    def codings(self, el: Any) -> list[tuple[str, str, list[str]]]:
+    def codings(self, el: Any) -> list[tuple[str, str, list[str], str | None]]:
+        """(code GUID, user GUID, note GUIDs, creation time) of each Coding in ``el``; the time is the
+        Coding's ``creationDateTime``, else that of ``el``, else None (then the import time is used)."""
         out = []
         for c in self.all("Coding", el):
             ref = c.find(self.t("CodeRef"))
             out.append((norm_guid(ref.get("targetGUID")) if ref is not None else "", norm_guid(c.get("creatingUser")),
-                        self.note_refs(c)))
+                        self.note_refs(c), _valid_time(c.get("creationDateTime") or el.get("creationDateTime"))))
         return out
 
     def note_refs(self, el: Any) -> list[str]:
         return [norm_guid(n.get("targetGUID")) for n in self.all("NoteRef", el)]
+
+
+def _valid_time(value: str | None) -> str | None:
+    """``value`` if it is an ISO 8601 time, else None."""
+    from datetime import datetime
+
+    try:
+        return value if value and datetime.fromisoformat(value.replace("Z", "+00:00")) else None
+    except ValueError:
+        return None
 
 
 def _open_qde(archive: SafeArchive, report: ImportReport) -> _Qde:
@@ -386,7 +398,7 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
             seg_id, seg_start, seg_end = found
             sub = None if (seg_start, seg_end) == span else span
             targets = [(s, None) for s in frames[0]["segment_id"]] if sel.whole else [(seg_id, sub)]
-            for code_guid, user_guid, coding_notes in sel.codings:
+            for code_guid, user_guid, coding_notes, created in sel.codings:
                 code_id = code_by_guid.get(code_guid)
                 if code_id is None:
                     report.mismatches.append(f"{where}: coding refers to unknown code {code_guid or '(none)'}")
@@ -395,7 +407,7 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
                 if coder not in counts:
                     ledger.add_coder(coder)
                 for target, target_span in targets:
-                    ledger.code(target, code_id, coder, span=target_span)
+                    ledger.code(target, code_id, coder, span=target_span, created_at=created)
                 counts[coder] += 1
                 for note in coding_notes:
                     memo(note, segment_id=seg_id, code_id=code_id)
