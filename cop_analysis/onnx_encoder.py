@@ -95,7 +95,8 @@ class OnnxSentenceEncoder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.dimension = int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
-        self.workers = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        self.workers = max(1, min(cores, 8))
 
     @classmethod
     def for_model(cls, model_dir: str | Path) -> "OnnxSentenceEncoder | None":
