@@ -15,7 +15,11 @@ from cop_analysis.autocode.project import fine_tune_enabled
 from cop_analysis.codebook import Codebook
 from cop_analysis.config import ConfigError, ProjectConfig
 from cop_analysis.embeddings import EmbeddingCache
-from test_autocode import TEXTS, codebook, codings_for, segments  # noqa: F401 (fixtures shared with test_autocode)
+import test_autocode
+from test_autocode import TEXTS, codings_for
+
+codebook = test_autocode.codebook  # fixtures shared with test_autocode
+segments = test_autocode.segments
 
 SMALL = FineTuneParams(pairs_per_example=2, max_pairs=40, batch_size=8)  # 5 steps
 

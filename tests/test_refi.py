@@ -336,19 +336,19 @@ def test_cli_export_and_import(tiny_project, tmp_path: Path) -> None:
 def _hand_written(tmp_path: Path, qde_name: str, folder: str) -> Path:
     """An archive with the deviations real tools produce (ATLAS.ti/MAXQDA style)."""
     text = "Q: Who decides? 🙂\r\nA: The board decides, not us.\r\nA: Trust is slow.\r\n"
-    qde = f"""<?xml version="1.0" encoding="utf-8"?>
+    qde = """<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="Hand">
- <Users><User guid="{{AAAAAAAA-0000-0000-0000-000000000001}}" name="Zoe"/></Users>
+ <Users><User guid="{AAAAAAAA-0000-0000-0000-000000000001}" name="Zoe"/></Users>
  <CodeBook><Codes>
-  <Code guid="{{BBBBBBBB-0000-0000-0000-000000000001}}" name="Themes" isCodable="false">
-   <Code guid="{{BBBBBBBB-0000-0000-0000-000000000002}}" name="Power" isCodable="true"/>
+  <Code guid="{BBBBBBBB-0000-0000-0000-000000000001}" name="Themes" isCodable="false">
+   <Code guid="{BBBBBBBB-0000-0000-0000-000000000002}" name="Power" isCodable="true"/>
    <Code guid="BBBBBBBB-0000-0000-0000-000000000003" name="Trust" isCodable="true"/>
   </Code></Codes></CodeBook>
  <Sources>
-  <TextSource guid="{{CCCCCCCC-0000-0000-0000-000000000001}}" name="board talk" plainTextPath="absolute://C:\\Users\\zoe\\board.txt">
+  <TextSource guid="{CCCCCCCC-0000-0000-0000-000000000001}" name="board talk" plainTextPath="absolute://C:\\Users\\zoe\\board.txt">
    <PlainTextSelection guid="DDDDDDDD-0000-0000-0000-000000000001" name="The board decides" startPosition="23" endPosition="49">
-    <Coding guid="EEEEEEEE-0000-0000-0000-000000000001" creatingUser="{{AAAAAAAA-0000-0000-0000-000000000001}}">
-     <CodeRef targetGUID="{{BBBBBBBB-0000-0000-0000-000000000002}}"/></Coding>
+    <Coding guid="EEEEEEEE-0000-0000-0000-000000000001" creatingUser="{AAAAAAAA-0000-0000-0000-000000000001}">
+     <CodeRef targetGUID="{BBBBBBBB-0000-0000-0000-000000000002}"/></Coding>
    </PlainTextSelection>
    <PlainTextSelection guid="DDDDDDDD-0000-0000-0000-000000000002" startPosition="54" endPosition="68">
     <Description>Annotation: slow trust</Description>
@@ -367,7 +367,7 @@ def _hand_written(tmp_path: Path, qde_name: str, folder: str) -> Path:
   <TextSource guid="CCCCCCCC-0000-0000-0000-000000000004" name="rel" plainTextPath="relative://texts/rel.txt"/>
  </Sources>
  <Notes><Note guid="FFFFFFFF-0000-0000-0000-000000000001" name="n"><PlainTextContent>Project note</PlainTextContent></Note></Notes>
- <NoteRef targetGUID="{{FFFFFFFF-0000-0000-0000-000000000001}}"/>
+ <NoteRef targetGUID="{FFFFFFFF-0000-0000-0000-000000000001}"/>
 </Project>"""
     path = tmp_path / "hand.qdpx"
     with zipfile.ZipFile(path, "w") as zf:
