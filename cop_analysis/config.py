@@ -21,9 +21,11 @@ Example (the bundled sample project's file is the reference)::
     autocode:
       fine_tune: false           # true: learned suggestions use MiniLM fine-tuned on the human
                                  # codes (minutes on CPU per label change; docs/autocode.md)
+    themes:
+      embedding: static          # optional: model2vec speed mode for very large projects (docs/themes.md)
 
-Keys not listed in ``ProjectConfig`` (such as ``autocode``) are kept in ``cfg.extra`` and read
-by their module (``autocode.project.fine_tune_enabled``).
+Keys not listed in ``ProjectConfig`` (such as ``autocode`` and ``themes``) are kept in ``cfg.extra``
+and read by their module (``autocode.project.fine_tune_enabled``, ``themes.project``).
 """
 
 from __future__ import annotations
