@@ -97,7 +97,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def _utc_iso(value: str) -> str:
+def utc_iso(value: str) -> str:
     """An ISO 8601 time (``Z`` or offset; naive means UTC) in the ledger's UTC format."""
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -318,7 +318,7 @@ class Ledger:
         self._check_coder(coder)
         start, end = _span(span)
         key = (str(segment_id), str(code_id), coder, start, end)
-        payload = {"created_at": _utc_iso(created_at)} if created_at else None
+        payload = {"created_at": utc_iso(created_at)} if created_at else None
         with self._tx() as conn:
             exists = self._coding_exists(conn, key) is not None
             return self._record(conn, "code", coder, key[0], key[1], (start, end), payload, effective=not exists)

@@ -65,12 +65,14 @@ class LearnedSuggester:
             return EmbeddingCache(self.cache_dir, model_path=str(self.model_path_)).encode(segment_texts(segments)[1])
         return embeddings if embeddings is not None else self.embed(segments)
 
+    def _trainable(self, labels: np.ndarray) -> np.ndarray:
+        """Per code: at least ``min_examples`` human positives and as many negatives."""
+        return np.minimum((labels == 1).sum(axis=0), (labels == 0).sum(axis=0)) >= self.min_examples
+
     def _fine_tune(self, codebook: Any, texts: list[str], labels: np.ndarray) -> Path | None:
         from .finetune import fine_tuned_model
 
-        trainable = [min(int((labels[:, j] == 1).sum()), int((labels[:, j] == 0).sum())) >= self.min_examples
-                     for j in range(labels.shape[1])]
-        if not any(trainable):
+        if not self._trainable(labels).any():
             return None
         models_dir = self.models_dir if self.models_dir is not None else Path(self.cache_dir).parent / "models"
         return fine_tuned_model(models_dir, texts, labels, self.code_ids_, getattr(codebook, "version", ""),
@@ -91,6 +93,7 @@ class LearnedSuggester:
         labels = label_matrix(codings, ids, self.code_ids_, coder, negatives)
         self.model_path_ = self._fine_tune(codebook, texts, labels) if self.fine_tune else None
         X = self.features(segments, embeddings) if (labels >= 0).any() else None
+        trainable = self._trainable(labels)
         rows = []
         for j, code in enumerate(self.code_ids_):
             known = np.flatnonzero(labels[:, j] >= 0)
@@ -98,7 +101,7 @@ class LearnedSuggester:
             n_pos, n_neg = int(y.sum()), int(len(y) - y.sum())
             row: dict[str, Any] = {"code_id": code, "n_positive": n_pos, "n_negative": n_neg, "trained": False,
                                    "cv_folds": 0}
-            if X is not None and min(n_pos, n_neg) >= self.min_examples:
+            if X is not None and trainable[j]:
                 folds = min(self.cv, n_pos, n_neg)
                 oof = np.zeros(len(known))
                 for train, test in StratifiedKFold(folds, shuffle=True, random_state=self.seed).split(known, y):

@@ -195,12 +195,12 @@ class _Qde:
 
 
 def _valid_time(value: str | None) -> str | None:
-    """``value`` if it is an ISO 8601 time, else None."""
-    from datetime import datetime
+    """``value`` if it is an ISO 8601 time (as the ledger reads them), else None."""
+    from cop_analysis.ledger import LedgerError, utc_iso
 
     try:
-        return value if value and datetime.fromisoformat(value.replace("Z", "+00:00")) else None
-    except ValueError:
+        return value if value and utc_iso(value) else None
+    except LedgerError:
         return None
 
 
