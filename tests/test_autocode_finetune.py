@@ -89,14 +89,19 @@ def test_fine_tuning_is_deterministic_saved_reused_and_cached_apart(codebook: Co
 
 
 @pytest.mark.slow
-def test_combined_learns_on_fine_tuned_embeddings(codebook: Codebook, segments: pd.DataFrame, tmp_path: Path) -> None:
+def test_combined_learns_on_fine_tuned_embeddings(codebook: Codebook, segments: pd.DataFrame, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     train, test = segments[segments.index % 2 == 0], segments[segments.index % 2 == 1]
     model = CombinedSuggester(tmp_path / "emb", min_examples=3, fine_tune=True, models_dir=tmp_path / "models",
                               tune=SMALL).fit(codebook, codings_for(train), segments)
     tuned = model.learned_.model_path_
     assert tuned is not None and tuned.parent == tmp_path / "models"
     assert "learned" in model.stackers_
+    loads: list[object] = []
+    real_load = np.load
+    monkeypatch.setattr(np, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
     out = model.suggest(test)
+    assert not [a for a in loads if tuned.name in str(a[0])]  # fine-tuned vectors stay in memory after fit
     assert out["method"].str.startswith("learned+definitions").all()
     result = evaluate(out, codings_for(test), segments=test["segment_id"]).set_index("code_id")
     assert result.loc["(overall)", "kappa"] > 0.5

@@ -59,10 +59,8 @@ class LearnedSuggester:
 
     def features(self, segments: pd.DataFrame, embeddings: np.ndarray | None = None) -> np.ndarray:
         """The embeddings the classifiers use: the fine-tuned model's if any, else ``embeddings`` or the base's."""
-        if self.model_path_ is not None:
-            from ..embeddings import EmbeddingCache
-
-            return EmbeddingCache(self.cache_dir, model_path=str(self.model_path_)).encode(segment_texts(segments)[1])
+        if self.tuned_cache_ is not None:
+            return self.tuned_cache_.encode(segment_texts(segments)[1])
         return embeddings if embeddings is not None else self.embed(segments)
 
     def _trainable(self, labels: np.ndarray) -> np.ndarray:
@@ -92,6 +90,11 @@ class LearnedSuggester:
         ids, texts = segment_texts(segments)
         labels = label_matrix(codings, ids, self.code_ids_, coder, negatives)
         self.model_path_ = self._fine_tune(codebook, texts, labels) if self.fine_tune else None
+        self.tuned_cache_: Any = None
+        if self.model_path_ is not None:  # one cache object: fit and score read its vectors from disk once
+            from ..embeddings import EmbeddingCache
+
+            self.tuned_cache_ = EmbeddingCache(self.cache_dir, model_path=str(self.model_path_))
         X = self.features(segments, embeddings) if (labels >= 0).any() else None
         trainable = self._trainable(labels)
         rows = []
