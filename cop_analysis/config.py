@@ -11,6 +11,9 @@ Example (the bundled sample project's file is the reference)::
       - path: transcripts/*.txt  # glob, relative to data/raw
         wave: "2024"
         speaker_roles: {Facilitator: facilitator, MR: facilitator}
+    speaker_aliases:             # optional: the same person under other names, in any transcript
+      Kwame: Kwame Asante        # (wins over the automatic linking; see docs/ingestion.md)
+      K. Asante: Kwame Asante
     surveys:
       - path: surveys/wave1_qualtrics.csv
         wave: "1"
@@ -67,6 +70,35 @@ class SurveySpec:
     wave_column: str | None = None
 
 
+def speaker_aliases(value: Any, source: str | Path = CONFIG_NAME) -> dict[str, str]:
+    """Validate ``speaker_aliases`` (speaker name -> canonical name); raise :class:`ConfigError`."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: speaker_aliases must map speaker names to canonical names "
+                          f"(e.g. {{Kwame: Kwame Asante}}), not a {type(value).__name__}")
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for name, canonical in value.items():
+        for part in (name, canonical):
+            if not isinstance(part, str) or not part.strip():
+                raise ConfigError(f"{source}: speaker_aliases: {name!r}: {canonical!r} must map a speaker name to a "
+                                  "canonical name (both non-empty text)")
+        name, canonical = " ".join(name.split()), " ".join(canonical.split())
+        key = name.casefold()
+        if key in seen and seen[key].casefold() != canonical.casefold():
+            raise ConfigError(f"{source}: speaker_aliases: {name!r} is mapped twice (to {seen[key]!r} and "
+                              f"{canonical!r}; names are compared ignoring case)")
+        seen[key] = canonical
+        out[name] = canonical
+    for name, canonical in out.items():
+        target = seen.get(canonical.casefold())
+        if target is not None and target.casefold() != canonical.casefold():
+            raise ConfigError(f"{source}: speaker_aliases: {name!r} maps to {canonical!r}, which is itself mapped "
+                              f"to {target!r}; map every name straight to the canonical name")
+    return out
+
+
 @dataclass
 class ProjectConfig:
     root: Path
@@ -79,6 +111,7 @@ class ProjectConfig:
     surveys: list[SurveySpec] = field(default_factory=list)
     redact_people: list[str] = field(default_factory=list)
     redact_organizations: list[str] = field(default_factory=list)
+    speaker_aliases: dict[str, str] = field(default_factory=dict)  # speaker name -> canonical name
     seed: int = 42
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -127,7 +160,7 @@ class ProjectConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], root: str | Path, source: str | Path = CONFIG_NAME) -> "ProjectConfig":
         known = {"name", "raw_dir", "processed_dir", "reports_dir", "codebook", "transcripts", "surveys",
-                 "redact", "seed"}
+                 "redact", "seed", "speaker_aliases"}
 
         def specs(key: str, kind: type) -> list[Any]:
             items = data.get(key) or []
@@ -159,6 +192,7 @@ class ProjectConfig:
             surveys=specs("surveys", SurveySpec),
             redact_people=list(redact.get("people") or []),
             redact_organizations=list(redact.get("organizations") or []),
+            speaker_aliases=speaker_aliases(data.get("speaker_aliases"), source),
             seed=int(data.get("seed", 42)),
             extra={k: v for k, v in data.items() if k not in known},
         )

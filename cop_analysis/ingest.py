@@ -3,8 +3,13 @@
 >>> report = ingest_project(ProjectConfig.load("."))
 >>> print(report.summary())
 
+Speakers are resolved per file, then linked across the project (:func:`speakers.link_speakers`,
+``speaker_aliases`` in project.yml), so every transcript is read again on each run for its
+speaker labels (cheap; no sentence splitting).
+
 Incremental: each source carries a ``cache_key`` (file SHA-256 + its project.yml entry +
-:data:`INGEST_VERSION`); only new or changed sources are read again, removed ones drop out,
+:data:`INGEST_VERSION`, and for a transcript the speaker names and roles its labels resolve to
+project-wide); only new or changed sources are segmented again, removed ones drop out,
 and when nothing changed the output files are not rewritten. A malformed file becomes an
 :class:`IngestError` (``path:line: message``) in the report and the other files still go through.
 """
@@ -24,13 +29,15 @@ from typing import Any
 
 import pandas as pd
 
+from . import speakers
 from .atomic import sha256_file, write_parquet
 from .config import ConfigError, ProjectConfig, SurveySpec, TranscriptSpec
 from .readers import SURVEY_FORMATS, TRANSCRIPT_FORMATS, ReadError, file_format
+from .readers.transcripts import TranscriptDoc, read_transcript
 from .schema import SEGMENTS, SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
-INGEST_VERSION = "2"
+INGEST_VERSION = "3"
 MAX_PARAGRAPH_CHARS = 100_000
 _UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
 
@@ -59,6 +66,7 @@ class IngestReport:
     warnings: list[IngestError] = field(default_factory=list)
     units: dict[str, int] = field(default_factory=dict)
     n_speakers: int = 0
+    linked: dict[str, str] = field(default_factory=dict)  # speaker name -> project name it was linked to
     n_respondents: int = 0
     written: bool = False
     orphaned_codings: int = 0
@@ -69,6 +77,11 @@ class IngestReport:
         """True when no source could be ingested (every file failed, or none matched)."""
         return self.n_sources == 0
 
+    def linked_text(self, limit: int = 8) -> str:
+        """``'Dana -> Dana Whitfield, ...'``: the first ``limit`` names linked across files."""
+        pairs = [f"{k} -> {v}" for k, v in sorted(self.linked.items())]
+        return ", ".join(pairs[:limit]) + (", ..." if len(pairs) > limit else "")
+
     def summary(self) -> str:
         units = ", ".join(f"{n} {u}" for u, n in sorted(self.units.items())) or "none"
         lines = [
@@ -77,6 +90,8 @@ class IngestReport:
             f"{len(self.changed)} (re)ingested, {len(self.removed)} removed, "
             + ("outputs written" if self.written else "outputs unchanged") + f" in {self.seconds:.1f} s",
         ]
+        if self.linked:
+            lines.insert(2, f"{len(self.linked)} speaker names linked across files: {self.linked_text()}")
         if self.orphaned_codings:
             lines.append(f"{self.orphaned_codings} codings are orphaned (their segment vanished); they are kept in the ledger")
         lines += [f"ERROR {e}" for e in self.errors] + [f"warning {w}" for w in self.warnings]
@@ -174,9 +189,11 @@ def _collect_inputs(cfg: ProjectConfig, report: IngestReport) -> list[_Input]:
     return sorted(inputs.values(), key=lambda i: i.source_id)
 
 
-def _cache_key(item: _Input) -> str:
+def _cache_key(item: _Input, resolved: dict[str, speakers.Speaker] | None = None) -> str:
+    """Hash of what a source's segments depend on (for a transcript: also its resolved speakers)."""
     spec = {k: v for k, v in dataclasses.asdict(item.spec).items() if k != "path"}
-    payload = json.dumps([INGEST_VERSION, os.environ.get("COP_SPACY_MODEL", ""), item.kind, spec, item.sha256],
+    who = sorted((label, s.name, s.role) for label, s in (resolved or {}).items())
+    payload = json.dumps([INGEST_VERSION, os.environ.get("COP_SPACY_MODEL", ""), item.kind, spec, item.sha256, who],
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
@@ -199,17 +216,44 @@ def _segment(item: _Input, text: str, unit: str, start: int, end: int, **fields:
     return row
 
 
-def _parse_transcript(item: _Input) -> _Parsed:
-    from . import speakers
-    from .readers.transcripts import read_transcript
-
+def _read_transcript(item: _Input) -> TranscriptDoc:
+    """Read a transcript into paragraphs (with speaker labels); ReadError if it is not one."""
     assert isinstance(item.spec, TranscriptSpec)
     doc = read_transcript(item.path, item.spec.speaker_roles)
-    text, paragraphs = doc.text, doc.paragraphs
-    for p in paragraphs:
+    for p in doc.paragraphs:
         if p.end - p.start > MAX_PARAGRAPH_CHARS:
             raise ReadError(f"paragraph of {p.end - p.start:,} characters exceeds the {MAX_PARAGRAPH_CHARS:,}"
                             " character limit (not a transcript?)", p.line)
+    return doc
+
+
+def _labels(doc: TranscriptDoc) -> list[speakers.LabelMatch]:
+    return [p.label for p in doc.paragraphs if p.label is not None]
+
+
+def _project_speakers(cfg: ProjectConfig, docs: dict[str, tuple[_Input, TranscriptDoc]],
+                      report: IngestReport) -> dict[str, dict[str, speakers.Speaker]]:
+    """Each transcript's label -> Speaker, resolved in its file, then linked across the project.
+
+    Ambiguous one-word names become report warnings; ``report.linked`` lists the names that changed.
+    """
+    local = {sid: {s.name for s in speakers.resolve_speakers(_labels(doc), aliases=cfg.speaker_aliases).values()}
+             for sid, (_, doc) in docs.items()}
+    links = speakers.link_speakers({docs[sid][0].rel: names for sid, names in local.items()}, cfg.speaker_aliases)
+    report.warnings += [IngestError(a.sources[0], None, a.message()) for a in links.ambiguous]
+    report.linked = {n: links.names[k] for names in local.values() for n in names
+                     if (k := " ".join(n.split()).casefold()) in links.names and links.names[k] != n}
+    out: dict[str, dict[str, speakers.Speaker]] = {}
+    for sid, (item, doc) in docs.items():
+        assert isinstance(item.spec, TranscriptSpec)
+        out[sid] = speakers.resolve_speakers(_labels(doc), item.spec.speaker_roles, cfg.speaker_aliases,
+                                             links.names)
+    return out
+
+
+def _parse_transcript(item: _Input, doc: TranscriptDoc, resolved: dict[str, speakers.Speaker]) -> _Parsed:
+    """Turns, paragraphs and context of a read transcript, attributed to its ``resolved`` speakers."""
+    text, paragraphs = doc.text, doc.paragraphs
     rows: list[dict[str, Any]] = []
     jobs: list[tuple[int, int, dict[str, Any]]] = []
     labelled = [i for i, p in enumerate(paragraphs) if p.label is not None]
@@ -223,8 +267,6 @@ def _parse_transcript(item: _Input) -> _Parsed:
     body_end = labelled[-1] + 1 + speakers.trailer_start(tail, text)
     context = paragraphs[:labelled[0]] + paragraphs[body_end:]
     rows += [_segment(item, text, "context", p.start, p.end, timestamp=p.timestamp) for p in context]
-    resolved = speakers.resolve_speakers([p.label for p in paragraphs if p.label is not None],
-                                         item.spec.speaker_roles)
     turns: list[list[speakers.Paragraph]] = []
     for p in paragraphs[labelled[0]:body_end]:
         if p.label is not None:
@@ -340,23 +382,42 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     previous_keys = dict(zip(previous["source_id"], previous["cache_key"]))
     parsed: dict[str, _Parsed] = {}
     kept: list[str] = []
+    docs: dict[str, tuple[_Input, TranscriptDoc]] = {}
+
+    def attempt(item: _Input, action: Callable[[], None]) -> None:
+        try:
+            action()
+        except ReadError as exc:
+            report.errors.append(IngestError(item.rel, exc.line, exc.message))
+        except Exception as exc:  # one unreadable file must not stop the others
+            report.errors.append(IngestError(item.rel, None, f"cannot read ({type(exc).__name__}: {exc})"))
+
+    def read(item: _Input) -> None:
+        item.sha256 = sha256_file(item.path)
+        item.key = _cache_key(item)
+        if item.kind == "transcript":  # always read: speaker names are linked across all transcripts
+            docs[item.source_id] = (item, _read_transcript(item))
+        elif previous_keys.get(item.source_id) == item.key:
+            kept.append(item.source_id)
+        else:
+            parsed[item.source_id] = _parse_survey(item)
+
+    def segment(item: _Input, doc: TranscriptDoc, resolved: dict[str, speakers.Speaker]) -> None:
+        item.key = _cache_key(item, resolved)
+        if previous_keys.get(item.source_id) == item.key:
+            kept.append(item.source_id)
+        else:
+            parsed[item.source_id] = _parse_transcript(item, doc, resolved)
+
     with _progress(progress) as bar:
         task = bar.add_task("reading files", total=len(inputs)) if bar else None
         for item in inputs:
-            try:
-                item.sha256 = sha256_file(item.path)
-                item.key = _cache_key(item)
-                if previous_keys.get(item.source_id) == item.key:
-                    kept.append(item.source_id)
-                else:
-                    parse = _parse_transcript if item.kind == "transcript" else _parse_survey
-                    parsed[item.source_id] = parse(item)
-            except ReadError as exc:
-                report.errors.append(IngestError(item.rel, exc.line, exc.message))
-            except Exception as exc:  # one unreadable file must not stop the others
-                report.errors.append(IngestError(item.rel, None, f"cannot read ({type(exc).__name__}: {exc})"))
+            attempt(item, lambda: read(item))
             if bar:
                 bar.advance(task)
+        for sid, resolved in _project_speakers(cfg, docs, report).items():
+            item, doc = docs[sid]
+            attempt(item, lambda: segment(item, doc, resolved))
         jobs = [(sid, job) for sid, p in parsed.items() for job in p.sentence_jobs]
         if jobs:
             task = bar.add_task("splitting sentences", total=len(jobs)) if bar else None
@@ -436,6 +497,8 @@ def print_report(report: IngestReport) -> None:
     table.add_row("segments", f"{report.n_segments} ("
                   + ", ".join(f"{n} {u}" for u, n in sorted(report.units.items())) + ")")
     table.add_row("speakers", str(report.n_speakers))
+    if report.linked:
+        table.add_row("linked across files", f"{len(report.linked)}: {report.linked_text(4)}")
     table.add_row("survey respondents", str(report.n_respondents))
     table.add_row("(re)ingested / removed", f"{len(report.changed)} / {len(report.removed)}")
     table.add_row("outputs", ("written" if report.written else "unchanged") + f" in {report.seconds:.1f} s")

@@ -4,11 +4,12 @@ A speaker label is a short, name-like prefix at the start of a line followed by 
 space: ``Dana:``, ``Dana Whitfield (DW):``, ``Interviewer 1:``, ``Participant 3:``,
 ``[00:01:23] Dana:``, ``Dana [00:01:23]:`` or Markdown ``**Dana:**``. ``Full Name (XX):`` defines ``XX`` as an alias of
 ``Full Name``; a one-word label equal to the initials or the first name of exactly one
-multi-word label is an alias too. URLs (``https://``), times (``10:30``) and bracketed insertions
-(``[the consultant]``) never match. Because real speakers recur, a candidate is accepted when
-it is configured in ``speaker_roles``, recurs, has a timestamp, defines an abbreviation or is
-in capitals (``LUZ:``) or is the first name or initials of a multi-word label; a
-candidate seen once is accepted only after the first such label and when it is role-like
+multi-word label is an alias too (:func:`resolve_speakers`, per file); :func:`link_speakers` then
+links a one-word name to the one multi-word name of the whole project it can stand for. URLs
+(``https://``), times (``10:30``) and bracketed insertions (``[the consultant]``) never match.
+Because real speakers recur, a candidate is accepted when it is configured in ``speaker_roles``,
+recurs, has a timestamp, defines an abbreviation or is in capitals (``LUZ:``) or is the first
+name or initials of a multi-word label; a candidate seen once is accepted only after the first such label and when it is role-like
 (``Facilitator``, ``Participant 3``) or a multi-word name. Words like ``Note``, ``Date``,
 ``Present`` are never speakers.
 """
@@ -237,54 +238,165 @@ def _display(label: str, abbrevs: set[str]) -> str:
     return label
 
 
-def resolve_speakers(labels: list[LabelMatch], speaker_roles: Mapping[str, str] | None = None) -> dict[str, Speaker]:
+def _fold(name: str) -> str:
+    """Case- and space-insensitive key of a speaker name."""
+    return " ".join(name.split()).casefold()
+
+
+_GROUPS = {"unknown", "unidentified", "audience", "group", "all", "everyone", "several", "multiple", "crosstalk",
+           "inaudible", "others", "voices"}
+
+
+def _personal(name: str) -> bool:
+    """A name that can be linked across files: not a role (``Interviewer 1``) or a group, no digits."""
+    words = name.casefold().split()
+    return bool(words) and role_word(name) is None and words[0] not in _GROUPS and not any(
+        c.isdigit() for c in name)
+
+
+def _initials(name: str) -> str:
+    return "".join(t[0] for t in name.split())
+
+
+def resolve_speakers(labels: list[LabelMatch], speaker_roles: Mapping[str, str] | None = None,
+                     aliases: Mapping[str, str] | None = None,
+                     links: Mapping[str, str] | None = None) -> dict[str, Speaker]:
     """Map each label (case-folded) to its canonical :class:`Speaker` with a role.
 
-    Roles come from ``speaker_roles`` (keys: label, abbreviation or full name, any case), then a
-    ``(Facilitator)`` hint, then the label's role word; everyone else is a ``participant`` when
-    the transcript has an interviewer, a ``member`` in a group (a facilitator or 3+ speakers).
+    ``aliases`` (project.yml ``speaker_aliases``: name -> canonical name, any case) rename a label,
+    or the file's canonical name it resolves to, and win over the in-file heuristics; ``links``
+    (:attr:`SpeakerLinks.names` from :func:`link_speakers`) then rename the file's canonical names
+    to the project's. Roles come from ``speaker_roles`` (keys: label, abbreviation, full name or any
+    alias of it, any case), then a ``(Facilitator)`` hint, then the label's role word; everyone else
+    is a ``participant`` when the transcript has an interviewer, a ``member`` in a group (a
+    facilitator or 3+ speakers).
     """
+    explicit = {_fold(k): " ".join(v.split()) for k, v in (aliases or {}).items()}
+    shown: dict[str, str] = {}  # display of the canonical names that come from aliases or links
+
+    def rename(key: str, mapping: Mapping[str, str]) -> str:
+        """``key`` renamed by ``mapping`` (case-folded), remembering how the new name is written."""
+        if key not in mapping:
+            return key
+        shown[_fold(mapping[key])] = mapping[key]
+        return _fold(mapping[key])
+
+    def final(key: str) -> str:
+        """A case-folded name after the explicit aliases, then the project links."""
+        return rename(rename(key, explicit), links or {})
+
     abbrevs = {m.abbrev.casefold(): m.label for m in labels if m.abbrev}
     display: dict[str, str] = {}
     for m in labels:
         key = m.label.casefold()
         if key not in display or (display[key].isupper() and not m.label.isupper()):
             display[key] = m.label
-    multi = [k for k in display if len(k.split()) >= 2 and k not in abbrevs]
+    base = {k: rename(k, explicit) for k in display}
+    multi = sorted({t for k, t in base.items() if len(t.split()) >= 2 and k not in abbrevs})
     canonical: dict[str, str] = {}
     for key in display:
-        if key in abbrevs:
-            canonical[key] = abbrevs[key].casefold()
-            continue
-        target = key
-        if len(key.split()) == 1 and role_word(key) is None:
-            initials = [k for k in multi if "".join(t[0] for t in k.split()) == key]
+        target = base[key]
+        if key not in explicit and key in abbrevs:
+            target = abbrevs[key].casefold()
+        elif key not in explicit and len(key.split()) == 1 and role_word(key) is None:
+            initials = [k for k in multi if _initials(k) == key]
             firsts = [k for k in multi if k.split()[0] == key]
             if display[key].isupper() and len(initials) == 1:
                 target = initials[0]
             elif len(firsts) == 1:
                 target = firsts[0]
-        canonical[key] = target
+        canonical[key] = final(target)
 
-    roles_cfg = {k.casefold(): v for k, v in (speaker_roles or {}).items()}
+    roles_cfg = {_fold(k): v for k, v in (speaker_roles or {}).items()}
+    roles_by_target: dict[str, str] = {}
+    for k, v in roles_cfg.items():
+        roles_by_target.setdefault(canonical[k] if k in canonical else final(k), v)
     hints = {m.label.casefold(): m.role_hint for m in labels if m.role_hint}
     groups: dict[str, list[str]] = {}
     for key, target in canonical.items():
         groups.setdefault(target, []).append(key)
-    explicit: dict[str, str | None] = {}
+    explicit_roles: dict[str, str | None] = {}
     for target, keys in groups.items():
         names = [target, *keys]
-        role = next((roles_cfg[k] for k in names if k in roles_cfg), None)
+        role = next((roles_cfg[k] for k in names if k in roles_cfg), None) or roles_by_target.get(target)
         role = role or next((hints[k] for k in names if k in hints), None)
         role = role or next((ROLE_WORDS[w] for k in names if (w := role_word(k)) and ROLE_WORDS[w]), None)
-        explicit[target] = role
-    found = set(explicit.values())
+        explicit_roles[target] = role
+    found = set(explicit_roles.values())
     default = ("participant" if "interviewer" in found else
                "member" if found & {"facilitator", "moderator"} or len(groups) >= 3 else "participant")
     out: dict[str, Speaker] = {}
     for target, keys in groups.items():
-        speaker = Speaker(_display(display.get(target, target), set(abbrevs)), explicit[target] or default,
-                          tuple(sorted(display[k] for k in keys)))
+        name = shown.get(target) or _display(display.get(target, target), set(abbrevs))
+        speaker = Speaker(name, explicit_roles[target] or default, tuple(sorted(display[k] for k in keys)))
         for key in keys:
             out[key] = speaker
     return out
+
+
+@dataclass(frozen=True)
+class AmbiguousSpeaker:
+    """A one-word speaker name that matches several multi-word speakers of the project."""
+
+    name: str
+    sources: tuple[str, ...]  # the files that use it
+    candidates: tuple[tuple[str, tuple[str, ...]], ...]  # (full name, the files that use it)
+
+    def message(self) -> str:
+        """One line for the ingest report."""
+        options = " or ".join(f"{full} ({', '.join(files) or 'speaker_aliases'})" for full, files in self.candidates)
+        also = f" (also in {', '.join(self.sources[1:])})" if len(self.sources) > 1 else ""
+        return (f"speaker {self.name!r}{also} could be {options}: left unlinked; "
+                f"name the person under speaker_aliases in project.yml to link it")
+
+
+@dataclass(frozen=True)
+class SpeakerLinks:
+    """Project-wide speaker renames: ``names`` maps a case-folded name to its canonical name."""
+
+    names: dict[str, str]
+    ambiguous: tuple[AmbiguousSpeaker, ...] = ()
+
+
+def link_speakers(names_by_source: Mapping[str, Iterable[str]],
+                  aliases: Mapping[str, str] | None = None) -> SpeakerLinks:
+    """Link the speakers of different files of a project (conservatively).
+
+    ``names_by_source`` holds each file's canonical speaker names (after :func:`resolve_speakers`).
+    A one-word name (``Kwame``, ``KWAME``; initials such as ``KA`` when written in capitals) is
+    linked to a multi-word name used in any file (``Kwame Asante``) when exactly one multi-word
+    name of the project has that first name (or those initials); with several it stays unlinked
+    and is listed in ``ambiguous``. Role-like names (``Interviewer``, ``Participant 3``), names with
+    digits and the names in the explicit ``aliases`` (project.yml ``speaker_aliases``, either side)
+    are never linked; only personal multi-word names are link targets. A multi-word name written
+    differently (``Dana whitfield``/``Dana Whitfield``) gets the spelling of ``aliases``, else the
+    first one not in capitals with the most capitalised words, in source order.
+    """
+    frozen = {_fold(n) for pair in (aliases or {}).items() for n in pair}
+    chosen = {_fold(v): " ".join(v.split()) for v in (aliases or {}).values()}
+    spellings: dict[str, list[str]] = {k: [v] for k, v in chosen.items()}
+    used_in: dict[str, list[str]] = {}
+    for source in sorted(names_by_source):
+        for name in names_by_source[source]:
+            key = _fold(name)
+            if " ".join(name.split()) not in spellings.setdefault(key, []):
+                spellings[key].append(" ".join(name.split()))
+            if source not in used_in.setdefault(key, []):
+                used_in[key].append(source)
+    def best(written: list[str]) -> str:  # not in capitals, most words capitalised, first in source order
+        return max(written, key=lambda s: (not s.isupper(), sum(w[0].isupper() for w in s.split())))
+
+    full = {k: chosen.get(k) or best(v) for k, v in spellings.items() if len(k.split()) >= 2 and _personal(k)}
+    names = {k: full[k] for k in full if len(spellings[k]) > 1}
+    ambiguous: list[AmbiguousSpeaker] = []
+    for key, written in spellings.items():
+        if len(key.split()) != 1 or key in frozen or not _personal(key):
+            continue
+        matches = [k for k in full if _initials(k) == key] if any(s.isupper() for s in written) else []
+        matches = matches or [k for k in full if k.split()[0] == key]
+        if len(matches) == 1:
+            names[key] = full[matches[0]]
+        elif matches:
+            ambiguous.append(AmbiguousSpeaker(written[0], tuple(used_in[key]),
+                                              tuple((full[k], tuple(used_in.get(k, ()))) for k in sorted(matches))))
+    return SpeakerLinks(names, tuple(ambiguous))

@@ -25,6 +25,10 @@ def test_minimal_config(tmp_path) -> None:
         ("surveys:\n  - wave: 1\n", r"surveys\[0\] needs a 'path'"),
         ("transcripts:\n  - path: x.txt\n    speakers: {}\n", "unknown key"),
         ("surveys: nope\n", "'surveys' must be a list"),
+        ("speaker_aliases: [Kwame]\n", r"project.yml: speaker_aliases must map speaker names to canonical names"),
+        ("speaker_aliases: {Kwame: }\n", r"speaker_aliases: 'Kwame': None must map a speaker name"),
+        ("speaker_aliases: {Kwame: Kwame Asante, KWAME: Kwame Mensah}\n", "'KWAME' is mapped twice"),
+        ("speaker_aliases: {KA: Kwame, Kwame: Kwame Asante}\n", "'Kwame', which is itself mapped to 'Kwame Asante'"),
     ],
 )
 def test_config_errors_name_the_file(tmp_path, text: str, message: str) -> None:
@@ -36,3 +40,14 @@ def test_config_errors_name_the_file(tmp_path, text: str, message: str) -> None:
 def test_missing_config(tmp_path) -> None:
     with pytest.raises(ConfigError, match="no project config"):
         ProjectConfig.load(tmp_path)
+
+
+
+def test_speaker_aliases(tmp_path) -> None:
+    (tmp_path / "project.yml").write_text("speaker_aliases:\n  K.  Asante: Kwame Asante\n  Kwame: Kwame Asante\n"
+                                          "  Kwame Asante: Kwame Asante\n")
+    cfg = ProjectConfig.load(tmp_path)
+    assert cfg.speaker_aliases == {"K. Asante": "Kwame Asante", "Kwame": "Kwame Asante", "Kwame Asante": "Kwame Asante"}
+    assert "speaker_aliases" not in cfg.extra
+    (tmp_path / "project.yml").write_text("name: X\n")
+    assert ProjectConfig.load(tmp_path).speaker_aliases == {}

@@ -57,7 +57,9 @@ def test_full_project(tmp_path: Path) -> None:
     who = turns.groupby("source_id")["speaker"].apply(list).to_dict()
     assert who["transcripts/circle.txt"] == ["Maria Reyes", "Luz Hernández", "Maria Reyes", "Luz Hernández",
                                              "Maria Reyes"]
-    assert who["transcripts/closing.srt"] == ["Kwame", "Luz", "Kwame"]
+    # 'LUZ' in the SRT is linked to the only 'Luz ...' of the project (circle.txt); no 'Kwame ...' anywhere
+    assert who["transcripts/closing.srt"] == ["Kwame", "Luz Hernández", "Kwame"]
+    assert report.linked == {"Luz": "Luz Hernández"} and "1 speaker names linked across files" in report.summary()
     assert who["transcripts/call.vtt"] == ["Maria Reyes", "Jerome Baptiste", "Wen Li", "Maria Reyes"]
     assert who["transcripts/interview.docx"] == ["Hannah", "Greg", "Hannah", "Greg"]
     roles = turns.drop_duplicates(["source_id", "speaker"]).set_index(["source_id", "speaker"])["speaker_role"]
@@ -172,6 +174,9 @@ def test_sample_project(sample_project: Path) -> None:
     turns = segments[segments["unit"] == "turn"]
     assert set(turns["source_id"]) == set(sources.loc[sources["kind"] == "transcript", "source_id"])
     assert turns["speaker"].notna().all() and report.n_respondents >= 200
+    # 'Kwame:' (co-chairs docx) and 'KWAME:' (closing SRT) are the Kwame Asante of the reflection circles
+    assert report.linked["Kwame"] == "Kwame Asante" and not [w for w in report.warnings if "unlinked" in str(w)]
+    assert turns.loc[turns["speaker"] == "Kwame Asante", "source_id"].nunique() == 4
     assert not segments.loc[segments["unit"] == "context", "text"].str.contains(r"^\w+ \w+ \(\w+\):").any()
 
 
@@ -214,3 +219,74 @@ def test_codings_survive_reingestion_and_vanished_segments_are_orphaned(tmp_path
     assert len(codings) == 2  # nothing dropped
     assert not codings.loc["trust", "orphaned"] and codings.loc["time_pace", "orphaned"]
     assert codings.loc["trust", "segment_id"] in set(load_segments(cfg)["segment_id"])
+
+
+KWAME_ASANTE = "Kwame Asante (KA): Welcome, everyone.\nLuz Hernández (LH): Thanks.\nKA: Let's begin.\nLH: Sure.\n"
+KWAME_ONLY = "Kwame: Good morning.\nRosa: Hi Kwame.\nKwame: Shall we start?\nRosa: Yes, we were waiting.\n"
+KWAME_MENSAH = "Kwame Mensah: I'm new here.\nBao Tran: Welcome.\nKwame Mensah: Thanks.\n"
+
+
+def _who(cfg: ProjectConfig, source_id: str) -> list[tuple[str, str]]:
+    turns = load_segments(cfg).query("unit == 'turn' and source_id == @source_id")
+    return list(zip(turns["speaker"], turns["speaker_role"]))
+
+
+def test_speakers_linked_across_files_incrementally(tmp_path: Path) -> None:
+    config = {"transcripts": [{"path": "one/*.txt", "speaker_roles": {"Kwame Asante": "facilitator"}},
+                              {"path": "t/*.txt"}]}
+    root = make_project(tmp_path, {"one/b.txt": KWAME_ONLY}, config)
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    assert _who(cfg, "one/b.txt")[:2] == [("Kwame", "participant"), ("Rosa", "participant")]
+    ids = set(load_segments(cfg)["segment_id"])
+
+    # a new file introduces 'Kwame Asante': the older file's segments are updated (same ids), and the
+    # speaker_roles entry keyed by the full name now applies to its 'Kwame'
+    (root / "data/raw/t").mkdir()
+    (root / "data/raw/t/a.txt").write_text(KWAME_ASANTE, encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.changed == ["one/b.txt", "t/a.txt"] and report.written and not report.warnings
+    assert report.linked == {"Kwame": "Kwame Asante"} and report.n_speakers == 3
+    assert _who(cfg, "one/b.txt")[:2] == [("Kwame Asante", "facilitator"), ("Rosa", "member")]
+    assert ids <= set(load_segments(cfg)["segment_id"])
+    assert set(load_segments(cfg).query("source_id == 'one/b.txt' and unit == 'sentence'")["speaker"]) == {
+        "Kwame Asante", "Rosa"}
+
+    outputs = [cfg.processed / "sources.parquet", cfg.processed / "segments.parquet"]
+    mtimes = [p.stat().st_mtime_ns for p in outputs]
+    again = ingest_project(cfg)  # unchanged inputs: nothing rewritten
+    assert not again.written and again.changed == [] and [p.stat().st_mtime_ns for p in outputs] == mtimes
+    assert again.linked == {"Kwame": "Kwame Asante"}
+
+    # a second 'Kwame ...' makes 'Kwame' ambiguous: unlinked again, with a warning naming the files
+    (root / "data/raw/t/c.txt").write_text(KWAME_MENSAH, encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.changed == ["one/b.txt", "t/c.txt"] and _who(cfg, "one/b.txt")[0] == ("Kwame", "participant")
+    assert [str(w) for w in report.warnings] == [
+        "data/raw/one/b.txt: speaker 'Kwame' could be Kwame Asante (data/raw/t/a.txt) or Kwame Mensah "
+        "(data/raw/t/c.txt): left unlinked; name the person under speaker_aliases in project.yml to link it"]
+    assert report.linked == {} and report.n_speakers == 6
+
+    # an explicit alias settles it: only the file that says 'Kwame' is segmented again
+    config["speaker_aliases"] = {"Kwame": "Kwame Asante"}
+    (root / "project.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    cfg = ProjectConfig.load(root)
+    report = ingest_project(cfg)
+    assert report.changed == ["one/b.txt"] and not report.warnings
+    assert _who(cfg, "one/b.txt")[0] == ("Kwame Asante", "facilitator") and report.n_speakers == 5
+
+
+def test_linked_speakers_share_one_pseudonym(tmp_path: Path) -> None:
+    from cop_analysis.deidentify import Deidentifier
+
+    root = make_project(tmp_path, {"t/a.txt": KWAME_ASANTE, "t/b.txt": KWAME_ONLY}, {"transcripts": [{"path": "t/*"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    turns = load_segments(cfg).query("unit == 'turn'")
+    deid = Deidentifier.for_project(cfg, turns)  # as report.build_reports does, with the ingested speakers
+    by_file = {sid: {deid.speaker(w, r).split(" (")[0] for w, r in zip(t["speaker"], t["speaker_role"])}
+               for sid, t in turns.groupby("source_id")}
+    kwame = deid.speaker("Kwame Asante")
+    assert kwame in by_file["t/a.txt"] and kwame in by_file["t/b.txt"]
+    assert len(by_file["t/a.txt"] | by_file["t/b.txt"]) == 3  # Kwame Asante, Luz Hernández, Rosa
+    assert deid.redact("Rosa thanked Kwame.") == "[name] thanked [name]."

@@ -308,14 +308,12 @@ def test_round_trip_export_import_export(tiny_project, tmp_path: Path) -> None:
     second = export_qdpx(cfg, tmp_path / "second.qdpx")
     when = lambda led: set(zip(led.codings()["code_id"], led.codings()["created_at"].dt.floor("s")))  # noqa: E731
     assert when(Ledger(cfg.ledger_path)) == when(Ledger(tiny_project.ledger_path))
-    strip_guid = lambda cs: {(t, a, b, c, u) for _, t, a, b, c, u in cs}  # noqa: E731
-    assert strip_guid(_codings(second)) == strip_guid(_codings(first))
-    transcript_codings = {x for x in _codings(first) if x[1] != "Honest check-ins and shared meals 🍲."}
-    assert transcript_codings <= _codings(second)  # same source GUIDs for transcripts
+    assert _codings(second) == _codings(first)  # same sources (the survey comes back as a survey), spans, GUIDs
+    assert report.surveys == {"surveys/wave1.csv": 2} and report.sources["surveys/wave1.csv"] == "surveys/wave1.csv"
     books = [ET.tostring(_read_qdpx(p)[0].find(q("CodeBook"))) for p in (first, second)]
     assert books[0] == books[1]
     crlf = import_qdpx(export_qdpx(tiny_project, tmp_path / "crlf.qdpx", crlf=True), tmp_path / "from_crlf")
-    assert set(crlf.offset_methods.values()) == {"codepoints+crlf"} and crlf.n_codings == 5
+    assert set(crlf.offset_methods.values()) == {"codepoints+crlf"} and crlf.n_codings == 5 and crlf.surveys
 
 
 def test_cli_export_and_import(tiny_project, tmp_path: Path) -> None:
@@ -408,6 +406,7 @@ def test_real_nvivo_export_imports_all_codings(tmp_path: Path) -> None:
     report = import_qdpx(NVIVO, tmp_path / "nvivo")
     assert report.n_codings_in_file == 303 and report.n_codings == 303 and not report.mismatches, report.summary()
     assert report.codings_per_coder and len(report.sources) == 2 and report.n_codes == 152
+    assert not report.surveys and not ProjectConfig.load(tmp_path / "nvivo").surveys  # no survey marker: text
     assert set(report.offset_methods.values()) == {"utf16+crlf", "n/a (no selections)"}  # one source has no selections
     cfg = ProjectConfig.load(tmp_path / "nvivo")
     text = load_sources(cfg).set_index("source_id").at["videos_10_selected.txt", "text"]

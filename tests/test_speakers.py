@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cop_analysis.speakers import (match_label, parse_timestamp, resolve_speakers, split_paragraphs,
-                                   trailer_start)
+from cop_analysis.speakers import (link_speakers, match_label, parse_timestamp, resolve_speakers,
+                                   split_paragraphs, trailer_start)
 from ingest_fixtures import TXT_ABBREV, TXT_ROLES, TXT_TIMESTAMPS
 
 
@@ -140,3 +140,57 @@ def test_no_labels_and_trailer() -> None:
 def test_capitalised_header_lines_are_not_speakers() -> None:
     text = "PARTICIPANTS: Amy, Ben\nCONFIDENTIAL: internal copy\nDATE: today\n\nAMY: hello\nBEN: hi\n"
     assert [p.label.label for p in split_paragraphs(text) if p.label] == ["AMY", "BEN"]
+
+
+def test_link_speakers_first_names_initials_and_spellings() -> None:
+    links = link_speakers({
+        "a.txt": ["Kwame Asante", "Maria Reyes", "Interviewer 1", "Participant 3"],
+        "b.txt": ["Kwame", "MR", "Dana whitfield", "Hannah"],
+        "c.txt": ["Dana Whitfield", "KA", "Maria"],
+    })
+    assert links.names == {"kwame": "Kwame Asante", "mr": "Maria Reyes", "ka": "Kwame Asante",
+                           "maria": "Maria Reyes", "dana whitfield": "Dana Whitfield"}
+    assert links.ambiguous == ()
+    # initials only when written in capitals; last names never
+    assert link_speakers({"a": ["Kwame Asante"], "b": ["Ka", "Asante"]}).names == {}
+
+
+def test_link_speakers_never_links_roles_groups_or_numbers() -> None:
+    links = link_speakers({"a.txt": ["Participant 3", "Interviewer 1", "Speaker 2", "Facilitator Team", "All Hands"],
+                           "b.txt": ["Participant", "Interviewer", "Speaker", "Facilitator", "All", "P3", "I1"]})
+    assert links.names == {} and links.ambiguous == ()
+
+
+def test_link_speakers_ambiguity_and_explicit_aliases() -> None:
+    names = {"a.txt": ["Kwame Asante"], "b.txt": ["Kwame Mensah"], "c.txt": ["Kwame"], "d.txt": ["Kwame", "Luz"]}
+    links = link_speakers(names)
+    assert links.names == {}
+    (amb,) = links.ambiguous
+    assert amb.name == "Kwame" and amb.sources == ("c.txt", "d.txt")
+    assert amb.candidates == (("Kwame Asante", ("a.txt",)), ("Kwame Mensah", ("b.txt",)))
+    assert amb.message() == ("speaker 'Kwame' (also in d.txt) could be Kwame Asante (a.txt) or Kwame Mensah (b.txt): "
+                             "left unlinked; name the person under speaker_aliases in project.yml to link it")
+    # an explicit alias pins the name (no warning); its target is a link target even if no file uses it
+    pinned = link_speakers(names, {"Kwame": "Kwame Asante", "Luz": "Luz Hernández"})
+    assert pinned.names == {} and pinned.ambiguous == ()
+    assert link_speakers({"a.txt": ["Luz"]}, {"LH": "Luz Hernández"}).names == {"luz": "Luz Hernández"}
+
+
+def test_resolve_speakers_with_aliases_links_and_roles() -> None:
+    text = "Kwame Mensah: a\nKwame: b\nK. Asante: c\nKwame Mensah: d\nK. Asante: e\n"
+    labels = [p.label for p in split_paragraphs(text) if p.label]
+    # without aliases 'Kwame' is Kwame Mensah (the only 'Kwame ...' in the file)
+    assert resolve_speakers(labels)["kwame"].name == "Kwame Mensah"
+    aliases = {"kwame": "Kwame Asante", "K. ASANTE": "Kwame Asante"}  # explicit wins over the in-file guess
+    resolved = resolve_speakers(labels, {"Kwame Asante": "facilitator"}, aliases)
+    assert {k: (s.name, s.role) for k, s in resolved.items()} == {
+        "kwame mensah": ("Kwame Mensah", "member"), "kwame": ("Kwame Asante", "facilitator"),
+        "k. asante": ("Kwame Asante", "facilitator")}
+    assert resolved["kwame"].aliases == ("K. Asante", "Kwame")
+    # project links rename the file's canonical names; speaker_roles keyed by any variant apply
+    one = [p.label for p in split_paragraphs("KWAME: hi\nLuz: yes\nKWAME: ok\nLuz: fine\n") if p.label]
+    links = {"kwame": "Kwame Asante", "luz": "Luz Hernández"}
+    for roles in ({"Kwame Asante": "facilitator"}, {"kwame": "facilitator"}, {"KA": "facilitator"}):
+        resolved = resolve_speakers(one, roles, {"KA": "Kwame Asante"}, links)
+        assert (resolved["kwame"].name, resolved["kwame"].role) == ("Kwame Asante", "facilitator"), roles
+        assert (resolved["luz"].name, resolved["luz"].role) == ("Luz Hernández", "member")

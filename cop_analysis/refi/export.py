@@ -1,4 +1,8 @@
-"""Export a project as a REFI-QDA ``.qdpx`` archive (``project.qde`` + ``sources/<guid>.txt``)."""
+"""Export a project as a REFI-QDA ``.qdpx`` archive (``project.qde`` + ``sources/<guid>.txt``).
+
+Survey sources also carry their layout (questions, respondents, answers) in their ``Description``
+(:mod:`cop_analysis.refi.surveys`), so that :func:`import_qdpx` rebuilds them as surveys.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import pandas as pd
 from cop_analysis import __version__
 from cop_analysis.atomic import atomic_path
 from cop_analysis.refi.common import NS, q, stable_guid
+from cop_analysis.refi.surveys import survey_description
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: identical input -> identical archive
 
@@ -183,6 +188,7 @@ def build_project(cfg: Any, crlf: bool = False) -> tuple[ET.Element, dict[str, s
     texts: dict[str, str] = {}
     code_guid = {c.id: c.guid for c in codebook.codes}
     code_order = {c.id: i for i, c in enumerate(codebook.codes)}
+    responses = {sid: frame for sid, frame in segments[segments["unit"] == "response"].groupby("source_id")}
     if len(sources):
         sources_el = _sub(root, "Sources")
     for src in sources.itertuples(index=False):
@@ -192,6 +198,9 @@ def build_project(cfg: Any, crlf: bool = False) -> tuple[ET.Element, dict[str, s
         pos = _Offsets(src.text, crlf)
         el = _sub(sources_el, "TextSource", {"guid": guid, "name": src.source_id,
                                              "plainTextPath": f"internal://{guid}.txt"})
+        answers = responses.get(src.source_id)
+        if answers is not None:
+            _sub(el, "Description", text=survey_description(answers))
         for (a, b), sel in sorted(sels.get(src.source_id, {}).items()):
             sel_el = _sub(el, "PlainTextSelection", {"guid": stable_guid("selection", src.source_id, a, b),
                                                      "name": _label(src.text[a:b]),

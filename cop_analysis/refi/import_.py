@@ -21,6 +21,8 @@ from cop_analysis.atomic import write_text
 from cop_analysis.refi.common import norm_guid
 from cop_analysis.refi.offsets import OffsetDetection, Selection, detect_offsets
 from cop_analysis.refi.safety import Limits, RefiError, SafeArchive, parse_xml
+from cop_analysis.refi.surveys import (SurveyLayout, check_survey_file, parse_survey_description, split_answers,
+                                       survey_csv)
 
 DEFAULT_CODER = "refi-import"
 
@@ -32,6 +34,7 @@ class ImportReport:
     root: Path
     project_name: str = ""
     sources: dict[str, str] = field(default_factory=dict)  # REFI source name -> source_id
+    surveys: dict[str, int] = field(default_factory=dict)  # REFI source name -> responses, for rebuilt surveys
     offset_methods: dict[str, str] = field(default_factory=dict)  # source_id -> counting method
     n_codes: int = 0
     n_codings_in_file: int = 0
@@ -54,6 +57,7 @@ class ImportReport:
         lines = [f"Imported '{self.project_name}' into {self.root}",
                  f"  {len(self.sources)} sources, {self.n_codes} codes, {self.n_codings}/{self.n_codings_in_file} "
                  f"codings ({coders}), {self.n_memos} memos, {self.n_cases} cases, {len(self.variables)} variables",
+                 f"  {len(self.surveys)} surveys rebuilt ({sum(self.surveys.values())} responses)",
                  f"  offsets: {methods or 'no selections'}"]
         lines += [f"  mismatch: {m}" for m in self.mismatches[:20]]
         if len(self.mismatches) > 20:
@@ -84,6 +88,7 @@ class _Source:
     wave: str = ""
     detection: OffsetDetection | None = None
     rel: str = ""
+    survey: SurveyLayout | None = None  # a survey source we exported (its Description holds the layout)
 
 
 class _Qde:
@@ -175,6 +180,12 @@ class _Qde:
             wave = next((v for n, v in filter(None, map(self.var_value, self.all("VariableValue", el))) if n == "wave"), "")
             description = self.text_of(el, "Description")
             src = _Source(norm_guid(el.get("guid")), name, text, sels, wave)
+            try:
+                src.survey = parse_survey_description(description)
+            except ValueError as exc:
+                self.report.warnings.append(f"source '{name}': {exc}; imported as a text source")
+            if src.survey is not None:
+                description = ""
             if description or self.note_refs(el):
                 src.sels.append(_Sel("", 0, 0, "", "", [], self.note_refs(el), description, whole=True))
             out.append(src)
@@ -214,17 +225,43 @@ def _open_qde(archive: SafeArchive, report: ImportReport) -> _Qde:
     return _Qde(parse_xml(archive.read(qdes[0]), where), archive, where, report)
 
 
-def _safe_rel(name: str, used: set[str]) -> str:
-    """A file path under data/raw for a source name: safe characters, ``.txt``, unique."""
+def _safe_rel(name: str, used: set[str], ext: str = ".txt") -> str:
+    """A file path under data/raw for a source name: safe characters, ``ext``, unique."""
     parts = [re.sub(r"[^\w .,()+-]", "_", p).strip(" .") for p in name.replace("\\", "/").split("/")]
     rel = "/".join(p for p in parts if p) or "source"
-    if not rel.lower().endswith(".txt"):
-        rel += ".txt"
-    base, n = rel[:-4], 2
-    while rel.lower() in used or rel.lower() in ("codebook.txt",):
-        rel, n = f"{base} ({n}).txt", n + 1
+    if not rel.lower().endswith(ext):
+        rel += ext
+    base, n = rel[:-len(ext)], 2
+    while rel.lower() in used or rel.lower() in (f"codebook{ext}", "cases.csv"):
+        rel, n = f"{base} ({n}){ext}", n + 1
     used.add(rel.lower())
     return rel
+
+
+def _write_survey(src: _Source, raw: Path, used: set[str], report: ImportReport) -> dict[str, Any] | None:
+    """Write a survey source we exported back as a survey CSV; its project.yml entry, or None (then a
+    warning: it is imported as a text source) when the text no longer matches its layout."""
+    assert src.survey is not None and src.detection is not None
+    text = src.detection.text
+    try:
+        answers = split_answers(src.survey, text)
+    except ValueError as exc:
+        report.warnings.append(f"source '{src.name}': survey layout does not match the text ({exc}); "
+                               "imported as a text source")
+        return None
+    body, spec = survey_csv(src.survey, answers, src.wave or None)
+    rel = _safe_rel(src.name, used, ".csv")
+    write_text(raw / rel, body)
+    problem = check_survey_file(raw / rel, spec, text)
+    if problem is not None:
+        (raw / rel).unlink()
+        used.discard(rel.lower())
+        report.warnings.append(f"source '{src.name}': rebuilt survey does not reproduce the text ({problem}); "
+                               "imported as a text source")
+        return None
+    src.rel = rel
+    report.surveys[src.name] = len(answers)
+    return {"path": rel, "title": src.name, **({"wave": src.wave} if src.wave else {}), **spec}
 
 
 def _segment_for(frames: tuple[pd.DataFrame, ...], a: int, b: int) -> tuple[str, int, int] | None:
@@ -247,7 +284,8 @@ def _segment_for(frames: tuple[pd.DataFrame, ...], a: int, b: int) -> tuple[str,
 def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limits()) -> ImportReport:
     """Create a new project at ``target_root`` from a ``.qdpx`` archive and return what was imported.
 
-    Sources become ``data/raw/<name>.txt`` (normalised text), the codebook ``data/raw/codebook.yml``,
+    Sources become ``data/raw/<name>.txt`` (normalised text), survey sources we exported
+    ``data/raw/<name>.csv`` (rebuilt surveys, :mod:`.surveys`), the codebook ``data/raw/codebook.yml``,
     cases and variables ``data/raw/cases.csv`` (and speaker roles in ``project.yml``); the project is
     ingested and every coding goes to the ledger as a coding by its REFI user, on the segment that
     contains its selection, with the selection as span. Selections whose positions cannot be
@@ -302,15 +340,20 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]],
         refs |= {src_names.get(norm_guid(r.get("targetGUID")), "") for r in qde.all("SourceRef", case)}
         name = (case.get("name") or "").strip() or norm_guid(case.get("guid"))
         cases.append({"case": name, "sources": "; ".join(sorted(refs - {""})), **values})
-        if values.get("role"):
+        if values.get("role") and qde.text_of(case, "Description") != "respondent":  # not our survey respondents
             roles[name] = values["role"]
     report.n_cases, report.variables = len(cases), sorted(set(qde.variables.values()))
 
     raw = root / "data" / "raw"
     used: set[str] = set()
-    specs = []
+    specs: list[dict[str, Any]] = []
+    surveys: list[dict[str, Any]] = []
     for src in sources:
         src.detection = detect_offsets(src.raw_text, [Selection(s.start, s.end, s.name) for s in src.sels if not s.whole])
+        if src.survey is not None and (survey := _write_survey(src, raw, used, report)) is not None:
+            surveys.append(survey)
+            report.sources[src.name] = src.rel
+            continue
         src.rel = _safe_rel(src.name, used)
         write_text(raw / src.rel, src.detection.text)
         spec: dict[str, Any] = {"path": src.rel, "title": src.name}
@@ -328,7 +371,9 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]],
         writer.writeheader()
         writer.writerows(cases)
         write_text(raw / "cases.csv", buffer.getvalue())
-    config = {"name": qde.name, "codebook": "data/raw/codebook.yml", "transcripts": specs}
+    config: dict[str, Any] = {"name": qde.name, "codebook": "data/raw/codebook.yml", "transcripts": specs}
+    if surveys:
+        config["surveys"] = surveys
     write_text(root / "project.yml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
 
     cfg = ProjectConfig.load(root)
