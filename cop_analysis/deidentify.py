@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,15 @@ NAME_MARK, ORG_MARK = "[name]", "[organization]"
 MARKS = (NAME_MARK, ORG_MARK, "[email]", "[phone]", "[link]")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
-PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5}[\s.-])\d{3,4}[\s.-]?\d{3,4}(?![\w])")
+PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5}[\s.-])\d{3,4}[\s.-]?\d{3,4}(?![\w])"
+                   r"|(?<![\w$.,-])[2-9]\d{2}[.-]\d{4}(?![\w.,-]?\d)")  # or a local number: 555-0142
 # Speaker labels that are roles or placeholders, not names.
 GENERIC_SPEAKERS = re.compile(
     r"^(?:facilitator|moderator|interviewer|interviewee|participant|respondent|speaker|host|"
     r"note ?taker|unknown|audience|group|all|everyone|several|multiple|p|s|q|a)\s*\d*$", re.IGNORECASE)
 _NOT_NAMES = {"the", "and", "mr", "mrs", "ms", "dr", "miss", "prof", "sir", "madam"}
+# Two-letter initials ('DW') are matched in capitals only, so the alias 'TO' never hides the word 'to'.
+INITIALS = re.compile(r"^[A-Z]{2}$")
 
 
 def is_personal_name(label: str) -> bool:
@@ -52,13 +56,13 @@ def name_variants(name: str) -> set[str]:
     return {v for v in out if v}
 
 
-def _alternation(terms: Iterable[str]) -> re.Pattern[str] | None:
-    terms = sorted({t for t in terms if t}, key=len, reverse=True)
+def _alternation(terms: Iterable[str], ignore_case: bool = True) -> re.Pattern[str] | None:
+    terms = sorted({unicodedata.normalize("NFC", t) for t in terms if t}, key=len, reverse=True)
     if not terms:
         return None
     body = "|".join(re.escape(t).replace(r"\ ", r"\s+") for t in terms)
     # boundaries: anything but a letter or digit ('0_trust_dana' hides 'dana' too)
-    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE)
+    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE if ignore_case else 0)
 
 
 class Deidentifier:
@@ -73,6 +77,7 @@ class Deidentifier:
                  key: dict[str, dict[str, str]] | None = None, nlp: Any = None,
                  load_nlp: Callable[[], Any] | None = None, ner_cache: str | Path | None = None) -> None:
         self.names: set[str] = set()
+        self.cased: set[str] = set()  # names redacted only as written (see ``learn_names``)
         for person in people:
             if person and is_personal_name(str(person)):
                 self.names |= name_variants(str(person))
@@ -83,7 +88,7 @@ class Deidentifier:
         self._next: dict[str, int] = {}  # next pseudonym number per prefix
         self.nlp, self._load_nlp = nlp, load_nlp
         self.ner_cache = Path(ner_cache) if ner_cache else None
-        self._compiled: tuple[re.Pattern[str] | None, re.Pattern[str] | None] | None = None
+        self._compiled: tuple[re.Pattern[str] | None, ...] | None = None
 
     # -- pseudonyms ----------------------------------------------------------------------------
     def _assign(self, kind: str, value: str, prefix: str) -> str:
@@ -136,7 +141,9 @@ class Deidentifier:
 
     def learn_names(self, texts: Iterable[str]) -> None:
         """Add the person names spaCy's NER finds in ``texts``; results are cached per text in
-        ``ner_cache`` (if given), so unchanged texts never load the model again."""
+        ``ner_cache`` (if given), so unchanged texts never load the model again. A one-word name
+        that ``texts`` also use in lower case ('Budget', 'Dashboard') is an ordinary word: it is
+        redacted only where capitalised, so 'budget' stays readable."""
         texts = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t]
         cache: dict[str, list[str]] = {}
         if self.ner_cache is not None and self.ner_cache.exists():
@@ -146,28 +153,32 @@ class Deidentifier:
             cache.update(zip(map(text_key, todo), self._persons(todo)))
             if self.ner_cache is not None and self.nlp is not None and has_ner(self.nlp):
                 write_text(self.ner_cache, json.dumps(cache, ensure_ascii=False))
-        found = {n for t in texts for n in cache.get(text_key(t), [])}
-        if found - self.names:
+        found = {n for t in texts for n in cache.get(text_key(t), [])} - self.names
+        if found:
+            lower = {w for t in texts for w in re.findall(r"[^\W\d_]+", t) if w.islower()}
+            self.cased |= {n for n in found if " " not in n and n.lower() in lower}
             self.names |= found
             self._compiled = None
 
-    def _patterns(self) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    def _patterns(self) -> tuple[re.Pattern[str] | None, ...]:
         if self._compiled is None:
-            self._compiled = (_alternation(self.names), _alternation(self.organizations))
+            exact = {n for n in self.names if INITIALS.match(n)} | self.cased
+            self._compiled = (_alternation(self.organizations), _alternation(self.names - exact),
+                              _alternation(exact, ignore_case=False))
         return self._compiled
 
     def redact(self, text: Any) -> Any:
-        """Redact e-mails, URLs, phone numbers, organisations and person names from a string."""
+        """Redact e-mails, URLs, phone numbers, organisations, person names and initials from a
+        string (NFC-normalised first, so a decomposed 'Hernández' is found too)."""
         if not isinstance(text, str) or not text:
             return text
-        names, orgs = self._patterns()
+        text = unicodedata.normalize("NFC", text)
         text = EMAIL.sub("[email]", text)
         text = URL.sub("[link]", text)
         text = PHONE.sub("[phone]", text)
-        if orgs is not None:
-            text = orgs.sub(ORG_MARK, text)
-        if names is not None:
-            text = names.sub(NAME_MARK, text)
+        for pattern, mark in zip(self._patterns(), (ORG_MARK, NAME_MARK, NAME_MARK)):
+            if pattern is not None:
+                text = pattern.sub(mark, text)
         return text
 
     def redact_terms(self, terms: Any, sep: str = ", ") -> Any:
@@ -181,11 +192,14 @@ class Deidentifier:
     @classmethod
     def for_project(cls, cfg: Any, speakers: pd.DataFrame | None = None,
                     load_nlp: Callable[[], Any] | None = None) -> "Deidentifier":
-        """Build from ``cfg.redact_*`` plus every speaker name, reusing the saved pseudonym key;
+        """Build from ``cfg.redact_*``, every speaker name, every configured speaker label
+        (``speaker_roles``: aliases such as 'DW' too) and ``speaker_aliases``, reusing the saved pseudonym key;
         NER results are cached in ``data/processed/ner_persons.json``."""
         path = Path(cfg.processed) / KEY_NAME
         key = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         people = list(cfg.redact_people)
+        people += [str(label) for spec in getattr(cfg, "transcripts", []) for label in spec.speaker_roles]
+        people += [str(name) for pair in getattr(cfg, "speaker_aliases", {}).items() for name in pair]
         if speakers is not None and "speaker" in speakers:
             people += [str(s) for s in speakers["speaker"].dropna().unique()]
         return cls(people=people, organizations=cfg.redact_organizations, key=key, load_nlp=load_nlp,

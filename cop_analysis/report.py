@@ -35,6 +35,7 @@ PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#F
            "#EECA3B", "#BAB0AC"]
 FONT = "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 QUOTE_CHARS = 420
+MIN_GROUP = 2  # the shareable report drops a role or department held by fewer people (it would identify them)
 REPORT_FILES = {"internal": "evaluation_report.html", "shareable": "lessons_learned.html"}
 
 
@@ -243,6 +244,19 @@ def pretty_label(label: str) -> str:
     return ", ".join(w for w in match.group(1).split("_") if w) if match else str(label)
 
 
+def selection_title(selection: str) -> str:
+    """A theme selection (:func:`cop_analysis.themes.project.default_selections` names) as a reader
+    would say it: 'turns: members' -> 'conversations (members)', 'survey Q5: Why?' -> 'answers to “Why?”'."""
+    match = re.match(r"^survey (\S+?)(?:: (.+))?$", selection)
+    if match:
+        question = match.group(2)
+        return f"answers to “{question}”" if question else f"answers to survey question {match.group(1)}"
+    if selection.startswith("turns: "):
+        who = selection.removeprefix("turns: ")
+        return "conversations" if who == "all speakers" else f"conversations ({who})"
+    return selection
+
+
 def theme_table(data: ReportData) -> pd.DataFrame:
     """One row per theme (not the -1 outliers) of the report's units: selection, theme_id, label,
     keywords, size (units in the report), share, representative segment ids; largest first."""
@@ -260,7 +274,7 @@ def theme_table(data: ReportData) -> pd.DataFrame:
     out["share"] = out["size"] / len(data.units)
     out["representatives"] = [json.loads(r) if isinstance(r, str) and r else [] for r in out["representative_ids"]]
     if out["selection"].nunique() > 1:
-        out["label"] = out["selection"] + ": " + out["label"]
+        out["label"] = [f"{lab} · {selection_title(s)}" for lab, s in zip(out["label"], out["selection"])]
     cols = ["selection", "theme_id", "label", "keywords", "size", "share", "representatives"]
     return out.sort_values("size", ascending=False)[cols].reset_index(drop=True)
 
@@ -364,6 +378,11 @@ def theme_quotes(data: ReportData, table: pd.DataFrame, per_theme: int = 2) -> l
     return out
 
 
+def percent(share: float) -> str:
+    """'12%'; '<1%' rather than a misleading '0%' for a small but non-empty share."""
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -374,7 +393,7 @@ def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> st
     units = data.units[data.units["segment_id"].isin(set(members["segment_id"]))]
     people = units["who"].nunique()
     sources = units["source_id"].nunique()
-    text = (f"This theme came up in {_plural(int(row['size']), 'contribution')} ({row['share']:.0%} of everything "
+    text = (f"This theme came up in {_plural(int(row['size']), 'contribution')} ({percent(row['share'])} of everything "
             f"said) from {people} {'person' if people == 1 else 'people'} across {_plural(sources, 'source')}.")
     if not cross.empty and row["label"] in cross.index:
         top = cross.loc[row["label"]].sort_values(ascending=False)
@@ -444,13 +463,17 @@ def fig_heatmap(matrix: pd.DataFrame, title: str, colorscale: str = "Blues", uni
     import plotly.graph_objects as go
 
     z = matrix.to_numpy(dtype=float)
-    fig = go.Figure(go.Heatmap(z=z, x=_short(matrix.columns), y=_short(matrix.index, 40),
+    columns = _short(matrix.columns)
+    # room above the plot for the slanted column labels, so they never run into the title
+    top = 60 + int(0.6 * 7 * max((len(c) for c in columns), default=0))
+    fig = go.Figure(go.Heatmap(z=z, x=columns, y=_short(matrix.index, 40),
                                colorscale=colorscale, text=matrix.to_numpy(), texttemplate="%{text}",
                                hovertemplate=f"%{{y}} × %{{x}}: %{{z}} {unit}<extra></extra>", showscale=False,
                                xgap=2, ygap=2))
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(side="top", tickangle=-35, automargin=True)
-    return _layout(fig, title, height=max(320, 34 * len(matrix) + 160))
+    fig = _layout(fig, title, height=max(320, 34 * len(matrix) + 110 + top))
+    return fig.update_layout(margin={"t": top})
 
 
 def fig_theme_sizes(table: pd.DataFrame, title: str = "Themes by size") -> Any:
@@ -458,7 +481,7 @@ def fig_theme_sizes(table: pd.DataFrame, title: str = "Themes by size") -> Any:
 
     table = table.head(12).iloc[::-1]
     fig = go.Figure(go.Bar(x=table["size"], y=_short(table["label"], 60), orientation="h", marker_color=PALETTE[0],
-                           text=[f"{s:.0%}" for s in table["share"]], textposition="outside",
+                           text=[percent(s) for s in table["share"]], textposition="outside",
                            customdata=table["keywords"],
                            hovertemplate="%{y}<br>%{x} units<br>%{customdata}<extra></extra>"))
     fig.update_xaxes(title="units", showgrid=True, gridcolor="#eee")
@@ -487,8 +510,9 @@ def fig_theme_map(data: ReportData, table: pd.DataFrame, title: str = "Map of wh
     selection = themes["selection"].value_counts().index[0]  # each selection has its own 2-D map
     themes = themes[themes["selection"] == selection]
     if table["selection"].nunique() > 1:
-        title = f"{title}: {selection}"
-    labels = {(s, t): lab.removeprefix(f"{s}: ") for s, t, lab in zip(table["selection"], table["theme_id"], table["label"])}
+        title = f"{title}: {selection_title(selection)}"
+    labels = {(s, t): lab.removesuffix(f" · {selection_title(s)}")
+              for s, t, lab in zip(table["selection"], table["theme_id"], table["label"])}
     fig = go.Figure()
     for i, ((sel, tid), group) in enumerate(themes.groupby(["selection", "theme_id"])):
         name = labels.get((sel, tid), "not in a theme")
@@ -588,7 +612,7 @@ def _theme_blocks(page: Page, data: ReportData, table: pd.DataFrame, map_: bool 
     page.figure(blocks, fig_theme_sizes(table))
     if map_ and data.themes[["x", "y"]].notna().any().all():
         page.figure(blocks, fig_theme_map(data, table), "Each dot is one contribution; nearby dots say similar things.")
-    cards = [{"title": lab, "meta": f"{size} units · {share:.0%} · keywords: {kw}", "quotes": quotes}
+    cards = [{"title": lab, "meta": f"{size} units · {percent(share)} · keywords: {kw}", "quotes": quotes}
              for lab, size, share, kw, quotes in zip(table["label"], table["size"], table["share"], table["keywords"],
                                                      theme_quotes(data, table))]
     blocks.append({"type": "cards", "cards": cards})
@@ -657,11 +681,13 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
             ("Basis of counts", "human codings" if data.basis == "human" else "unreviewed machine suggestions")]
     if shareable:
         rows.append(("De-identification", "speakers replaced by pseudonyms; names, e-mails, phone numbers, "
-                                          "links and organisation names redacted"))
+                                          "links and organisation names redacted; roles only one person had "
+                                          "left out"))
     blocks.append({"type": "stats", "stats": rows})
     steps = manifest.get("steps", [])
     if steps:
-        frame = pd.DataFrame([{"Step": s["name"], "Status": s["status"], "Seconds": s.get("seconds")} for s in steps])
+        frame = pd.DataFrame([{"Step": s["name"], "Status": "this report" if s["status"] == "running" else s["status"],
+                               "Seconds": None if s["status"] == "running" else s.get("seconds")} for s in steps])
         blocks.append({"type": "html", "title": "Pipeline steps", "html": table_html(frame.set_index("Step"))})
     if not shareable:
         inputs = manifest.get("inputs", {})
@@ -675,9 +701,18 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
 
 
 # -- shareable --------------------------------------------------------------------------------------
+def _common_only(units: pd.DataFrame, column: str, min_people: int = MIN_GROUP) -> pd.Series:
+    """``column`` with the values fewer than ``min_people`` people (``who``) share blanked out."""
+    people = units.dropna(subset=[column]).groupby(column)["who"].nunique()
+    return units[column].where(~units[column].isin(set(people[people < min_people].index)))
+
+
 def deidentify_data(data: ReportData, deid: Any) -> ReportData:
-    """A copy of ``data`` with pseudonymous speakers/sources and redacted text, labels and keywords."""
+    """A copy of ``data`` with pseudonymous speakers/sources, redacted text, labels, keywords and
+    theme selections, and no role or department that only one person has (``MIN_GROUP``)."""
     units = data.units.copy()
+    units["speaker_role"] = _common_only(units, "speaker_role")
+    units["department"] = _common_only(units, "department")
     kinds = dict(zip(data.sources["source_id"], data.sources["kind"]))
     aliases = {s: deid.source(s, kinds.get(s, "transcript")) for s in data.sources["source_id"]}
     units["who"] = [deid.speaker(w, r) if k == "transcript" else deid.respondent(w)
@@ -694,6 +729,7 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
         return deid.redact_terms(text, "_") if re.match(r"^-?\d+_", str(text)) else deid.redact(text)
 
     themes["theme_label"] = themes["theme_label"].map(label)
+    themes["selection"], info["selection"] = themes["selection"].map(deid.redact), info["selection"].map(deid.redact)
     info["label"], info["auto_label"] = info["label"].map(label), info["auto_label"].map(label)
     info["keywords"] = info["keywords"].map(deid.redact_terms)
     sources = data.sources.copy()

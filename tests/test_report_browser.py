@@ -56,6 +56,14 @@ def _open(browser, path: Path, shot: str) -> dict:  # type: ignore[no-untyped-de
         "plots_with_svg": page.evaluate(
             "[...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg')).length"),
         "bars_or_cells": page.locator(".js-plotly-plot .main-svg .point, .js-plotly-plot .main-svg .hm").count(),
+        # axis labels reaching up to a figure's title line (slanted heatmap columns) or out of the figure
+        "labels_over_title": page.evaluate("""[...document.querySelectorAll('.js-plotly-plot')].flatMap(p => {
+            const t = p.querySelector('.gtitle');
+            const top = t ? t.getBoundingClientRect().bottom : p.getBoundingClientRect().top;
+            return [...p.querySelectorAll('.xtick text, .ytick text')]
+                .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().top < top)
+                .map(e => e.textContent);
+        })"""),
         "errors": errors, "outside": outside, "text": page.inner_text("body"),
     }
     page.screenshot(path=f"/tmp/{shot}.png", full_page=True)
@@ -71,6 +79,7 @@ def test_report_renders_offline(browser, tmp_path_factory: pytest.TempPathFactor
     assert seen["figures"] >= 3
     assert seen["plots"] == seen["figures"] == seen["plots_with_svg"]
     assert seen["bars_or_cells"] > 0
+    assert seen["labels_over_title"] == []
     assert seen["errors"] == [] and seen["outside"] == []
     assert "<script>alert(1)</script>" in seen["text"] or name == "lessons_learned.html"
 
