@@ -65,6 +65,17 @@ def test_small_corpus_recovers_topics_deterministically(cache: EmbeddingCache) -
     assert topics[0] == parking_theme and 0 < probs[0] <= 1
 
 
+def test_label_words_skip_inflections_and_function_words() -> None:
+    from cop_analysis.themes.model import label_words
+
+    assert label_words(["que", "stipend", "puedo", "stipends", "en", "budget", "vote"]) == ["stipend", "budget", "vote"]
+    assert label_words(["circles", "circle", "shorter meetings", "meetings", "fewer"]) == [
+        "circles", "shorter meetings", "fewer"]
+    assert label_words(["trust", "trusted", "trust building"], n=5) == ["trust"]
+    assert label_words(["parking", "park", "food"]) == ["parking", "food"]  # 'park' / 'parking'
+    assert label_words(["noise", "night", "bed"]) == ["noise", "night", "bed"]
+
+
 def test_too_few_segments_is_a_clear_error(cache: EmbeddingCache) -> None:
     from cop_analysis.themes import ThemeModel
 

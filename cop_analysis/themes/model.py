@@ -24,6 +24,7 @@ thread pools made PCA/KMeans 5x slower.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,37 @@ def stop_words() -> list[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return sorted(ENGLISH_STOP_WORDS | set(FILLER_WORDS))
+
+
+@functools.cache
+def _function_words() -> frozenset[str]:
+    """Spanish function words (spaCy's list): never label words, so a theme of bilingual answers
+    is not called 'Que / puedo / en'. Keywords keep them (c-TF-IDF already weighs them)."""
+    from spacy.lang.es.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Inflections of one word ('stipend' / 'stipends', 'change' / 'changed'): one is a prefix of the other."""
+    short, long = sorted((a.lower(), b.lower()), key=len)
+    return long.startswith(short) and len(short) >= 4 or short == long
+
+
+def label_words(candidates: Sequence[str], n: int = 3) -> list[str]:
+    """The first ``n`` keywords that share no word (or inflection of one) with an earlier pick and
+    are not function words."""
+    picked: list[str] = []
+    for word in candidates:
+        tokens = word.split()
+        if any(t.lower() in _function_words() for t in tokens):
+            continue
+        if any(_same_word(t, u) for t in tokens for w in picked for u in w.split()):
+            continue
+        picked.append(word)
+        if len(picked) == n:
+            break
+    return picked
 
 
 @dataclass(frozen=True)
@@ -404,14 +436,8 @@ class ThemeModel:
         code = self.guided_codes_.get(theme)
         if code is not None:
             return next(g.name for g in self.guides if g.id == code)
-        words: list[str] = []
         candidates = (self.keywords(theme, "KeyBERT") if self.keybert else []) + self.keywords(theme)
-        for word in candidates:
-            if not set(word.split()) & {t for w in words for t in w.split()}:
-                words.append(word)
-            if len(words) == 3:
-                break
-        return " / ".join(words).capitalize() or f"Theme {theme}"
+        return " / ".join(label_words(candidates)).capitalize() or f"Theme {theme}"
 
     def theme_info(self) -> pd.DataFrame:
         """One row per theme: theme_id, auto_label, keywords, size, representatives (row indices), guided_code."""

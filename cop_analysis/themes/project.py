@@ -29,7 +29,7 @@ from ..schema import THEME_INFO, THEMES
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-1"
+FORMAT_VERSION = "themes-2"  # 2: label words skip inflections and function words
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
 CROSSTAB_COLUMNS = ["selection", "theme_id", "theme_label", "code_id", "n_segments", "share"]
