@@ -76,6 +76,13 @@ def test_label_words_skip_inflections_and_function_words() -> None:
     assert label_words(["noise", "night", "bed"]) == ["noise", "night", "bed"]
 
 
+def test_wave_order_is_natural() -> None:
+    from cop_analysis.themes.project import wave_order
+
+    assert wave_order(["10", "2", "1", "2", "wave 10", "wave 9"]) == ["1", "2", "10", "wave 9", "wave 10"]
+    assert wave_order(["2024", "2023-fall", "2023"]) == ["2023", "2023-fall", "2024"]
+
+
 def test_too_few_segments_is_a_clear_error(cache: EmbeddingCache) -> None:
     from cop_analysis.themes import ThemeModel
 
@@ -141,6 +148,12 @@ def test_project_themes_edits_cache_and_offline_reload(sample_project: Path) -> 
     assert all(1 <= len(json.loads(r)) <= 5 for r in sel_info.representative_ids)
     groups = load_table(cfg, "theme_groups")
     assert {"role", "wave"} <= set(groups[groups.selection == sel].group_by)
+    # waves come from topics_over_time: every segment with a wave counted once, in its wave
+    waves = groups[(groups.selection == sel) & (groups.group_by == "wave")]
+    segments = load_segments(cfg)
+    chosen_rows = segments[segments.segment_id.isin(chosen[sel])]
+    assert waves.groupby("group").n.sum().to_dict() == chosen_rows.wave.dropna().value_counts().to_dict()
+    assert waves.keywords.str.len().gt(0).all()
 
     big, second, third = (int(t) for t in sel_info.theme_id[:3])
     rename_theme(cfg, sel, big, "Trust is built slowly")

@@ -29,7 +29,8 @@ from ..schema import THEME_INFO, THEMES
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-2"  # 2: label words skip inflections and function words
+FORMAT_VERSION = "themes-2"  # 2: label words skip inflections and function words; waves over time
+NO_GROUP = "(not given)"
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
 CROSSTAB_COLUMNS = ["selection", "theme_id", "theme_label", "code_id", "n_segments", "share"]
@@ -80,7 +81,25 @@ def _group_frame(rows: pd.DataFrame) -> dict[str, pd.Series]:
     attrs = rows.attributes.fillna("{}").map(lambda s: json.loads(s) if s.strip().startswith("{") else {})
     role = attrs.map(lambda a: a.get("role")).fillna(rows.speaker_role)
     dims = {"role": role, "department": attrs.map(lambda a: a.get("department")), "wave": rows.wave}
-    return {k: v.fillna("(not given)").astype(str) for k, v in dims.items() if 2 <= v.dropna().nunique() < 100}
+    return {k: v.fillna(NO_GROUP).astype(str) for k, v in dims.items() if 2 <= v.dropna().nunique() < 100}
+
+
+def wave_order(waves: Sequence[str]) -> list[str]:
+    """Distinct wave labels in natural order ('2' before '10', '2023' before '2024')."""
+    natural = lambda w: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", w)]  # noqa: E731
+    return sorted(set(waves), key=natural)
+
+
+def _themes_over_waves(tm: ThemeModel, texts: list[str], waves: pd.Series) -> pd.DataFrame:
+    """BERTopic ``topics_over_time`` with the waves as ordered time steps (keywords of a theme in a
+    wave are evolution-tuned from the wave before); segments without a wave are left out."""
+    known = (waves != NO_GROUP).to_numpy()
+    order = {w: i for i, w in enumerate(wave_order(waves[known].tolist()))}
+    frame = tm.topic_model_.topics_over_time(
+        [t for t, k in zip(texts, known) if k], [order[w] for w in waves[known]],
+        topics=[int(t) for t, k in zip(tm.topics_, known) if k], evolution_tuning=True, global_tuning=True)
+    label = {i: w for w, i in order.items()}
+    return frame.assign(Class=frame.Timestamp.map(label)).drop(columns="Timestamp")
 
 
 def exact_knn(x: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -170,7 +189,8 @@ def _fit_selection(cfg: ProjectConfig, name: str, rows: pd.DataFrame, encode: An
     centroids = np.stack([x[tm.topics_ == t].mean(axis=0) for t in info.theme_id])
     groups = []
     for dim, classes in _group_frame(rows).items():
-        per = tm.topic_model_.topics_per_class(texts, classes=classes.tolist())
+        per = _themes_over_waves(tm, texts, classes) if dim == "wave" else \
+            tm.topic_model_.topics_per_class(texts, classes=classes.tolist())
         per = per.rename(columns={"Topic": "theme_id", "Words": "keywords", "Frequency": "n", "Class": "group"})
         per["group_by"] = dim
         per["share"] = per.n / per.groupby("group").n.transform("sum")
