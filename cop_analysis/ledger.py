@@ -27,7 +27,7 @@ BUSY_TIMEOUT_S = 30.0
 MACHINE = "machine"  # coder name of suggestion events
 SYSTEM = "system"  # coder name of orphan-marking events
 RESERVED_CODERS = (MACHINE, SYSTEM)
-UNDOABLE = ("code", "uncode", "memo", "memo_edit", "accept", "reject", "review")
+UNDOABLE = ("code", "uncode", "memo", "memo_edit", "accept", "reject", "review")  # a person's own actions
 DERIVED_TABLES = ("codings", "memos", "suggestions", "reviews", "segments_seen")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -213,7 +213,8 @@ class Ledger:
             conn.execute(f"DELETE FROM codings WHERE {_KEY}", _key(*key))
         elif action == "memo":
             conn.execute("INSERT INTO memos VALUES (?, ?, ?, ?, ?, ?, ?)",
-                         (ev["event_id"], ev["coder"], ev["segment_id"], ev["code_id"], p["text"], ts, ts))
+                         (ev["event_id"], ev["coder"], ev["segment_id"], ev["code_id"], p["text"],
+                          p.get("created_at", ts), ts))
         elif action == "memo_edit":
             conn.execute("UPDATE memos SET text = ?, updated_at = ? WHERE memo_id = ?", (p["text"], ts, p["memo_id"]))
         elif action in ("accept", "reject"):
@@ -221,7 +222,7 @@ class Ledger:
             conn.execute("UPDATE suggestions SET status = ?, decided_by = ?, decided_at = ? WHERE suggestion_id = ?",
                          (status, ev["coder"], ts, p["suggestion_id"]))
             if p.get("created_coding"):
-                self._insert_coding(conn, ev["event_id"], key, ts, ts)
+                self._insert_coding(conn, ev["event_id"], key, p.get("created_at", ts), ts)
         elif action == "review":
             conn.execute("INSERT INTO reviews VALUES (?, ?, ?)", (ev["segment_id"], ev["coder"], ts))
         elif action == "suggest":
@@ -246,11 +247,14 @@ class Ledger:
                          " (SELECT segment_id FROM segments_seen WHERE present = 0)")
         elif action == "undo":
             self._apply_undo(conn, ev)
+        elif action == "redo":
+            self._apply_redo(conn, ev)
         else:
             raise LedgerError(f"unknown event action {action!r}")
 
     def _apply_undo(self, conn: sqlite3.Connection, ev: dict[str, Any]) -> None:
-        target = self._event(conn, ev["undoes_event_id"])
+        """Reverse the action an undo points to (directly, or through the ``redo`` event that re-applied it)."""
+        target = self._original(conn, ev["undoes_event_id"])
         p, ts = target["payload"], ev["ts"]
         key = (target["segment_id"], target["code_id"], target["coder"], target["span_start"], target["span_end"])
         action = target["action"]
@@ -269,6 +273,23 @@ class Ledger:
         if action in ("accept", "reject"):
             conn.execute("UPDATE suggestions SET status = 'suggested', decided_by = NULL, decided_at = NULL"
                          " WHERE suggestion_id = ?", (p["suggestion_id"],))
+
+    def _apply_redo(self, conn: sqlite3.Connection, ev: dict[str, Any]) -> None:
+        """Re-apply the action behind the undo a redo points to, as that action (same row ids), at the redo's time.
+
+        Codings and memos keep the time they were first made (``created_at``); ``updated_at``,
+        ``decided_at`` and ``reviewed_at`` are the redo's time.
+        """
+        target = self._original(conn, ev["undoes_event_id"])
+        payload = {**target["payload"], "created_at": target["payload"].get("created_at", target["ts"])}
+        self._apply(conn, {**target, "ts": ev["ts"], "payload": payload})
+
+    def _original(self, conn: sqlite3.Connection, event_id: int) -> dict[str, Any]:
+        """The person's action behind an event: follows ``undo``/``redo`` links back to the action they reverse."""
+        event = self._event(conn, event_id)
+        while event["action"] in ("undo", "redo"):
+            event = self._event(conn, event["undoes_event_id"])
+        return event
 
     @staticmethod
     def _insert_coding(conn: sqlite3.Connection, coding_id: int, key: tuple[Any, ...], created: str, updated: str) -> None:
@@ -359,21 +380,86 @@ class Ledger:
                                 (segment_id, coder)).fetchone()
             return self._record(conn, "review", coder, str(segment_id), effective=done is None)
 
-    def undo(self, coder: str) -> int | None:
-        """Reverse ``coder``'s last effective, not yet undone action; returns the undo event id (None: nothing to undo)."""
-        self._check_coder(coder)
+    # -- undo and redo ----------------------------------------------------------------------
+    @staticmethod
+    def _undo_target(conn: sqlite3.Connection, coder: str) -> int | None:
+        """The top of ``coder``'s undo stack: their last effective action or redo that is not undone."""
+        marks = ",".join("?" * (len(UNDOABLE) + 1))
+        row = conn.execute(
+            f"SELECT event_id FROM events e WHERE coder = ? AND effective = 1 AND action IN ({marks})"
+            " AND NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes_event_id = e.event_id)"
+            " ORDER BY event_id DESC LIMIT 1", (coder, *UNDOABLE, "redo")).fetchone()
+        return None if row is None else int(row[0])
+
+    @staticmethod
+    def _redo_target(conn: sqlite3.Connection, coder: str) -> int | None:
+        """The top of ``coder``'s redo stack: their last undo not yet redone, made after their last new action."""
         marks = ",".join("?" * len(UNDOABLE))
+        row = conn.execute(
+            "SELECT event_id FROM events e WHERE coder = ? AND action = 'undo' AND effective = 1"
+            " AND event_id > IFNULL((SELECT event_id FROM events WHERE coder = ? AND effective = 1"
+            f" AND action IN ({marks}) ORDER BY event_id DESC LIMIT 1), 0)"
+            " AND NOT EXISTS (SELECT 1 FROM events r WHERE r.undoes_event_id = e.event_id)"
+            " ORDER BY event_id DESC LIMIT 1", (coder, coder, *UNDOABLE)).fetchone()
+        return None if row is None else int(row[0])
+
+    def _still_applies(self, conn: sqlite3.Connection, action: dict[str, Any]) -> bool:
+        """Whether re-applying an undone action would change the state as it first did (else the redo is a no-op)."""
+        p, name = action["payload"], action["action"]
+        key = (action["segment_id"], action["code_id"], action["coder"], action["span_start"], action["span_end"])
+        if name in ("accept", "reject"):
+            row = conn.execute("SELECT status FROM suggestions WHERE suggestion_id = ?",
+                               (p["suggestion_id"],)).fetchone()
+            return row == ("suggested",) and not (p.get("created_coding") and self._coding_exists(conn, key))
+        if name == "code":
+            return self._coding_exists(conn, key) is None
+        if name == "uncode":
+            return self._coding_exists(conn, key) is not None
+        if name == "memo_edit":
+            return conn.execute("SELECT 1 FROM memos WHERE memo_id = ?", (p["memo_id"],)).fetchone() is not None
+        if name == "review":
+            return conn.execute("SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ?",
+                                (action["segment_id"], action["coder"])).fetchone() is None
+        return True  # memo: its id is its own event id, free again since the undo deleted it
+
+    def undo(self, coder: str) -> int | None:
+        """Reverse ``coder``'s last effective action (or redo) not yet undone; returns the undo event id.
+
+        Returns None when there is nothing to undo. Walking back further is calling it again.
+        """
+        return self._step(coder, "undo")
+
+    def redo(self, coder: str) -> int | None:
+        """Re-apply ``coder``'s most recently undone action; returns the redo event id (None: nothing to redo).
+
+        Only undos made since the coder's last new action can be redone (a new action clears the
+        redo chain). If someone else changed what the action touched meanwhile (e.g. decided the
+        suggestion), the redo is logged as a no-op (``effective = 0``) and drops off the chain.
+        """
+        return self._step(coder, "redo")
+
+    def _step(self, coder: str, kind: str) -> int | None:
+        """Record an ``undo`` or ``redo`` of ``coder``'s target event, in one transaction."""
+        self._check_coder(coder)
         with self._tx() as conn:
-            row = conn.execute(
-                f"SELECT event_id FROM events e WHERE coder = ? AND effective = 1 AND action IN ({marks})"
-                " AND NOT EXISTS (SELECT 1 FROM events u WHERE u.undoes_event_id = e.event_id)"
-                " ORDER BY event_id DESC LIMIT 1", (coder, *UNDOABLE)).fetchone()
-            if row is None:
+            target = (self._undo_target if kind == "undo" else self._redo_target)(conn, coder)
+            if target is None:
                 return None
-            target = self._event(conn, row[0])
-            span = (target["span_start"], target["span_end"])
-            return self._record(conn, "undo", coder, target["segment_id"], target["code_id"], span,
-                                {"action": target["action"]}, undoes=row[0])
+            action = self._original(conn, target)
+            span = (action["span_start"], action["span_end"])
+            return self._record(conn, kind, coder, action["segment_id"], action["code_id"], span,
+                                {"action": action["action"]}, undoes=target,
+                                effective=kind == "undo" or self._still_applies(conn, action))
+
+    def can_undo(self, coder: str) -> bool:
+        """Whether :meth:`undo` would reverse something for ``coder`` now."""
+        with self._lock:
+            return self._undo_target(self._connection(), coder) is not None
+
+    def can_redo(self, coder: str) -> bool:
+        """Whether :meth:`redo` would re-apply something for ``coder`` now."""
+        with self._lock:
+            return self._redo_target(self._connection(), coder) is not None
 
     # -- machine suggestions ---------------------------------------------------------------
     def add_suggestions(self, df: Any, replace_pending: bool = False, scope: Iterable[str] | None = None) -> int:
@@ -521,7 +607,11 @@ class Ledger:
         return self._frame(f"SELECT * FROM reviews {where} ORDER BY reviewed_at", params, ("reviewed_at",))
 
     def history(self, segment_id: str | None = None, coder: str | None = None) -> Any:
-        """The append-only event log (oldest first) with an ``undone`` flag per event."""
+        """The append-only event log (oldest first) with an ``undone`` flag per event.
+
+        ``undone``: a later event reverses this one (an ``undo`` for an action or a ``redo``, a
+        ``redo`` for an ``undo``).
+        """
         conds, params = [], []
         if segment_id is not None:
             conds.append("e.segment_id = ?")

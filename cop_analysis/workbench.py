@@ -1,6 +1,6 @@
 """Interactive coding workbench: the coding logic (:class:`CodingSession`) and its ipywidgets view.
 
-Every action (toggle a code, accept/reject a suggestion, add a memo, undo) is written to the
+Every action (toggle a code, accept/reject a suggestion, add a memo, undo, redo) is written to the
 ledger at once, in its own transaction; there is no Save button. The view only renders the
 session's state, so reopening the workbench shows what was saved.
 """
@@ -278,13 +278,39 @@ class CodingSession:
         """Undo this coder's last action (in any unit) and go to that unit if listed; returns what was undone."""
         event_id = self.ledger.undo(self._require_coder())
         self.refresh()
+        return None if event_id is None else self._go_to_event(event_id)[0]
+
+    def redo(self) -> str | None:
+        """Redo this coder's most recently undone action and go to that unit if listed; returns what was redone.
+
+        Raises :class:`WorkbenchError` if it no longer applies because someone changed it meanwhile
+        (e.g. another coder decided the suggestion): that redo is logged as a no-op and skipped.
+        """
+        event_id = self.ledger.redo(self._require_coder())
+        self.refresh()
         if event_id is None:
             return None
+        what, effective = self._go_to_event(event_id)
+        if not effective:
+            raise WorkbenchError(f"could not redo {what}: someone changed it meanwhile (skipped)")
+        return what
+
+    def can_undo(self) -> bool:
+        """Whether :meth:`undo` has something to undo for this coder."""
+        return bool(self.coder) and self.ledger.can_undo(self.coder)
+
+    def can_redo(self) -> bool:
+        """Whether :meth:`redo` has something to redo for this coder (a new action clears the redo chain)."""
+        return bool(self.coder) and self.ledger.can_redo(self.coder)
+
+    def _go_to_event(self, event_id: int) -> tuple[str, bool]:
+        """Go to the unit of an undo/redo event if listed; returns ('code harm'-style description, took effect)."""
         event = self.ledger.history(coder=self.coder).set_index("event_id").loc[event_id]
         if event["segment_id"] in self.order:
             self.goto(str(event["segment_id"]))
         action = json.loads(event["payload"]).get("action", "action")
-        return f"{action} {event['code_id']}" if pd.notna(event["code_id"]) else str(action)
+        what = f"{action} {event['code_id']}" if pd.notna(event["code_id"]) else str(action)
+        return what, bool(event["effective"])
 
 
 # -- view --------------------------------------------------------------------------------
@@ -355,6 +381,7 @@ class CodingWorkbench:
         self.no_code_btn = w.Button(description="No code applies", icon="ban",
                                     tooltip="Mark this segment done without a code, then go to the next")
         self.undo_btn = w.Button(description="Undo", icon="undo", tooltip="Undo your last action")
+        self.redo_btn = w.Button(description="Redo", icon="repeat", tooltip="Redo the action you last undid")
         self.progress = w.IntProgress(min=0, description="Coded")
         self.progress_label = w.Label()
         nav = [self.prev_btn, self.next_btn, self.next_uncoded_btn, self.no_code_btn]
@@ -363,7 +390,7 @@ class CodingWorkbench:
             self.informative_btn = w.Button(description="Most informative next", icon="lightbulb-o")
             self.informative_btn.on_click(self._handler(s.next_informative))
             nav.append(self.informative_btn)
-        nav.append(self.undo_btn)
+        nav += [self.undo_btn, self.redo_btn]
 
         self._syncing = False
         self.coder.observe(self._handler(self._on_coder), "value")
@@ -377,6 +404,7 @@ class CodingWorkbench:
         self.next_uncoded_btn.on_click(self._handler(s.next_uncoded))
         self.no_code_btn.on_click(self._handler(self._on_no_code))
         self.undo_btn.on_click(self._handler(self._on_undo))
+        self.redo_btn.on_click(self._handler(self._on_redo))
 
         self.widget = w.VBox([
             w.HTML(_CSS),
@@ -385,7 +413,7 @@ class CodingWorkbench:
             w.HBox([self.code_filter, self.uncoded, self.has_suggestion]),
             self.position, self.context_html, self.sentence, self.codes_box, self.coded_html,
             self.suggestions_box, self.memos_html, w.HBox([self.memo_text, self.add_memo]),
-            w.HBox(nav), self.status,
+            w.HBox(nav, layout=w.Layout(flex_flow="row wrap")), self.status,
         ], layout=w.Layout(max_width="1100px"))
         self.render()
 
@@ -458,6 +486,10 @@ class CodingWorkbench:
         undone = self.session.undo()
         self.status.value = f"Undid: {html.escape(undone)}" if undone else "Nothing to undo."
 
+    def _on_redo(self) -> None:
+        redone = self.session.redo()
+        self.status.value = f"Redid: {html.escape(redone)}" if redone else "Nothing to redo."
+
     def _on_memo(self) -> None:
         self.session.memo(self.memo_text.value)
         self.memo_text.value = ""
@@ -478,6 +510,7 @@ class CodingWorkbench:
         coded, total = s.progress()
         self.progress.max, self.progress.value = max(total, 1), coded
         self.progress_label.value = f"{coded} / {total} coded" + ("" if s.coder else " (choose a coder)")
+        self.undo_btn.disabled, self.redo_btn.disabled = not s.can_undo(), not s.can_redo()
         if s.current_id is None:
             self.position.value = "<i>No segments match the filters.</i>"
             self.context_html.value = self.coded_html.value = self.memos_html.value = ""

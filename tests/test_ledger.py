@@ -1,4 +1,4 @@
-"""Coding ledger: actions, undo, suggestions, orphans, rebuild, export, real concurrency and kill -9."""
+"""Coding ledger: actions, undo/redo, suggestions, orphans, rebuild, export, real concurrency and kill -9."""
 
 from __future__ import annotations
 
@@ -156,6 +156,121 @@ def test_accept_reject_and_undo(led: Ledger) -> None:
         led.accept(42, "ana")
 
 
+# -- redo ------------------------------------------------------------------------------------
+def own_state(led: Ledger, coder: str) -> dict[str, list[tuple]]:
+    """``coder``'s codings, memos and review marks and all suggestion decisions, without times a redo restamps."""
+    with sqlite3.connect(led.path) as conn:
+        return {
+            "codings": conn.execute("SELECT segment_id, code_id, IFNULL(span_start, -1), IFNULL(span_end, -1),"
+                                    " created_at, orphaned FROM codings WHERE coder = ? ORDER BY 1, 2, 3",
+                                    (coder,)).fetchall(),
+            "memos": conn.execute("SELECT memo_id, segment_id, text, created_at FROM memos WHERE coder = ?"
+                                  " ORDER BY 1", (coder,)).fetchall(),
+            "suggestions": conn.execute("SELECT suggestion_id, status, decided_by FROM suggestions"
+                                        " ORDER BY 1").fetchall(),
+            "reviews": conn.execute("SELECT segment_id FROM reviews WHERE coder = ? ORDER BY 1", (coder,)).fetchall()}
+
+
+def test_undo_redo_walks_back_and_forward_over_every_action(led: Ledger) -> None:
+    led.add_suggestions(sugg(("s1", "trust", 0.9), ("s2", "harm", 0.4), ("s4", "power", 0.8)))
+    ids = dict(zip(led.suggestions()["segment_id"], led.suggestions()["suggestion_id"]))
+    led.code("s4", "power", "ana")
+    memo: list[int] = []
+    actions = [
+        lambda: led.code("s1", "harm", "ana"),
+        lambda: led.code("s1", "harm", "ana", span=(3, 9)),
+        lambda: led.uncode("s4", "power", "ana"),
+        lambda: memo.append(led.memo("first", "ana", segment_id="s1")),
+        lambda: led.edit_memo(memo[0], "second", "ana"),
+        lambda: led.accept(ids["s1"], "ana"),  # creates a coding
+        lambda: led.reject(ids["s2"], "ana"),
+        lambda: led.mark_reviewed("s3", "ana"),  # "no code applies"
+    ]
+    states = [own_state(led, "ana")]
+    for i, act in enumerate(actions):
+        act()
+        led.code(f"b{i}", "trust", "ben")  # another coder works in between
+        states.append(own_state(led, "ana"))
+    assert len({repr(st) for st in states}) == len(states)  # every action changed something
+    n, ben = len(actions), led.codings(coder="ben")
+    assert led.can_undo("ana") and not led.can_redo("ana") and led.redo("ana") is None
+
+    for k in range(n, 0, -1):  # all the way back ...
+        assert led.undo("ana") is not None and own_state(led, "ana") == states[k - 1]
+    assert led.undo("ana") is not None  # the coding made before the actions
+    assert led.redo("ana") is not None and own_state(led, "ana") == states[0]
+    assert led.can_redo("ana") and led.can_undo("ana")
+    for k in range(1, n + 1):  # ... and all the way forward
+        assert led.redo("ana") is not None and own_state(led, "ana") == states[k]
+    assert not led.can_redo("ana") and led.redo("ana") is None
+    pos = n
+    for move in (-3, 2, -5, 1, -3, 7, -1):  # zigzag: Undo x3, Redo x2, ...
+        for _ in range(abs(move)):
+            assert (led.undo if move < 0 else led.redo)("ana") is not None
+        pos += move
+        assert own_state(led, "ana") == states[pos]
+    assert pos == n - 2 and led.can_redo("ana")
+
+    assert led.codings(coder="ben").equals(ben) and not led.can_redo("ben")  # ben untouched
+    hist = led.history()
+    assert set(hist.loc[hist.coder == "ben", "action"]) == {"code"} and hist["effective"].all()
+    assert (hist.action == "redo").sum() == 1 + n + 2 + 1 + 7
+    redo = hist[hist.action == "redo"].iloc[0]  # a redo points to the undo it reverses
+    assert hist.set_index("event_id").loc[redo["undoes_event_id"], "action"] == "undo"
+    before = state(led.path)
+    assert led.rebuild() == int(hist["effective"].sum())
+    assert state(led.path) == before  # replay gives the same state, times included
+
+
+def test_a_new_action_clears_redo_but_no_ops_and_other_coders_do_not(led: Ledger) -> None:
+    led.code("s1", "trust", "ana")
+    led.code("s2", "trust", "ana")
+    led.undo("ana")
+    led.code("s3", "harm", "ben")  # another coder's action leaves ana's redo chain alone
+    led.undo("ben")
+    led.code("s1", "trust", "ana")  # a logged no-op changes nothing, so it clears nothing either
+    assert led.can_redo("ana") and led.can_redo("ben")
+    led.redo("ana")
+    assert sorted(led.codings(coder="ana")["segment_id"]) == ["s1", "s2"]
+    led.undo("ana")
+    led.undo("ana")
+    led.redo("ana")  # s1 back; s2 could be redone next ...
+    led.code("s9", "harm", "ana")  # ... but a new action clears the chain
+    assert not led.can_redo("ana") and led.redo("ana") is None
+    assert sorted(led.codings(coder="ana")["segment_id"]) == ["s1", "s9"]
+    led.undo("ana")  # undoing after the new action starts a new chain: only s9 can be redone
+    led.redo("ana")
+    assert not led.can_redo("ana") and sorted(led.codings(coder="ana")["segment_id"]) == ["s1", "s9"]
+    assert led.codings(coder="ben").empty and led.redo("ben") is not None
+    assert led.codings(coder="ben")["segment_id"].tolist() == ["s3"]
+    with pytest.raises(LedgerError, match="reserved"):
+        led.redo("machine")
+
+
+def test_redo_of_something_changed_meanwhile_is_a_logged_no_op(led: Ledger) -> None:
+    led.add_suggestions(sugg(("s1", "trust", 0.9)))
+    sid = int(led.suggestions()["suggestion_id"].iloc[0])
+    led.accept(sid, "ana")
+    led.undo("ana")
+    led.accept(sid, "ben")  # ben decides the suggestion while ana's accept is undone
+    skipped = led.redo("ana")
+    event = led.history().set_index("event_id").loc[skipped]
+    assert event["action"] == "redo" and not event["effective"]
+    sug = led.suggestions().iloc[0]
+    assert (sug["status"], sug["decided_by"]) == ("accepted", "ben")  # ben's decision stands
+    assert led.codings()["coder"].tolist() == ["ben"]
+    assert not led.can_redo("ana") and led.undo("ana") is None  # the skipped redo left nothing to undo
+    memo = led.memo("note", "ben", segment_id="s1")
+    led.edit_memo(memo, "ana's note", "ana")
+    led.undo("ana")
+    led.undo("ben")  # ben's memo is gone, so ana's edit cannot come back
+    skipped = led.redo("ana")
+    assert not led.history().set_index("event_id").loc[skipped, "effective"] and led.memos().empty
+    before = state(led.path)
+    led.rebuild()
+    assert state(led.path) == before
+
+
 def test_add_suggestions_is_idempotent_and_respects_humans(led: Ledger) -> None:
     led.code("s0", "trust", "ana")
     assert led.add_suggestions(sugg(("s0", "trust", 0.8), ("s1", "trust", 0.5), ("s2", "harm", 0.6))) == 2
@@ -253,16 +368,21 @@ def test_rebuild_equals_incremental_state(led: Ledger) -> None:
     led.add_suggestions(sugg(*[(s, c, round(rng.random(), 3)) for s in segs for c in codes]))
     for _ in range(300):
         coder, seg, code = rng.choice(coders), rng.choice(segs), rng.choice(codes)
-        op = rng.choice(["code", "code", "code", "uncode", "undo", "memo", "edit", "accept", "reject", "review",
-                         "suggest", "orphans", "span"])
+        op = rng.choice(["code", "code", "code", "uncode", "undo", "redo", "memo", "edit", "accept", "reject",
+                         "review", "suggest", "orphans", "span"])
         if op == "code":
             led.code(seg, code, coder)
         elif op == "span":
             led.code(seg, code, coder, span=(rng.randint(0, 5), rng.randint(6, 9)))
         elif op == "uncode":
             led.uncode(seg, code, coder)
-        elif op == "undo":
-            led.undo(coder)
+        elif op == "undo":  # a few Undo clicks, then maybe a few Redo clicks
+            for _ in range(rng.randint(1, 3)):
+                led.undo(coder)
+            for _ in range(rng.randint(0, 3)):
+                led.redo(coder)
+        elif op == "redo":  # later, after other coders' actions
+            led.redo(coder)
         elif op == "memo":
             led.memo(f"memo {rng.random()}", coder, segment_id=seg)
         elif op == "edit" and not led.memos().empty:
@@ -278,6 +398,7 @@ def test_rebuild_equals_incremental_state(led: Ledger) -> None:
             led.mark_orphans(rng.sample(segs, 9))
     before = state(led.path)
     assert sum(len(rows) for rows in before.values()) > 50 and before["codings"] and before["memos"]
+    assert (led.history().query("action == 'redo'")["effective"]).sum() > 10
     assert led.rebuild() == int(led.history()["effective"].sum())
     assert state(led.path) == before
 

@@ -235,6 +235,68 @@ def test_memo_and_undo(project: Path) -> None:
     assert ledger(project).codings()["code_id"].tolist() == ["trust"]
 
 
+def test_undo_then_redo_walks_back_and_forward(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    assert wb.undo_btn.disabled and wb.redo_btn.disabled  # nothing done yet
+    assert wb.redo_btn.icon == "repeat" and wb.redo_btn in wb.widget.children[-2].children
+    sid = wb.session.current_id
+    wb.code_buttons["trust"].click()
+    wb.code_buttons["harm"].click()
+    assert not wb.undo_btn.disabled and wb.redo_btn.disabled
+    wb.next_btn.click()
+    second = wb.session.current_id
+    wb.memo_text.value = "Compare with the first turn."
+    wb.add_memo.click()
+    for expected in ("memo", "code harm", "code trust"):
+        wb.undo_btn.click()
+        assert wb.status.value == f"Undid: {expected}"
+    assert ledger(project).codings().empty and ledger(project).memos().empty
+    assert wb.undo_btn.disabled and not wb.redo_btn.disabled
+    wb.redo_btn.click()
+    assert wb.status.value == "Redid: code trust" and wb.session.current_id == sid
+    assert wb.code_buttons["trust"].icon == "check" and wb.code_buttons["harm"].icon == ""
+    again = CodingWorkbench(project, coder="ana")  # the redo chain is in the ledger: a reopened panel has it
+    assert not again.redo_btn.disabled and not again.undo_btn.disabled
+    wb.redo_btn.click()
+    assert wb.status.value == "Redid: code harm" and wb.code_buttons["harm"].icon == "check"
+    wb.redo_btn.click()
+    assert wb.status.value == "Redid: memo" and wb.session.current_id == second
+    assert "Compare with the first turn." in wb.memos_html.value
+    assert ledger(project).codings()["code_id"].tolist() == ["trust", "harm"]
+    assert wb.redo_btn.disabled
+    wb.redo_btn.click()
+    assert wb.status.value == "Nothing to redo."
+    wb.undo_btn.click()  # Undo, then a new action: the undone memo can no longer be redone
+    assert not wb.redo_btn.disabled
+    wb.code_buttons["ownership"].click()
+    assert wb.redo_btn.disabled and wb.session.redo() is None
+    assert ledger(project).memos().empty
+    assert [c for c, _ in wb.session.codings(second)] == ["ownership"]
+
+
+def test_redo_that_no_longer_applies_is_reported(project: Path) -> None:
+    wb = CodingWorkbench(project)
+    assert wb.undo_btn.disabled and wb.redo_btn.disabled and not wb.session.can_redo()
+    with pytest.raises(ValueError, match="choose a coder"):
+        wb.session.redo()
+    wb.coder.value = "ana"
+    sid = wb.session.current_id
+    led = ledger(project)
+    led.add_suggestions(pd.DataFrame({"segment_id": [sid], "code_id": ["trust"], "score": [0.8], "method": ["rules"]}))
+    wb.session.refresh()
+    wb.render()
+    wb.suggestions_box.children[1].children[1].click()  # accept
+    wb.undo_btn.click()
+    assert wb.status.value == "Undid: accept trust" and len(wb.suggestions_box.children) == 2
+    led.accept(int(led.suggestions()["suggestion_id"].iloc[0]), "ben")  # ben decides it meanwhile
+    wb.redo_btn.click()
+    assert "could not redo accept trust" in wb.status.value and "b00020" in wb.status.value
+    sug = ledger(project).suggestions().iloc[0]
+    assert (sug["status"], sug["decided_by"]) == ("accepted", "ben")
+    assert ledger(project).codings()["coder"].tolist() == ["ben"] and wb.code_buttons["trust"].icon == ""
+    assert wb.redo_btn.disabled and wb.undo_btn.disabled
+
+
 def test_no_code_applies_counts_as_done_and_as_seen(project: Path) -> None:
     wb = CodingWorkbench(project, coder="ana")
     first = wb.session.current_id

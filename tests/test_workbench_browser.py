@@ -86,7 +86,7 @@ def poll_codings(path: Path, n: int, timeout: float = 30.0) -> pd.DataFrame:
     deadline = time.monotonic() + timeout
     while True:
         rows = Ledger(path).codings()
-        if len(rows) >= n or time.monotonic() > deadline:
+        if len(rows) == n or time.monotonic() > deadline:
             return rows
         time.sleep(0.3)
 
@@ -132,6 +132,12 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             assert rows[["code_id", "coder"]].values.tolist() == [["harm", "maya"], ["trust", "maya"]]
             assert rows["span_start"].isna().tolist() == [False, True]
             page.get_by_text("1 / 2 coded", exact=True).wait_for(timeout=20_000)
+            page.locator("button.widget-button", has_text="Undo").click()
+            page.get_by_text("Undid: code trust", exact=True).wait_for(timeout=20_000)
+            assert poll_codings(cfg.ledger_path, 1)["code_id"].tolist() == ["harm"]
+            page.locator("button.widget-button", has_text="Redo").click()  # enabled once there is an undo
+            page.get_by_text("Redid: code trust", exact=True).wait_for(timeout=20_000)
+            assert poll_codings(cfg.ledger_path, 2)["code_id"].tolist() == ["harm", "trust"]
         finally:
             page.screenshot(path=str(SCREENSHOT), full_page=True)  # the panel as the coder saw it
             browser.close()
