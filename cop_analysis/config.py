@@ -4,9 +4,12 @@ Example (the bundled sample project's file is the reference)::
 
     name: Harbor County Office of Equity - Steering Committee CoP
     codebook: data/raw/codebook.yml
-    redact:                      # extra names/organisations for the shareable report
+    redact:                      # extra names/organisations/places for the shareable report
       people: [Dana Whitfield]
       organizations: [Harbor County]
+      places: [Port Ellis, Alder Street]   # -> [place]
+      ner_places: multi-word     # places spaCy finds: multi-word (default) | all | none
+      keep: [Zoom]               # never redacted when NER finds them (names or places)
     transcripts:
       - path: transcripts/*.txt  # glob, relative to data/raw
         wave: "2024"
@@ -70,6 +73,34 @@ class SurveySpec:
     wave_column: str | None = None
 
 
+REDACT_LISTS = ("people", "organizations", "places", "keep")
+NER_PLACES = ("multi-word", "all", "none")  # which spaCy GPE/LOC/FAC entities the shareable report redacts
+
+
+def redact_options(value: Any, source: str | Path = CONFIG_NAME) -> dict[str, Any]:
+    """Validate the ``redact`` mapping (lists of text, ``ner_places``); raise :class:`ConfigError`."""
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: redact must be a mapping (people, organizations, places, keep, ner_places)")
+    unknown = set(value) - set(REDACT_LISTS) - {"ner_places"}
+    if unknown:
+        raise ConfigError(f"{source}: redact has unknown key(s): {', '.join(sorted(map(str, unknown)))} "
+                          f"(use {', '.join(REDACT_LISTS)}, ner_places)")
+    out: dict[str, Any] = {}
+    for key in REDACT_LISTS:
+        items = value.get(key) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{source}: redact.{key} must be a list of text, e.g. [Port Ellis, Alder Street]")
+        out[key] = [" ".join(i.split()) for i in items if i.strip()]
+    ner = value.get("ner_places", "multi-word")
+    ner = {True: "all", False: "none", None: "none"}.get(ner, ner) if not isinstance(ner, str) else ner.strip().lower()
+    if ner not in NER_PLACES:
+        raise ConfigError(f"{source}: redact.ner_places must be one of {', '.join(NER_PLACES)}, not {ner!r}")
+    out["ner_places"] = ner
+    return out
+
+
 def speaker_aliases(value: Any, source: str | Path = CONFIG_NAME) -> dict[str, str]:
     """Validate ``speaker_aliases`` (speaker name -> canonical name); raise :class:`ConfigError`."""
     if value is None:
@@ -111,6 +142,9 @@ class ProjectConfig:
     surveys: list[SurveySpec] = field(default_factory=list)
     redact_people: list[str] = field(default_factory=list)
     redact_organizations: list[str] = field(default_factory=list)
+    redact_places: list[str] = field(default_factory=list)
+    redact_keep: list[str] = field(default_factory=list)  # NER finds these are never redacted
+    redact_ner_places: str = "multi-word"  # see NER_PLACES
     speaker_aliases: dict[str, str] = field(default_factory=dict)  # speaker name -> canonical name
     seed: int = 42
     extra: dict[str, Any] = field(default_factory=dict)
@@ -180,7 +214,7 @@ class ProjectConfig:
                 out.append(kind(**item))
             return out
 
-        redact = data.get("redact") or {}
+        redact = redact_options(data.get("redact"), source)
         cfg = cls(
             root=Path(root).resolve(),
             name=str(data.get("name", "cop-analysis project")),
@@ -190,8 +224,11 @@ class ProjectConfig:
             codebook=Path(data["codebook"]) if data.get("codebook") else None,
             transcripts=specs("transcripts", TranscriptSpec),
             surveys=specs("surveys", SurveySpec),
-            redact_people=list(redact.get("people") or []),
-            redact_organizations=list(redact.get("organizations") or []),
+            redact_people=redact["people"],
+            redact_organizations=redact["organizations"],
+            redact_places=redact["places"],
+            redact_keep=redact["keep"],
+            redact_ner_places=redact["ner_places"],
             speaker_aliases=speaker_aliases(data.get("speaker_aliases"), source),
             seed=int(data.get("seed", 42)),
             extra={k: v for k, v in data.items() if k not in known},

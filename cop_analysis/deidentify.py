@@ -4,9 +4,10 @@
 (``Participant 3 (community member)``, ``Respondent 12``) and redacts person names (the
 project's ``redact.people`` list, every speaker name found by ingestion, spaCy ``PERSON``
 entities; full names, first or last names alone and possessives), e-mail addresses, phone
-numbers, URLs and the configured organisation names from any text. The pseudonym key is
-kept in ``data/processed/pseudonym_key.json`` (never under ``reports/``) so numbers stay
-the same from one run to the next.
+numbers, URLs, the configured organisation names and place names (``redact.places`` and,
+per ``redact.ner_places``, the spaCy ``GPE``/``LOC``/``FAC`` entities) from any text. The
+pseudonym key is kept in ``data/processed/pseudonym_key.json`` (never under ``reports/``) so
+numbers stay the same from one run to the next.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ from .embeddings import text_key
 from .models import has_ner
 
 KEY_NAME = "pseudonym_key.json"
-NER_CACHE = "ner_persons.json"
-NAME_MARK, ORG_MARK = "[name]", "[organization]"
-MARKS = (NAME_MARK, ORG_MARK, "[email]", "[phone]", "[link]")
+NER_CACHE = "ner_persons.json"  # person names and places spaCy found, per text hash
+NER_VERSION = 2  # {"version": 2, "texts": {key: {"persons": [...], "places": [...]}}}; 1: {key: [persons]}
+NAME_MARK, ORG_MARK, PLACE_MARK = "[name]", "[organization]", "[place]"
+MARKS = (NAME_MARK, ORG_MARK, PLACE_MARK, "[email]", "[phone]", "[link]")
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# Lower-case words a place name may contain ('Port of Spain', 'Casa de la Comunidad').
+_CONNECTORS = {"of", "de", "del", "la", "las", "los", "el", "le", "les", "du", "des", "da", "di", "do", "dos",
+               "y", "and", "on", "upon", "the", "van", "von"}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
 PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5}[\s.-])\d{3,4}[\s.-]?\d{3,4}(?![\w])"
@@ -56,6 +62,20 @@ def name_variants(name: str) -> set[str]:
     return {v for v in out if v}
 
 
+def place_term(entity: str, ner_places: str = "multi-word") -> str | None:
+    """The place to redact for a spaCy place entity, or None: leading 'the' and a possessive dropped,
+    every word capitalised (connectors such as 'of' aside) and, unless ``ner_places`` is 'all', at
+    least two words ('Port Ellis', 'Alder Street'; not 'Heights', 'Sheriff' or 'la')."""
+    text = re.sub(r"(?:'s|’s)$", "", " ".join(entity.split()))
+    words = re.sub(r"^the\s+", "", text, flags=re.IGNORECASE).split()
+    named = [w for w in words if re.search(r"[^\W\d_]", w) and w.lower() not in _CONNECTORS]
+    if ner_places == "none" or not named or any(not w[:1].isupper() for w in named):
+        return None
+    if len(words) < 2 and ner_places != "all":
+        return None
+    return " ".join(words)
+
+
 def _alternation(terms: Iterable[str], ignore_case: bool = True) -> re.Pattern[str] | None:
     terms = sorted({unicodedata.normalize("NFC", t) for t in terms if t}, key=len, reverse=True)
     if not terms:
@@ -68,27 +88,34 @@ def _alternation(terms: Iterable[str], ignore_case: bool = True) -> re.Pattern[s
 class Deidentifier:
     """Pseudonymise speakers and redact identifying details from text.
 
-    >>> deid = Deidentifier(people=["Dana Whitfield"], organizations=["Harbor County"])
-    >>> deid.redact("Dana's team at Harbor County (dana@example.org)")
-    "[name]'s team at [organization] ([email])"
+    >>> deid = Deidentifier(people=["Dana Whitfield"], organizations=["Harbor County"], places=["Port Ellis"])
+    >>> deid.redact("Dana's team at Harbor County in Port Ellis (dana@example.org)")
+    "[name]'s team at [organization] in [place] ([email])"
+
+    ``ner_places``: which places spaCy finds are redacted ('multi-word', 'all', 'none'; see
+    :func:`place_term`); ``keep``: words never redacted when NER finds them ('Zoom', 'the County').
     """
 
     def __init__(self, people: Iterable[str] = (), organizations: Iterable[str] = (),
                  key: dict[str, dict[str, str]] | None = None, nlp: Any = None,
-                 load_nlp: Callable[[], Any] | None = None, ner_cache: str | Path | None = None) -> None:
+                 load_nlp: Callable[[], Any] | None = None, ner_cache: str | Path | None = None,
+                 places: Iterable[str] = (), keep: Iterable[str] = (), ner_places: str = "multi-word") -> None:
         self.names: set[str] = set()
-        self.cased: set[str] = set()  # names redacted only as written (see ``learn_names``)
+        self.cased: set[str] = set()  # one-word terms redacted only as written (see ``learn_names``)
         for person in people:
             if person and is_personal_name(str(person)):
                 self.names |= name_variants(str(person))
         self.organizations = {o.strip() for o in organizations if o and o.strip()}
+        self.places = {" ".join(p.split()) for p in places if p and p.strip()}
+        self.keep = {" ".join(k.split()).casefold() for k in keep if k and k.strip()}
+        self.ner_places = ner_places
         self.key: dict[str, dict[str, str]] = {"speakers": {}, "respondents": {}, "sources": {}}
         for kind, mapping in (key or {}).items():
             self.key.setdefault(kind, {}).update(mapping)
         self._next: dict[str, int] = {}  # next pseudonym number per prefix
         self.nlp, self._load_nlp = nlp, load_nlp
         self.ner_cache = Path(ner_cache) if ner_cache else None
-        self._compiled: tuple[re.Pattern[str] | None, ...] | None = None
+        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
 
     # -- pseudonyms ----------------------------------------------------------------------------
     def _assign(self, kind: str, value: str, prefix: str) -> str:
@@ -120,65 +147,92 @@ class Deidentifier:
         return self._assign("sources", source_id, "Interview" if kind == "transcript" else "Survey")
 
     # -- names -----------------------------------------------------------------------------------
-    def _persons(self, texts: list[str]) -> list[list[str]]:
-        """Person names (and their parts) spaCy's NER finds, per text; empty without an NER model."""
+    def _entities(self, texts: list[str]) -> list[dict[str, list[str]]]:
+        """Per text, the person names (and their parts) and the place entities (as written) spaCy's
+        NER finds; empty lists without an NER model."""
         if self.nlp is None and self._load_nlp is not None:
             self.nlp = self._load_nlp()
         if self.nlp is None or not has_ner(self.nlp):
-            return [[] for _ in texts]
+            return [{"persons": [], "places": []} for _ in texts]
         stop = self.nlp.Defaults.stop_words
         needed = [p for p in ("tok2vec", "ner") if p in self.nlp.pipe_names]
         out = []
         with self.nlp.select_pipes(enable=needed):
             for doc in self.nlp.pipe(texts, batch_size=64):
                 names: set[str] = set()
+                places: set[str] = set()
                 for ent in doc.ents:
                     if ent.label_ == "PERSON":
                         clean = re.sub(r"(?:'s|’s)$", "", ent.text.strip())
                         names |= {v for v in name_variants(clean) if v.lower() not in stop and v[:1].isupper()}
-                out.append(sorted(names))
+                    elif ent.label_ in PLACE_LABELS:
+                        places.add(" ".join(ent.text.split()))
+                out.append({"persons": sorted(names), "places": sorted(places)})
         return out
 
-    def learn_names(self, texts: Iterable[str]) -> None:
-        """Add the person names spaCy's NER finds in ``texts``; results are cached per text in
-        ``ner_cache`` (if given), so unchanged texts never load the model again. A one-word name
-        that ``texts`` also use in lower case ('Budget', 'Dashboard') is an ordinary word: it is
-        redacted only where capitalised, so 'budget' stays readable."""
-        texts = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t]
-        cache: dict[str, list[str]] = {}
-        if self.ner_cache is not None and self.ner_cache.exists():
-            cache = json.loads(self.ner_cache.read_text(encoding="utf-8"))
-        todo = [t for t in texts if text_key(t) not in cache]
-        if todo:
-            cache.update(zip(map(text_key, todo), self._persons(todo)))
-            if self.ner_cache is not None and self.nlp is not None and has_ner(self.nlp):
-                write_text(self.ner_cache, json.dumps(cache, ensure_ascii=False))
-        found = {n for t in texts for n in cache.get(text_key(t), [])} - self.names
-        if found:
-            lower = {w for t in texts for w in re.findall(r"[^\W\d_]+", t) if w.islower()}
-            self.cased |= {n for n in found if " " not in n and n.lower() in lower}
-            self.names |= found
-            self._compiled = None
+    def _read_cache(self) -> dict[str, dict[str, list[str]]]:
+        """The NER cache; a version-1 file (person names only) is read as persons without places."""
+        if self.ner_cache is None or not self.ner_cache.exists():
+            return {}
+        data = json.loads(self.ner_cache.read_text(encoding="utf-8"))
+        if data.get("version") == NER_VERSION:
+            return data["texts"]
+        return {key: {"persons": names} for key, names in data.items()}
 
-    def _patterns(self) -> tuple[re.Pattern[str] | None, ...]:
+    def learn_names(self, texts: Iterable[str], context: Iterable[str] = ()) -> None:
+        """Add the person names and place names spaCy's NER finds in ``texts`` (places as
+        :func:`place_term` says, minus ``keep``); results are cached per text in ``ner_cache`` (if
+        given), so unchanged texts never load the model again. A one-word name, place or
+        configured organisation/place that ``texts`` or ``context`` (more texts, not run through NER)
+        also use in lower case ('Budget', 'Casa' next to Spanish 'en casa') is an ordinary word: it is
+        redacted only where capitalised."""
+        texts = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t]
+        cache = self._read_cache()
+        kinds = ("persons",) if self.ner_places == "none" else ("persons", "places")
+        todo = [t for t in texts if not all(k in cache.get(text_key(t), {}) for k in kinds)]
+        if todo:
+            cache.update(zip(map(text_key, todo), self._entities(todo)))
+            if self.ner_cache is not None and self.nlp is not None and has_ner(self.nlp):
+                write_text(self.ner_cache, json.dumps({"version": NER_VERSION, "texts": cache},
+                                                      ensure_ascii=False, sort_keys=True))
+        entries = [cache.get(text_key(t), {}) for t in texts]
+        persons = {n for e in entries for n in e.get("persons", []) if n.casefold() not in self.keep}
+        places = {p for e in entries for raw in e.get("places", []) if raw.casefold() not in self.keep
+                  for p in [place_term(raw, self.ner_places)] if p and p.casefold() not in self.keep}
+        configured = self.names | self.organizations | self.places  # before this call's finds
+        candidates = ((persons | places) - configured) | ((self.organizations | self.places) - self.names)
+        lower = {w for t in [*texts, *context] if isinstance(t, str) for w in re.findall(r"[^\W\d_]+", t)
+                 if w.islower()}
+        self.cased |= {n for n in candidates if " " not in n and n.lower() in lower}
+        self.names |= persons
+        self.places |= places
+        self._compiled = None
+
+    def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        """(pattern, mark) pairs in the order they apply: organisations, places, then person names;
+        a place that is also a person name or organisation is left to those."""
         if self._compiled is None:
+            taken = {t.casefold() for t in self.names | self.organizations}
+            places = {p for p in self.places if p.casefold() not in taken}
             exact = {n for n in self.names if INITIALS.match(n)} | self.cased
-            self._compiled = (_alternation(self.organizations), _alternation(self.names - exact),
-                              _alternation(exact, ignore_case=False))
+            pairs = [(_alternation(terms - exact), mark) for terms, mark in
+                     ((self.organizations, ORG_MARK), (places, PLACE_MARK), (self.names, NAME_MARK))]
+            pairs += [(_alternation(terms & exact, ignore_case=False), mark) for terms, mark in
+                      ((self.organizations, ORG_MARK), (places, PLACE_MARK), (self.names, NAME_MARK))]
+            self._compiled = [(pattern, mark) for pattern, mark in pairs if pattern is not None]
         return self._compiled
 
     def redact(self, text: Any) -> Any:
-        """Redact e-mails, URLs, phone numbers, organisations, person names and initials from a
-        string (NFC-normalised first, so a decomposed 'Hernández' is found too)."""
+        """Redact e-mails, URLs, phone numbers, organisations, places, person names and initials
+        from a string (NFC-normalised first, so a decomposed 'Hernández' is found too)."""
         if not isinstance(text, str) or not text:
             return text
         text = unicodedata.normalize("NFC", text)
         text = EMAIL.sub("[email]", text)
         text = URL.sub("[link]", text)
         text = PHONE.sub("[phone]", text)
-        for pattern, mark in zip(self._patterns(), (ORG_MARK, NAME_MARK, NAME_MARK)):
-            if pattern is not None:
-                text = pattern.sub(mark, text)
+        for pattern, mark in self._patterns():
+            text = pattern.sub(mark, text)
         return text
 
     def redact_terms(self, terms: Any, sep: str = ", ") -> Any:
@@ -192,9 +246,10 @@ class Deidentifier:
     @classmethod
     def for_project(cls, cfg: Any, speakers: pd.DataFrame | None = None,
                     load_nlp: Callable[[], Any] | None = None) -> "Deidentifier":
-        """Build from ``cfg.redact_*``, every speaker name, every configured speaker label
-        (``speaker_roles``: aliases such as 'DW' too) and ``speaker_aliases``, reusing the saved pseudonym key;
-        NER results are cached in ``data/processed/ner_persons.json``."""
+        """Build from ``cfg.redact_*`` (people, organizations, places, keep, ner_places), every speaker
+        name, every configured speaker label (``speaker_roles``: aliases such as 'DW' too) and
+        ``speaker_aliases``, reusing the saved pseudonym key; NER results are cached in
+        ``data/processed/ner_persons.json``."""
         path = Path(cfg.processed) / KEY_NAME
         key = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
         people = list(cfg.redact_people)
@@ -203,7 +258,8 @@ class Deidentifier:
         if speakers is not None and "speaker" in speakers:
             people += [str(s) for s in speakers["speaker"].dropna().unique()]
         return cls(people=people, organizations=cfg.redact_organizations, key=key, load_nlp=load_nlp,
-                   ner_cache=Path(cfg.processed) / NER_CACHE)
+                   ner_cache=Path(cfg.processed) / NER_CACHE, places=getattr(cfg, "redact_places", []),
+                   keep=getattr(cfg, "redact_keep", []), ner_places=getattr(cfg, "redact_ner_places", "multi-word"))
 
     def save_key(self, processed_dir: str | Path) -> Path:
         """Write the pseudonym key (real value -> pseudonym) to the processed dir."""

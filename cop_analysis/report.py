@@ -37,6 +37,7 @@ FONT = "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 QUOTE_CHARS = 420
 MIN_GROUP = 2  # the shareable report drops a role or department held by fewer people (it would identify them)
 REPORT_FILES = {"internal": "evaluation_report.html", "shareable": "lessons_learned.html"}
+MEMBERS_SELECTION = "turns: members"  # the shareable report's conversation themes when roles are known
 
 
 # -- data ----------------------------------------------------------------------------------------
@@ -277,6 +278,25 @@ def theme_table(data: ReportData) -> pd.DataFrame:
         out["label"] = [f"{lab} · {selection_title(s)}" for lab, s in zip(out["label"], out["selection"])]
     cols = ["selection", "theme_id", "label", "keywords", "size", "share", "representatives"]
     return out.sort_values("size", ascending=False)[cols].reset_index(drop=True)
+
+
+def distinct_selections(data: ReportData) -> ReportData:
+    """``data`` with only theme selections that share no unit, so no contribution (and no theme such
+    as 'Trust') is counted twice: 'turns: members' first (the members' conversations, without
+    facilitators and interviewers), then the others in fit order ('turns: all speakers' only where
+    no members' themes exist, and every survey question); a selection without a theme in the
+    report's units is skipped. The shareable report shows these; the internal one shows all."""
+    themes = data.themes[data.themes["segment_id"].isin(set(data.units["segment_id"]))]
+    fitted = list(dict.fromkeys(themes.loc[themes["theme_id"] >= 0, "selection"]))
+    kept: list[str] = []
+    seen: set[str] = set()
+    for selection in sorted(fitted, key=lambda s: (s != MEMBERS_SELECTION, fitted.index(s))):
+        ids = set(themes.loc[themes["selection"] == selection, "segment_id"])
+        if not ids & seen:
+            kept.append(selection)
+            seen |= ids
+    return replace(data, themes=data.themes[data.themes["selection"].isin(kept)],
+                   theme_info=data.theme_info[data.theme_info["selection"].isin(kept)])
 
 
 def theme_code_crosstab(data: ReportData) -> pd.DataFrame:
@@ -681,8 +701,11 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
             ("Basis of counts", "human codings" if data.basis == "human" else "unreviewed machine suggestions")]
     if shareable:
         rows.append(("De-identification", "speakers replaced by pseudonyms; names, e-mails, phone numbers, "
-                                          "links and organisation names redacted; roles only one person had "
-                                          "left out"))
+                                          "links, organisation and place names redacted; roles only one "
+                                          "person had left out"))
+        selections = list(dict.fromkeys(data.theme_info["selection"].dropna()))
+        if selections:
+            rows.append(("Themes found in", "; ".join(selection_title(s) for s in selections)))
     blocks.append({"type": "stats", "stats": rows})
     steps = manifest.get("steps", [])
     if steps:
@@ -722,7 +745,8 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
     themes, info = data.themes.copy(), data.theme_info.copy()
     shown = units["segment_id"].isin(quote_candidates(data))
     deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()] + list(info["label"].dropna())
-                     + list(info["keywords"].dropna()) + list(themes["theme_label"].unique()))
+                     + list(info["keywords"].dropna()) + list(themes["theme_label"].unique()),
+                     context=units["text"].dropna())
     units["text"] = units["text"].map(deid.redact)
     units["department"] = units["department"].map(deid.redact)
     def label(text: Any) -> Any:  # BERTopic-style '3_word_word' labels lose wholly redacted words
@@ -745,7 +769,9 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
 
 
 def shareable_page(data: ReportData, manifest: dict[str, Any] | None = None, top: int = 5) -> Page:
-    """The de-identified lessons-learned report (``data`` must already be de-identified)."""
+    """The de-identified lessons-learned report (``data`` must already be de-identified); themes of
+    :func:`distinct_selections` only."""
+    data = distinct_selections(data)
     page = Page(data.project, "Lessons learned (shareable, de-identified)", "shareable")
     table = theme_table(data)
     cross = theme_code_crosstab(data)

