@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 
 from .atomic import write_text
 from .schema import THEME_INFO, THEMES
+from .textnorm import natural_key
 
 UNIT_FOR_KIND = {"transcript": "turn", "survey": "response"}
 GROUPS = {"source_title": "Source", "speaker_role": "Speaker role", "department": "Department", "wave": "Wave"}
@@ -81,8 +82,7 @@ def _wave_order(sources: pd.DataFrame, waves: pd.Series) -> list[str]:
     dates = {}
     if {"wave", "date"} <= set(sources.columns):
         dates = sources.dropna(subset=["wave"]).groupby("wave")["date"].min().to_dict()
-    natural = lambda w: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", w)]  # noqa: E731
-    return sorted(values, key=lambda w: (str(dates.get(w) or ""), natural(w)))
+    return sorted(values, key=lambda w: (str(dates.get(w) or ""), natural_key(w)))
 
 
 def prepare_units(segments: pd.DataFrame, sources: pd.DataFrame, waves: list[str] | None = None) -> pd.DataFrame:

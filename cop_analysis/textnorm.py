@@ -9,6 +9,7 @@ caller reports that as a warning. NUL bytes or many control characters mean bina
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -103,3 +104,8 @@ def decode_normalized(data: bytes) -> Decoded:
     """:func:`decode` then :func:`normalize`."""
     decoded = decode(data)
     return Decoded(normalize(decoded.text), decoded.encoding, decoded.fallback_bytes)
+
+
+def natural_key(label: str) -> list[str | int]:
+    """Sort key that orders numbers inside labels by value: 'wave 2' before 'wave 10'."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", label)]

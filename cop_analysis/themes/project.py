@@ -26,6 +26,7 @@ import pandas as pd
 from ..atomic import write_parquet, write_text
 from ..config import ProjectConfig
 from ..schema import THEME_INFO, THEMES
+from ..textnorm import natural_key
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
@@ -86,8 +87,7 @@ def _group_frame(rows: pd.DataFrame) -> dict[str, pd.Series]:
 
 def wave_order(waves: Sequence[str]) -> list[str]:
     """Distinct wave labels in natural order ('2' before '10', '2023' before '2024')."""
-    natural = lambda w: [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", w)]  # noqa: E731
-    return sorted(set(waves), key=natural)
+    return sorted(set(waves), key=natural_key)
 
 
 def _themes_over_waves(tm: ThemeModel, texts: list[str], waves: pd.Series) -> pd.DataFrame:
