@@ -210,11 +210,13 @@ def step_fingerprint(cfg: ProjectConfig, step: str, notebook: Path, inputs: dict
     """What a step's result depends on, hashed; ``None`` when it must always run (the report)
     or its outputs are missing."""
     from . import __version__
+    from .ingest import INGEST_VERSION
+    from .themes.project import FORMAT_VERSION
 
     processed = cfg.processed
     segments = processed / "segments.parquet"
     base = {"notebook": sha256_file(notebook), "version": __version__, "seed": params["seed"],
-            "config": inputs.get("project.yml")}
+            "config": inputs.get("project.yml"), "formats": [INGEST_VERSION, FORMAT_VERSION]}
     if step == "01_ingest":
         if not (segments.exists() and (processed / "sources.parquet").exists()):
             return None

@@ -379,3 +379,27 @@ def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.Temp
     assert word_in(text, "Participant 1")
     # warm rerun: unchanged inputs skip ingest, suggestions and themes
     assert warm.ok and [s.status for s in warm.steps] == ["cached", "cached", "cached", "ok"]
+
+
+def test_step_fingerprints_follow_the_output_format_versions(tiny_project: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upgrading the code that writes a step's outputs reruns the step even when no input changed."""
+    from cop_analysis import ingest
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.pipeline import step_fingerprint
+    from cop_analysis.themes import project as themes_project
+
+    cfg = ProjectConfig.load(tiny_project)
+    for name in ("segments.parquet", "sources.parquet", "themes.parquet"):
+        (cfg.processed / name).parent.mkdir(parents=True, exist_ok=True)
+        (cfg.processed / name).write_bytes(b"stand-in output")
+    notebook = tiny_project / "notebooks" / "01_ingest.ipynb"
+    args = ({"project.yml": "abc", "data/raw/marker.txt": "def"}, {"seed": 42})
+    before = {step: step_fingerprint(cfg, step, notebook, *args) for step in ("01_ingest", "03_themes")}
+    assert None not in before.values()
+    assert before == {step: step_fingerprint(cfg, step, notebook, *args) for step in before}
+    monkeypatch.setattr(ingest, "INGEST_VERSION", "next")
+    assert step_fingerprint(cfg, "01_ingest", notebook, *args) != before["01_ingest"]
+    monkeypatch.undo()
+    monkeypatch.setattr(themes_project, "FORMAT_VERSION", "themes-next")
+    assert step_fingerprint(cfg, "03_themes", notebook, *args) != before["03_themes"]
