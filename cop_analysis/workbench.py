@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,8 @@ def find_project_root(start: str | Path | None = None) -> Path:
     raise FileNotFoundError(f"{here}: no {CONFIG_NAME} here or in any parent folder; pass project_dir")
 
 
-def _span(start: Any, end: Any) -> Span | None:
+def span_of(start: Any, end: Any) -> Span | None:
+    """A stored (start, end) pair as a span, None when either is missing."""
     return None if pd.isna(start) or pd.isna(end) else (int(start), int(end))
 
 
@@ -203,7 +204,7 @@ class CodingSession:
         """This coder's (code_id, span) codings of a unit; span None means the whole unit."""
         sid = segment_id or self.current["segment_id"]
         rows = self._codings[self._codings["segment_id"] == sid]
-        return [(str(r.code_id), _span(r.span_start, r.span_end)) for r in rows.itertuples()]
+        return [(str(r.code_id), span_of(r.span_start, r.span_end)) for r in rows.itertuples()]
 
     def codes(self, span: Span | None = None, segment_id: str | None = None) -> set[str]:
         """Codes this coder applied to a unit at exactly ``span`` (None: the whole unit)."""
@@ -314,7 +315,7 @@ class CodingSession:
 
 
 # -- view --------------------------------------------------------------------------------
-_CSS = """<style>
+PANEL_CSS = """<style>
 .cop-wb-turn {white-space: pre-wrap; padding: 4px 8px; margin: 2px 0; color: #666; font-size: 0.92em;}
 .cop-wb-current {color: #111; font-size: 1em; background: #f4f8ff; border-left: 4px solid #3b6fd8;}
 .cop-wb-who {font-weight: 600; color: #333;}
@@ -334,9 +335,35 @@ def _tint(hex_color: str, keep: float = 0.22) -> str:
     return "#" + "".join(f"{round(c * keep + 255 * (1 - keep)):02x}" for c in (r, g, b))
 
 
-def _short(text: str, n: int = 90) -> str:
+def short_text(text: str, n: int = 90) -> str:
+    """``text`` on one line, cut to ``n`` characters with an ellipsis."""
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def who_html(row: pd.Series) -> str:
+    """The speaker, or the survey question and respondent, of a unit as an HTML line (empty if unknown)."""
+    if pd.notna(row["question"]):
+        who = f"Q: {row['question']}" + (f" ({row['respondent_id']})" if pd.notna(row["respondent_id"]) else "")
+    else:
+        who = str(row["speaker"]) if pd.notna(row["speaker"]) else ""
+    return f"<span class='cop-wb-who'>{html.escape(who)}</span><br>" if who else ""
+
+
+def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame, marks: Sequence[Span] = ()) -> str:
+    """A unit highlighted between its greyed neighbours; ``marks`` (source offsets) are highlighted in it."""
+    text, off = str(row["text"]), int(row["start"])
+    body, at = "", 0
+    for a, b in sorted((max(a - off, 0), min(b - off, len(text))) for a, b in marks):
+        if b > max(a, at):
+            a = max(a, at)
+            body += f"{html.escape(text[at:a])}<mark>{html.escape(text[a:b])}</mark>"
+            at = b
+    body += html.escape(text[at:])
+    parts = [f"<div class='cop-wb-turn'>{who_html(r)}{html.escape(str(r['text']))}</div>" for _, r in before.iterrows()]
+    parts.append(f"<div class='cop-wb-turn cop-wb-current'>{who_html(row)}{body}</div>")
+    parts += [f"<div class='cop-wb-turn'>{who_html(r)}{html.escape(str(r['text']))}</div>" for _, r in after.iterrows()]
+    return f"<div class='cop-wb-context'>{''.join(parts)}</div>"
 
 
 class CodingWorkbench:
@@ -407,7 +434,7 @@ class CodingWorkbench:
         self.redo_btn.on_click(self._handler(self._on_redo))
 
         self.widget = w.VBox([
-            w.HTML(_CSS),
+            w.HTML(PANEL_CSS),
             w.HBox([self.coder, self.progress, self.progress_label]),
             w.HBox([self.source, self.speaker, self.wave]),
             w.HBox([self.code_filter, self.uncoded, self.has_suggestion]),
@@ -525,7 +552,7 @@ class CodingWorkbench:
         unit = "turn" if row["unit"] == "turn" else "response"
         if self._scope_unit != s.current_id:  # a new unit: offer its sentences, start with the whole unit
             sentences = s.sentences()
-            labels = [f"whole {unit}"] + [f"sentence {i}: {_short(t)}" for i, t in enumerate(sentences["text"], 1)]
+            labels = [f"whole {unit}"] + [f"sentence {i}: {short_text(t)}" for i, t in enumerate(sentences["text"], 1)]
             self._scope_unit, self._spans = s.current_id, [None] + [
                 (int(a), int(b)) for a, b in zip(sentences["start"], sentences["end"])]
             self.sentence.options = list(zip(labels, range(len(labels))))
@@ -543,29 +570,13 @@ class CodingWorkbench:
             self._render_context()
         self._render_codes()
 
-    def _who(self, row: Any) -> str:
-        if pd.notna(row["question"]):
-            who = f"Q: {row['question']}" + (f" ({row['respondent_id']})" if pd.notna(row["respondent_id"]) else "")
-        else:
-            who = str(row["speaker"]) if pd.notna(row["speaker"]) else ""
-        return f"<span class='cop-wb-who'>{html.escape(who)}</span><br>" if who else ""
-
     def _render_context(self) -> None:
         s = self.session
         row = s.current
-        before, after = s.context()
         text, off, sel = str(row["text"]), int(row["start"]), self.scope
-        if sel is not None and off <= sel[0] <= sel[1] <= off + len(text):
-            a, b = sel[0] - off, sel[1] - off
-            body = f"{html.escape(text[:a])}<mark>{html.escape(text[a:b])}</mark>{html.escape(text[b:])}"
-        else:
-            body = html.escape(text)
-        parts = [f"<div class='cop-wb-turn'>{self._who(r)}{html.escape(str(r['text']))}</div>"
-                 for _, r in before.iterrows()]
-        parts.append(f"<div class='cop-wb-turn cop-wb-current'>{self._who(row)}{body}</div>")
-        parts += [f"<div class='cop-wb-turn'>{self._who(r)}{html.escape(str(r['text']))}</div>"
-                  for _, r in after.iterrows()]
-        self.context_html.value = f"<div class='cop-wb-context'>{''.join(parts)}</div>"
+        marks = [sel] if sel is not None and off <= sel[0] <= sel[1] <= off + len(text) else []
+        before, after = s.context()
+        self.context_html.value = context_html(before, row, after, marks)
 
     def _render_codes(self) -> None:
         s = self.session
@@ -586,7 +597,7 @@ class CodingWorkbench:
         for code_id, span in sorted(s.codings(), key=lambda c: (c[1] or (-1, -1), c[0])):
             code = s.codebook[code_id] if code_id in s.codebook else None
             color, name = (code.color, code.name) if code else ("#888888", f"{code_id} (not in codebook)")
-            where = "" if span is None else f" — “{_short(text[span[0] - offset:span[1] - offset], 50)}”"
+            where = "" if span is None else f" — “{short_text(text[span[0] - offset:span[1] - offset], 50)}”"
             chips.append(f"<span class='cop-wb-chip' style='background:{color};color:{_text_color(color)}'>"
                          f"{html.escape(name)}{html.escape(where)}</span>")
         self.coded_html.value = "Your codes: " + ("".join(chips) or "<i>none yet</i>")
@@ -597,7 +608,7 @@ class CodingWorkbench:
         for sug in s.suggestions().itertuples():
             code = s.codebook[sug.code_id] if sug.code_id in s.codebook else None
             color, name = (code.color, code.name) if code else ("#888888", f"{sug.code_id} (not in codebook)")
-            evidence = f" — {_short(sug.evidence, 120)}" if isinstance(sug.evidence, str) and sug.evidence else ""
+            evidence = f" — {short_text(sug.evidence, 120)}" if isinstance(sug.evidence, str) and sug.evidence else ""
             chip = w.HTML(f"<span class='cop-wb-chip' style='border:2px dashed {color}'>"
                           f"{html.escape(name)} {sug.score:.2f}</span>"
                           f"<span style='font-size:0.85em;color:#555'>{html.escape(evidence)}</span>")

@@ -358,6 +358,7 @@ def test_notebook_is_thin_and_parameterised() -> None:
     assert "parameters" in code[0].metadata.get("tags", [])
     assert "project_dir = None" in code[0].source and "coder = None" in code[0].source
     assert code[1].source.strip().endswith("workbench(project_dir, coder)")
+    assert code[2].source.strip().endswith("compare(project_dir)")  # the "Compare coders" panel
 
 
 @pytest.mark.slow

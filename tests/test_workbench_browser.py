@@ -1,4 +1,5 @@
-"""For real: JupyterLab on localhost, the workbench notebook in headless Chromium, a click lands in the ledger."""
+"""For real: JupyterLab on localhost, the workbench notebook in headless Chromium, clicks land in the ledger
+(coding panel, then a consensus decision in the "Compare coders" panel)."""
 
 from __future__ import annotations
 
@@ -138,6 +139,14 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             page.locator("button.widget-button", has_text="Redo").click()  # enabled once there is an undo
             page.get_by_text("Redid: code trust", exact=True).wait_for(timeout=20_000)
             assert poll_codings(cfg.ledger_path, 2)["code_id"].tolist() == ["harm", "trust"]
+            Ledger(cfg.ledger_path).code(turn["segment_id"], "trust", "ben")  # a second coder: agrees on trust only
+            page.locator("button.widget-button", has_text="Refresh").click()  # the "Compare coders" cell
+            page.get_by_text("0 / 1 adjudicated", exact=True).wait_for(timeout=20_000)
+            page.get_by_title("Apply (consensus)", exact=True).click()
+            rows = poll_codings(cfg.ledger_path, 4)
+            assert rows.loc[rows["coder"] == "consensus", ["segment_id", "code_id"]].values.tolist() == [
+                [turn["segment_id"], "harm"]]
+            page.get_by_text("1 / 1 adjudicated", exact=True).wait_for(timeout=20_000)
         finally:
             page.screenshot(path=str(SCREENSHOT), full_page=True)  # the panel as the coder saw it
             browser.close()

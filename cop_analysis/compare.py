@@ -1,0 +1,430 @@
+"""Compare coders: intercoder agreement per code and adjudication of disagreements, in the workbench.
+
+:class:`CompareSession` is the logic without widgets: it computes agreement from the ledger
+(:func:`cop_analysis.agreement.agreement`) for the chosen coders and scope, lists the
+disagreements and records consensus decisions; :class:`ComparePanel` renders it with ipywidgets.
+Each decision is one ledger transaction by the coder ``consensus``: the compared coders' own
+codings are never touched, and the ledger stays the source of truth (nothing is cached beyond a
+refresh). User docs: ``docs/workbench.md`` ("Comparing coders").
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cop_analysis.agreement import CONSENSUS, AgreementResult, agreement, record_consensus
+from cop_analysis.workbench import (
+    PANEL_CSS,
+    CodingSession,
+    Span,
+    WorkbenchError,
+    context_html,
+    find_project_root,
+    short_text,
+    span_of,
+)
+
+log = logging.getLogger(__name__)
+APPLY, NOT_APPLY = "apply", "do not apply"
+KIND_LABELS = {"transcript": "transcript turns", "survey": "survey responses"}
+TABLE_COLUMNS = ["code_id", "code", "n_segments", "n_applied", "percent_agreement", "cohen_kappa",
+                 "krippendorff_alpha", "n_disagreements", "note"]
+ITEM_COLUMNS = ["segment_id", "code_id", "code", "text", "applied_by", "not_applied_by", "decision"]
+
+
+class CompareSession:
+    """Agreement between chosen coders over a scope of coding units, and adjudication of their disagreements.
+
+    ``coders``: whom to compare (None: :meth:`default_coders`); ``kind``: ``transcript`` or
+    ``survey`` units only; ``source``: one source only. Call :meth:`refresh` to (re)compute.
+    """
+
+    def __init__(self, project_dir: str | Path, coders: Sequence[str] | None = None, kind: str | None = None,
+                 source: str | None = None, context: int = 2, consensus: str = CONSENSUS) -> None:
+        self.view = CodingSession(project_dir, context=context)  # units, context, codebook and ledger
+        self.cfg, self.codebook, self.ledger = self.view.cfg, self.view.codebook, self.view.ledger
+        self.coders = list(coders) if coders is not None else None
+        self.kind, self.source, self.consensus = kind, source, consensus
+        self.result: AgreementResult | None = None
+        self.table = pd.DataFrame(columns=TABLE_COLUMNS)
+        self.items = pd.DataFrame(columns=ITEM_COLUMNS)
+        self.index = 0
+        self._codings = pd.DataFrame(columns=["segment_id", "code_id", "coder", "span_start", "span_end"])
+
+    # -- choosing what to compare ---------------------------------------------------------
+    def available_coders(self) -> list[str]:
+        """Human coders with codings or "no code applies" marks, in ledger order (``consensus`` included)."""
+        from cop_analysis.ledger import RESERVED_CODERS
+
+        active = set(self.ledger.codings()["coder"]) | set(self.ledger.reviewed()["coder"])
+        return [c for c in self.ledger.coders() if c in active and c not in RESERVED_CODERS]
+
+    def default_coders(self) -> list[str]:
+        """The coders compared when none are chosen: :meth:`available_coders` minus the consensus coder."""
+        return [c for c in self.available_coders() if c != self.consensus]
+
+    def options(self) -> dict[str, list[str]]:
+        """Values the kind and source restrictions can take."""
+        units = self.view.units
+        return {"kind": sorted(set(units["kind"].dropna().astype(str))),
+                "source": sorted(set(units["source_id"].dropna().astype(str)))}
+
+    def scope_ids(self) -> set[str] | None:
+        """Coding units in the chosen kind/source (None: no restriction)."""
+        if self.kind is None and self.source is None:
+            return None
+        units = self.view.units
+        if self.kind is not None:
+            units = units[units["kind"].astype(str) == self.kind]
+        if self.source is not None:
+            units = units[units["source_id"].astype(str) == self.source]
+        return set(units.index)
+
+    # -- computing -----------------------------------------------------------------------
+    def refresh(self) -> AgreementResult:
+        """Re-read the ledger and recompute the per-code table and the disagreement list."""
+        self.result, self.table, self.items = None, self.table.iloc[0:0], self.items.iloc[0:0]
+        coders = self.coders if self.coders is not None else self.default_coders()
+        if len(coders) < 2:
+            have = ", ".join(self.available_coders()) or "none yet"
+            raise WorkbenchError(f"pick at least two coders to compare (coders with codings: {have})")
+        codings, reviewed = self.ledger.codings(), self.ledger.reviewed()
+        scope = self.scope_ids()
+        if scope is not None:
+            codings = codings[codings["segment_id"].isin(scope)]
+            reviewed = reviewed[reviewed["segment_id"].isin(scope)]
+        extra = sorted(set(codings["code_id"]) - set(self.codebook.ids))  # codes no longer in the codebook
+        codes = [c.id for c in self.codebook.codes if c.codable] + extra
+        res = agreement(codings, coders=coders, reviewed=reviewed, codes=codes)
+        self._codings = codings[codings["coder"].isin(coders)]
+        counts = res.disagreements["code_id"].value_counts()
+        table = res.per_code.assign(code=[self.code_name(c) for c in res.per_code["code_id"]],
+                                    n_disagreements=[int(counts.get(c, 0)) for c in res.per_code["code_id"]])
+        texts = self.view.units["text"]
+        items = res.disagreements.assign(
+            code=[self.code_name(c) for c in res.disagreements["code_id"]],
+            text=[str(texts[s]) if s in texts.index else "" for s in res.disagreements["segment_id"]], decision=None)
+        self.result, self.table, self.items = res, table[TABLE_COLUMNS], items[ITEM_COLUMNS].reset_index(drop=True)
+        self.index = min(self.index, max(len(self.items) - 1, 0))
+        self._load_decisions()
+        return res
+
+    def code_name(self, code_id: str) -> str:
+        return self.codebook[code_id].name if code_id in self.codebook else f"{code_id} (not in codebook)"
+
+    def decisions(self) -> dict[tuple[str, str], str]:
+        """The consensus coder's standing decision per (segment_id, code_id): ``apply`` or ``do not apply``.
+
+        ``apply``: consensus holds a coding of the code there; ``do not apply``: it does not, and a
+        "do not apply" (an uncode by consensus, even one that removed nothing) is in effect.
+        """
+        held = self.ledger.codings(self.consensus)
+        history = self.ledger.history(coder=self.consensus).sort_values("event_id", ascending=False)
+        reversed_ids: set[int] = set()  # events reversed by a later undo/redo that is itself in effect
+        for event_id, target, effective in zip(history["event_id"], history["undoes_event_id"], history["effective"]):
+            if event_id not in reversed_ids and effective and pd.notna(target):
+                reversed_ids.add(int(target))
+        refused = history[(history["action"] == "uncode") & ~history["event_id"].isin(reversed_ids)]
+        out = {(str(s), str(c)): NOT_APPLY for s, c in zip(refused["segment_id"], refused["code_id"])}
+        out.update({(str(s), str(c)): APPLY for s, c in zip(held["segment_id"], held["code_id"])})
+        return out
+
+    def _load_decisions(self) -> None:
+        decided = self.decisions()
+        self.items["decision"] = pd.Series([decided.get((s, c)) for s, c in zip(self.items["segment_id"],
+                                                                                  self.items["code_id"])],
+                                           index=self.items.index, dtype=object)  # None: not adjudicated
+
+    def progress(self) -> tuple[int, int]:
+        """(adjudicated disagreements, disagreements)."""
+        return int(self.items["decision"].notna().sum()), len(self.items)
+
+    # -- the selected disagreement ----------------------------------------------------------
+    @property
+    def current(self) -> pd.Series | None:
+        return self.items.iloc[self.index] if len(self.items) else None
+
+    def select(self, index: int) -> None:
+        """Select a disagreement by its position in :attr:`items`."""
+        if not 0 <= index < len(self.items):
+            raise WorkbenchError(f"no disagreement {index + 1} (there are {len(self.items)})")
+        self.index = index
+
+    def next_open(self) -> bool:
+        """Select the next disagreement not yet adjudicated (after the current one, wrapping); False if none."""
+        n = len(self.items)
+        for step in range(1, n + 1):
+            i = (self.index + step) % n
+            if pd.isna(self.items["decision"].iloc[i]):
+                self.index = i
+                return True
+        return False
+
+    def coder_decisions(self) -> list[tuple[str, bool, list[Span | None]]]:
+        """Each compared coder's (name, applied, spans) for the selected code on the selected segment."""
+        row = self._require_current()
+        mine = self._codings[(self._codings["segment_id"] == row["segment_id"])
+                             & (self._codings["code_id"] == row["code_id"])]
+        assert self.result is not None
+        out = []
+        for coder in self.result.coders:
+            rows = mine[mine["coder"] == coder]
+            out.append((coder, bool(len(rows)), [span_of(a, b) for a, b in zip(rows["span_start"], rows["span_end"])]))
+        return out
+
+    def memos(self) -> pd.DataFrame:
+        """Memos of any coder on the selected segment, oldest first (``code_id`` set when about one code)."""
+        row = self._require_current()
+        memos = self.ledger.memos()
+        return memos[memos["segment_id"] == row["segment_id"]].sort_values("created_at")
+
+    def context(self) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame] | None:
+        """(units before, the unit, units after) of the selected segment; None if it is no longer in the data."""
+        sid = str(self._require_current()["segment_id"])
+        if sid not in self.view.units.index:
+            return None
+        self.view.goto(sid)
+        before, after = self.view.context()
+        return before, self.view.current, after
+
+    def _require_current(self) -> pd.Series:
+        row = self.current
+        if row is None:
+            raise WorkbenchError("no disagreement selected")
+        return row
+
+    # -- adjudication (each decision is one ledger transaction) ---------------------------------
+    def decide(self, apply: bool) -> str:
+        """Record the consensus decision on the selected disagreement, then select the next open one."""
+        row = self._require_current()
+        record_consensus(self.ledger, [{"segment_id": row["segment_id"], "code_id": row["code_id"], "apply": apply}],
+                         coder=self.consensus)
+        self._load_decisions()
+        self.next_open()
+        return f"{self.consensus}: {APPLY if apply else NOT_APPLY} {row['code']}"
+
+    def record_agreed(self) -> int:
+        """Give the consensus coder every code all compared coders agreed on; returns how many were added.
+
+        Pairs the consensus coder already holds or decided are left alone.
+        """
+        if self.result is None:
+            raise WorkbenchError("nothing computed yet: press Refresh")
+        decided = self.decisions()
+        todo = [{"segment_id": s, "code_id": c, "apply": True}
+                for s, c in self.result.agreed.itertuples(index=False) if (s, c) not in decided]
+        if todo:
+            record_consensus(self.ledger, todo, coder=self.consensus)
+        return len(todo)
+
+
+# -- view --------------------------------------------------------------------------------
+def _fmt(value: Any, percent: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value:.0%}" if percent else f"{value:.2f}"
+
+
+class ComparePanel:
+    """The ipywidgets "Compare coders" panel over a :class:`CompareSession`; ``show()`` returns the widget."""
+
+    def __init__(self, project_dir: str | Path | None = None, coders: Sequence[str] | None = None,
+                 kind: str | None = None, source: str | None = None, context: int = 2) -> None:
+        import ipywidgets as w
+
+        self.w = w
+        root = Path(project_dir) if project_dir else find_project_root()
+        self.session = s = CompareSession(root, coders, kind, source, context)
+        opts = s.options()
+        self.status = w.HTML()
+        self.coder_boxes: dict[str, Any] = {}
+        self.coders_row = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self.kind = w.Dropdown(options=[("all kinds", "")] + [(KIND_LABELS.get(k, k), k) for k in opts["kind"]],
+                               value=kind or "", description="Kind")
+        self.source = w.Dropdown(options=[("all sources", "")] + [(v, v) for v in opts["source"]],
+                                 value=source or "", description="In source")
+        self.refresh_btn = w.Button(description="Refresh", icon="refresh", tooltip="Re-read the ledger and recompute")
+        self.overall = w.HTML()
+        self.table_html = w.HTML()
+        self.progress = w.HTML()
+        self.disagreements = w.Select(description="Disagreements", rows=8, layout=w.Layout(width="95%"),
+                                      style={"description_width": "initial"})
+        self.position = w.HTML()
+        self.context_html = w.HTML()
+        self.decisions_html = w.HTML()
+        self.memos_html = w.HTML()
+        self.apply_btn = w.Button(description="Apply (consensus)", icon="check", button_style="success",
+                                  layout=w.Layout(width="auto"))
+        self.not_apply_btn = w.Button(description="Do not apply (consensus)", icon="times",
+                                      layout=w.Layout(width="auto"))
+        self.next_open_btn = w.Button(description="Next open", icon="forward", layout=w.Layout(width="auto"),
+                                      tooltip="The next disagreement not yet adjudicated")
+        self.agreed_btn = w.Button(description="Add agreed codes to consensus", icon="plus",
+                                   layout=w.Layout(width="auto"),
+                                   tooltip="Record every code all compared coders applied as a consensus coding")
+
+        self._syncing = False
+        on_scope = self._handler(self._on_scope)
+        for box in (self.kind, self.source):
+            box.observe(lambda _c: None if self._syncing else on_scope(), "value")
+        self.refresh_btn.on_click(self._handler(self._on_refresh))
+        on_select = self._handler(lambda: s.select(int(self.disagreements.value)))
+        self.disagreements.observe(
+            lambda _c: None if self._syncing or self.disagreements.value is None else on_select(), "value")
+        self.apply_btn.on_click(self._handler(lambda: self._on_decide(True)))
+        self.not_apply_btn.on_click(self._handler(lambda: self._on_decide(False)))
+        self.next_open_btn.on_click(self._handler(self._on_next_open))
+        self.agreed_btn.on_click(self._handler(self._on_agreed))
+
+        self.widget = w.VBox([
+            w.HTML(PANEL_CSS + "<style>.cop-cmp td, .cop-cmp th {padding: 2px 8px; text-align: right;}"
+                   " .cop-cmp td:first-child, .cop-cmp td:last-child, .cop-cmp th:first-child, .cop-cmp th:last-child"
+                   " {text-align: left;}"
+                   "</style><h3>Compare coders</h3>"),
+            w.HBox([w.Label("Coders"), self.coders_row]),
+            w.HBox([self.kind, self.source, self.refresh_btn]),
+            self.overall, self.table_html, self.progress, self.disagreements,
+            self.position, self.context_html, self.decisions_html, self.memos_html,
+            w.HBox([self.apply_btn, self.not_apply_btn, self.next_open_btn, self.agreed_btn],
+                   layout=w.Layout(flex_flow="row wrap")),
+            self.status,
+        ], layout=w.Layout(max_width="1100px"))
+        self._handler(self._on_refresh)()
+
+    def show(self) -> Any:
+        """The panel widget (display it, or leave it as a notebook cell's last expression)."""
+        return self.widget
+
+    def _handler(self, action: Callable[..., Any]) -> Callable[..., None]:
+        """Wrap an action: run it, re-render, and show any error in the status line."""
+
+        def run(*_args: Any) -> None:
+            self.status.value = ""
+            try:
+                action()
+            except Exception as exc:  # shown to the user instead of vanishing into the browser log
+                log.exception("compare action failed")
+                self.status.value = f"<span style='color:#b00020'>{html.escape(str(exc))}</span>"
+            self.render()
+
+        return run
+
+    # -- handlers ------------------------------------------------------------------------
+    def _on_refresh(self) -> None:
+        self._sync_coders()
+        self.session.refresh()
+
+    def _on_scope(self) -> None:
+        self.session.kind, self.session.source = self.kind.value or None, self.source.value or None
+        self.session.refresh()
+
+    def _on_coders(self) -> None:
+        self.session.coders = [c for c, box in self.coder_boxes.items() if box.value]
+        self.session.refresh()
+
+    def _on_decide(self, apply: bool) -> None:
+        done, total = self.session.progress()
+        what = self.session.decide(apply)
+        finished = " All disagreements are adjudicated." if self.session.progress()[0] == total > done else ""
+        self.status.value = html.escape(f"Recorded {what}.{finished}")
+
+    def _on_next_open(self) -> None:
+        if not self.session.next_open():
+            self.status.value = "No open disagreements left."
+
+    def _on_agreed(self) -> None:
+        n = self.session.record_agreed()
+        self.status.value = f"Added {n} agreed coding{'s' if n != 1 else ''} to {html.escape(self.session.consensus)}."
+
+    def _sync_coders(self) -> None:
+        """One checkbox per available coder (new ones appear; the default choice is ticked)."""
+        s, w = self.session, self.w
+        chosen = s.coders if s.coders is not None else s.default_coders()
+        on_coders = self._handler(self._on_coders)
+        for name in s.available_coders():
+            if name not in self.coder_boxes:
+                box = w.Checkbox(value=name in chosen, description=name, indent=False, layout=w.Layout(width="auto"))
+                box.observe(lambda _c: None if self._syncing else on_coders(), "value")
+                self.coder_boxes[name] = box
+        self.coders_row.children = tuple(self.coder_boxes.values())
+
+    # -- rendering -----------------------------------------------------------------------
+    def render(self) -> None:
+        """Redraw everything from the session state."""
+        s = self.session
+        res = s.result
+        if res is None:
+            self.overall.value = self.table_html.value = self.progress.value = ""
+        else:
+            o = res.overall
+            self.overall.value = (
+                f"<b>{len(res.coders)} coders</b> ({html.escape(', '.join(res.coders))}) &middot; "
+                f"{o['n_segments']} segments seen by all &middot; pooled agreement {_fmt(o['percent_agreement'], True)}"
+                f", kappa {_fmt(o['cohen_kappa'])}, alpha {_fmt(o['krippendorff_alpha'])}")
+            head = "".join(f"<th>{h}</th>" for h in ("Code", "Segments seen by all", "Applied", "% agreement",
+                                                     "Cohen's kappa", "Krippendorff's alpha", "Disagreements", "Note"))
+            rows = "".join(
+                f"<tr><td>{html.escape(r.code)}</td><td>{r.n_segments}</td><td>{r.n_applied}</td>"
+                f"<td>{_fmt(r.percent_agreement, True)}</td><td>{_fmt(r.cohen_kappa)}</td>"
+                f"<td>{_fmt(r.krippendorff_alpha)}</td><td>{r.n_disagreements}</td><td>{html.escape(r.note)}</td></tr>"
+                for r in s.table.itertuples())
+            self.table_html.value = f"<table class='cop-cmp'><tr>{head}</tr>{rows}</table>"
+            done, total = s.progress()
+            self.progress.value = f"<b>{done} / {total} adjudicated</b>"
+        self._syncing = True
+        try:
+            self.disagreements.options = [(self._label(r), i) for i, r in enumerate(s.items.itertuples())]
+            self.disagreements.value = s.index if len(s.items) else None
+        finally:
+            self._syncing = False
+        self._render_current()
+
+    def _label(self, r: Any) -> str:
+        mark = {APPLY: "[✓ applied]", NOT_APPLY: "[✗ not applied]"}.get(r.decision, "[open]")
+        return f"{mark} {r.code} — “{short_text(r.text, 60)}” — applied: {r.applied_by} · not: {r.not_applied_by}"
+
+    def _render_current(self) -> None:
+        s = self.session
+        row = s.current
+        for btn in (self.apply_btn, self.not_apply_btn, self.next_open_btn):
+            btn.disabled = row is None
+        self.agreed_btn.disabled = s.result is None
+        if row is None:
+            self.position.value = "" if s.result is None else "<i>No disagreements.</i>"
+            self.context_html.value = self.decisions_html.value = self.memos_html.value = ""
+            return
+        decided = {APPLY: "consensus: <b>apply</b>", NOT_APPLY: "consensus: <b>do not apply</b>"}.get(
+            row["decision"], "not adjudicated yet")
+        self.position.value = (f"<b>{s.index + 1} / {len(s.items)}</b> &nbsp; {html.escape(row['code'])} &middot; "
+                               f"{decided}")
+        decisions = s.coder_decisions()
+        shown = s.context()
+        if shown is None:
+            self.context_html.value = "<i>This segment is no longer in the data.</i>"
+        else:
+            before, unit, after = shown
+            marks = [span for _, _, spans in decisions for span in spans if span is not None]
+            self.context_html.value = context_html(before, unit, after, marks)
+        parts = []
+        for coder, applied, spans in decisions:
+            narrowed = [sp for sp in spans if sp is not None]
+            where = f" (to {len(narrowed)} sentence{'s' if len(narrowed) > 1 else ''}, highlighted)" if narrowed else ""
+            parts.append(f"<b>{html.escape(coder)}</b>: {'applied' if applied else 'did not apply'}{where}")
+        self.decisions_html.value = " &middot; ".join(parts)
+        self.memos_html.value = "".join(
+            f"<div class='cop-wb-memo'>&#128221; <b>{html.escape(str(m.coder))}</b>"
+            + (f" on {html.escape(s.code_name(m.code_id))}" if isinstance(m.code_id, str) else "")
+            + f": {html.escape(str(m.text))}</div>" for m in s.memos().itertuples())
+
+
+def compare(project_dir: str | Path | None = None, coders: Sequence[str] | None = None, kind: str | None = None,
+            source: str | None = None, context: int = 2) -> Any:
+    """Open the "Compare coders" panel for a project (default: the nearest folder with project.yml above the cwd)."""
+    return ComparePanel(project_dir, coders, kind, source, context).show()

@@ -1,0 +1,231 @@
+"""Compare coders: agreement per code from a real SQLite ledger, disagreements, consensus decisions, the panel."""
+
+from __future__ import annotations
+
+import html
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from workbench_project import make_project
+
+from cop_analysis.compare import ComparePanel, CompareSession, compare
+from cop_analysis.config import ProjectConfig
+from cop_analysis.ledger import Ledger
+from cop_analysis.workbench import CodingSession, WorkbenchError
+
+
+def ledger(root: Path) -> Ledger:
+    """A fresh Ledger connection, as another process would open it."""
+    return Ledger(ProjectConfig.load(root).ledger_path)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """ana and ben double-coded all 9 units: trust on 4 each (3 shared), harm by ana on one sentence."""
+    root = make_project(tmp_path / "proj")
+    units = list(CodingSession(root).units.index)  # 2 survey responses, then 5 + 2 turns
+    led = ledger(root)
+    for coder, trust in (("ana", [0, 3, 4, 5]), ("ben", [0, 3, 4, 6])):
+        for i in trust:
+            led.code(units[i], "trust", coder)
+        for sid in units:
+            led.mark_reviewed(sid, coder)
+    sentence = CodingSession(root).sentences(units[8]).iloc[1]  # "We are consulted, not partners."
+    led.code(units[8], "harm", "ana", span=(int(sentence["start"]), int(sentence["end"])))
+    led.memo("tokenism, not harm?", "ben", segment_id=units[8], code_id="harm")
+    led.add_suggestions(pd.DataFrame({"segment_id": [units[7]], "code_id": ["power"], "score": [0.9],
+                                      "method": ["rules"], "evidence": ["matched: decide"]}))
+    return root
+
+
+def units_of(root: Path) -> list[str]:
+    return list(CodingSession(root).units.index)
+
+
+def item(s: CompareSession, segment_id: str, code_id: str) -> int:
+    hit = s.items.index[(s.items["segment_id"] == segment_id) & (s.items["code_id"] == code_id)]
+    assert len(hit) == 1
+    return int(hit[0])
+
+
+def test_per_code_figures_match_hand_computed_values(project: Path) -> None:
+    s = CompareSession(project)
+    assert s.available_coders() == ["ana", "ben"]  # no "machine" though a suggestion is pending
+    res = s.refresh()
+    assert res.coders == ["ana", "ben"] and len(res.segments) == 9
+    table = s.table.set_index("code_id")
+    trust = table.loc["trust"]
+    # ana 1111 0000 0 vs ben 1110 1000 0 (reordered): po 7/9, pe 41/81 -> kappa 22/40; alpha 1 - (4/18)/(160/306)
+    assert (trust["code"], trust["n_segments"], trust["n_applied"], trust["n_disagreements"]) == ("Trust", 9, 8, 2)
+    assert trust["percent_agreement"] == pytest.approx(7 / 9)
+    assert trust["cohen_kappa"] == pytest.approx(0.55)
+    assert trust["krippendorff_alpha"] == pytest.approx(0.575)
+    harm = table.loc["harm"]  # one coder once, the other never: kappa 0 (pe = po = 8/9), alpha 0
+    assert harm["cohen_kappa"] == pytest.approx(0.0) and harm["krippendorff_alpha"] == pytest.approx(0.0)
+    assert harm["n_disagreements"] == 1
+    power = table.loc["power"]
+    assert math.isnan(power["cohen_kappa"]) and power["note"] == "no coder applied it on the shared segments"
+    assert list(table.index) == ["trust", "harm", "power", "ownership", "pressure"]  # codebook order
+    # pooled over the 18 trust+harm units: po 15/18, pe 202/324 -> kappa 68/122
+    assert res.overall["percent_agreement"] == pytest.approx(15 / 18)
+    assert res.overall["cohen_kappa"] == pytest.approx(68 / 122)
+
+
+def test_disagreements_are_listed_with_text_and_who(project: Path) -> None:
+    units = units_of(project)
+    s = CompareSession(project)
+    s.refresh()
+    got = s.items[["segment_id", "code_id", "applied_by", "not_applied_by"]].values.tolist()
+    assert sorted(got) == sorted([[units[5], "trust", "ana", "ben"], [units[6], "trust", "ben", "ana"],
+                                  [units[8], "harm", "ana", "ben"]])
+    assert s.items["decision"].isna().all() and s.progress() == (0, 3)
+    s.select(item(s, units[8], "harm"))
+    assert s.current["text"] == "Senior staff still decide. We are consulted, not partners."
+    sentence = CodingSession(project).sentences(units[8]).iloc[1]
+    assert s.coder_decisions() == [("ana", True, [(int(sentence["start"]), int(sentence["end"]))]),
+                                   ("ben", False, [])]
+    assert s.memos()[["coder", "code_id", "text"]].values.tolist() == [["ben", "harm", "tokenism, not harm?"]]
+    before, unit, after = s.context()
+    assert unit["segment_id"] == units[8] and list(before.index) == [units[7]] and after.empty
+    with pytest.raises(WorkbenchError, match="no disagreement 7"):
+        s.select(6)
+
+
+def test_consensus_decisions_are_recorded_at_once_and_marked(project: Path) -> None:
+    units = units_of(project)
+    before = ledger(project).codings()[["segment_id", "code_id", "coder"]].values.tolist()
+    s = CompareSession(project)
+    s.refresh()
+    s.select(item(s, units[5], "trust"))
+    assert s.decide(True) == "consensus: apply Trust"
+    rows = ledger(project).codings("consensus")  # another connection: the decision is in SQLite already
+    assert rows[["segment_id", "code_id"]].values.tolist() == [[units[5], "trust"]] and rows["span_start"].isna().all()
+    assert s.items.loc[item(s, units[5], "trust"), "decision"] == "apply"
+    assert s.current is not None and pd.isna(s.current["decision"])  # moved on to an open one
+    s.select(item(s, units[6], "trust"))
+    assert s.decide(False) == "consensus: do not apply Trust"
+    assert len(ledger(project).codings("consensus")) == 1
+    assert s.progress() == (2, 3)
+    assert s.next_open() and (s.current["segment_id"], s.current["code_id"]) == (units[8], "harm")
+    after = ledger(project).codings()
+    assert after[after["coder"] != "consensus"][["segment_id", "code_id", "coder"]].values.tolist() == before
+
+    again = CompareSession(project)  # reopened: the ledger is the source of truth
+    again.refresh()
+    assert again.available_coders() == ["ana", "ben", "consensus"]
+    assert again.result is not None and again.result.coders == ["ana", "ben"]  # consensus left out by default
+    assert dict(zip(zip(again.items["segment_id"], again.items["code_id"]), again.items["decision"])) == {
+        (units[5], "trust"): "apply", (units[6], "trust"): "do not apply", (units[8], "harm"): None}
+    assert len(again.items) == 3  # consensus decisions do not change the coders' disagreements
+    again.select(item(again, units[6], "trust"))  # change one's mind both ways
+    again.decide(True)
+    assert again.decisions()[(units[6], "trust")] == "apply"
+    again.select(item(again, units[5], "trust"))
+    again.decide(False)
+    assert again.decisions()[(units[5], "trust")] == "do not apply"
+    assert ledger(project).codings("consensus")["segment_id"].tolist() == [units[6]]
+    assert ledger(project).undo("consensus") is not None  # undoing the removal brings the code back
+    again.refresh()
+    assert again.items.loc[item(again, units[5], "trust"), "decision"] == "apply"
+    assert ledger(project).redo("consensus") is not None  # and redoing it refuses it again
+    assert again.decisions()[(units[5], "trust")] == "do not apply"
+    assert ledger(project).undo("consensus") is not None  # undoing the redo: applied again
+    assert again.decisions()[(units[5], "trust")] == "apply"
+
+
+def test_agreed_codes_complete_the_consensus_without_overriding_decisions(project: Path) -> None:
+    units = units_of(project)
+    s = CompareSession(project)
+    with pytest.raises(WorkbenchError, match="press Refresh"):
+        s.record_agreed()
+    s.refresh()
+    led = ledger(project)
+    led.uncode(units[0], "trust", "consensus")  # the adjudicator already refused one agreed code
+    assert s.record_agreed() == 2
+    held = ledger(project).codings("consensus")
+    assert sorted(held["segment_id"]) == sorted([units[3], units[4]])
+    assert s.record_agreed() == 0
+
+
+def test_coder_choice_and_scope(project: Path) -> None:
+    units = units_of(project)
+    led = ledger(project)
+    led.code(units[0], "harm", "cy")
+    s = CompareSession(project)
+    assert s.default_coders() == ["ana", "ben", "cy"]
+    assert s.refresh().overall["n_segments"] == 1  # cy saw only one segment
+    s.coders = ["ana", "ben"]
+    assert s.refresh().overall["n_segments"] == 9
+    s.kind = "survey"
+    s.refresh()
+    table = s.table.set_index("code_id")
+    assert table.loc["trust", "n_segments"] == 2 and table.loc["trust", "cohen_kappa"] == pytest.approx(1.0)
+    assert s.items.empty and s.current is None
+    s.kind, s.source = None, "transcripts/interview_b.txt"
+    s.refresh()
+    assert s.items[["segment_id", "code_id"]].values.tolist() == [[units[8], "harm"]]
+    s.coders = ["ana"]
+    with pytest.raises(WorkbenchError, match="at least two coders .*coders with codings: ana, ben, cy"):
+        s.refresh()
+    assert s.result is None and s.items.empty
+    with pytest.raises(WorkbenchError, match="no disagreement selected"):
+        s.decide(True)
+
+
+def test_panel_clicks_go_to_the_ledger(project: Path) -> None:
+    units = units_of(project)
+    panel = ComparePanel(project)
+    assert panel.status.value == ""
+    assert [b.description for b in panel.coder_boxes.values()] == ["ana", "ben"]
+    assert all(b.value for b in panel.coder_boxes.values())
+    assert "<td>Trust</td><td>9</td><td>8</td><td>78%</td><td>0.55</td><td>0.57</td><td>2</td>" in \
+        panel.table_html.value
+    assert "0 / 3 adjudicated" in panel.progress.value
+    labels = [label for label, _ in panel.disagreements.options]
+    assert len(labels) == 3 and all(label.startswith("[open] ") for label in labels)
+    jordan = item(panel.session, units[6], "trust")
+    panel.disagreements.value = jordan  # a click in the list shows the segment in context
+    assert panel.session.index == jordan
+    assert html.escape("<script>alert(1)</script>") in panel.context_html.value
+    assert "<script>" not in panel.context_html.value
+    assert "<b>ana</b>: did not apply" in panel.decisions_html.value
+    assert "<b>ben</b>: applied" in panel.decisions_html.value
+    panel.apply_btn.click()
+    assert panel.status.value == "Recorded consensus: apply Trust."
+    assert ledger(project).codings("consensus")["segment_id"].tolist() == [units[6]]
+    assert panel.disagreements.options[jordan][0].startswith("[✓ applied] Trust")
+    assert "1 / 3 adjudicated" in panel.progress.value and panel.session.index != jordan
+    harm = item(panel.session, units[8], "harm")
+    panel.disagreements.value = harm
+    assert "<mark>We are consulted, not partners.</mark>" in panel.context_html.value
+    assert "<b>ben</b> on Harm: tokenism, not harm?" in panel.memos_html.value
+    panel.not_apply_btn.click()
+    assert panel.disagreements.options[harm][0].startswith("[✗ not applied] Harm")
+    assert panel.session.current["segment_id"] == units[5]  # the one still open
+    panel.apply_btn.click()
+    assert panel.status.value == "Recorded consensus: apply Trust. All disagreements are adjudicated."
+    assert "3 / 3 adjudicated" in panel.progress.value
+    panel.coder_boxes["ben"].value = False  # one coder left: a message, no table
+    assert "at least two coders" in panel.status.value and panel.disagreements.options == ()
+    panel.coder_boxes["ben"].value = True
+    panel.kind.value = "survey"
+    assert "No disagreements." in panel.position.value and panel.apply_btn.disabled
+    panel.agreed_btn.click()
+    assert panel.status.value == "Added 1 agreed coding to consensus."
+    assert sorted(ledger(project).codings("consensus")["segment_id"]) == sorted([units[6], units[5], units[0]])
+
+
+def test_refresh_picks_up_new_coders_and_codings(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "proj")
+    panel = ComparePanel(root)
+    assert "at least two coders" in panel.status.value and "none yet" in panel.status.value
+    units = units_of(root)
+    led = ledger(root)
+    led.code(units[0], "trust", "ana")
+    led.code(units[0], "harm", "ben")
+    panel.refresh_btn.click()
+    assert panel.status.value == "" and list(panel.coder_boxes) == ["ana", "ben"]
+    assert "2 / 2" not in panel.progress.value and "0 / 2 adjudicated" in panel.progress.value
+    assert type(compare(root)).__name__ == "VBox"
