@@ -37,7 +37,7 @@ from .readers.transcripts import TranscriptDoc, read_transcript
 from .schema import SEGMENTS, SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
-INGEST_VERSION = "3"
+INGEST_VERSION = "4"
 MAX_PARAGRAPH_CHARS = 100_000
 _UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
 
@@ -269,9 +269,12 @@ def _parse_transcript(item: _Input, doc: TranscriptDoc, resolved: dict[str, spea
     rows += [_segment(item, text, "context", p.start, p.end, timestamp=p.timestamp) for p in context]
     turns: list[list[speakers.Paragraph]] = []
     for p in paragraphs[labelled[0]:body_end]:
-        if p.label is not None:
+        opener = turns[-1][0].label if turns else None
+        same = opener is not None and p.label is not None and (
+            resolved[p.label.label.casefold()] == resolved[opener.label.casefold()])
+        if p.label is not None and not same:
             turns.append([p])
-        else:
+        else:  # unlabelled, or the same speaker again (Teams, Rev, Meet): one turn
             turns[-1].append(p)
     for turn in turns:
         first = turn[0]

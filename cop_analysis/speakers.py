@@ -2,7 +2,9 @@
 
 A speaker label is a short, name-like prefix at the start of a line followed by a colon and a
 space: ``Dana:``, ``Dana Whitfield (DW):``, ``Interviewer 1:``, ``Participant 3:``,
-``[00:01:23] Dana:``, ``Dana [00:01:23]:`` or Markdown ``**Dana:**``. ``Full Name (XX):`` defines ``XX`` as an alias of
+``[00:01:23] Dana:``, ``Dana [00:01:23]:`` or Markdown ``**Dana:**``; transcription tools' headers
+without a colon count too (``[Dana] 10:01:02``, ``Dana  0:03``, ``Dana [00:00:03] text``, see
+:data:`_HEADER`). ``Full Name (XX):`` defines ``XX`` as an alias of
 ``Full Name``; a one-word label equal to the initials or the first name of exactly one
 multi-word label is an alias too (:func:`resolve_speakers`, per file); :func:`link_speakers` then
 links a one-word name to the one multi-word name of the whole project it can stand for. URLs
@@ -22,17 +24,33 @@ from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 _TS = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
+_NAME = r"[^\W\d_](?:[^\W_]|['’.&-])*(?:[ \t]+(?:[^\W_]|['’.&-])+){0,4}?"
+_PAREN = r"(?:[ \t]*\((?P<paren>[^()\n]{1,30})\))?"
 _LABEL = re.compile(
     rf"""[ \t]*
     (?:[\[(](?P<ts1>{_TS})[\])][ \t]*|(?P<ts0>{_TS})[ \t]+)?
     (?:\*\*|__)?
-    (?P<label>[^\W\d_](?:[^\W_]|['’.&-])*(?:[ \t]+(?:[^\W_]|['’.&-])+){{0,4}}?)
-    (?:[ \t]*\((?P<paren>[^()\n]{{1,30}})\))?
+    (?P<label>{_NAME})
+    {_PAREN}
     (?:[ \t]*[\[(](?P<ts2>{_TS})[\])])?
     (?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?:[ \t]+|$)""",
     re.X,
 )
 _TS_LINE = re.compile(rf"[ \t]*[\[(](?P<ts>{_TS})[\])][ \t]*")
+# A speaker and a time without a colon (the text follows on the next lines or after the time):
+# Zoom's saved captions ``[Dana Whitfield] 10:01:02``; Zoom, Otter and Teams ``Dana Whitfield  0:03``
+# (two or more spaces or a tab before the time); ``Dana Whitfield [00:00:03] text``/``(00:03)``.
+_HEADER = re.compile(
+    rf"""[ \t]*(?:
+    \[(?P<label1>{_NAME})\][ \t]+(?P<ts1>{_TS})[ \t]*$
+    |(?P<label2>{_NAME}){_PAREN}(?:[ \t]{{2,}}|\t)[ \t]*(?P<ts2>{_TS})[ \t]*$
+    |(?P<label3>{_NAME})[ \t]+[\[(](?P<ts3>{_TS})[\])](?:[ \t]+|$))""",
+    re.X,
+)
+_BARE_TS = re.compile(rf"[ \t]*(?P<ts>{_TS})[ \t]*")  # a time alone on its line (Google Meet)
+# Lines the transcription tools add after the last turn: Otter's "Transcribed by https://otter.ai",
+# Google Meet's "Meeting ended after 01:02:03", Teams' "Dana Whitfield stopped transcription".
+_TOOL_END = re.compile(r"(?i)[ \t]*(?:transcribed by\b|meeting ended after\b|[^:\n]{1,60}\bstopped transcription\W*$)")
 _ABBREV = re.compile(r"[A-Z][A-Z0-9]{0,4}")
 _PARTICLES = {"de", "da", "del", "della", "der", "den", "di", "du", "van", "von", "la", "le", "bin", "al", "el", "y"}
 NOT_SPEAKERS = frozenset("""
@@ -99,12 +117,25 @@ def match_label(line: str) -> LabelMatch | None:
     """The speaker label at the start of ``line`` if it is syntactically a label, else None."""
     m = _LABEL.match(line)
     if not m or not name_like(m["label"]):
-        return None
+        return _header_label(line)
     paren = (m["paren"] or "").strip()
     ts = m["ts0"] or m["ts1"] or m["ts2"] or (paren if re.fullmatch(_TS, paren) else None)
     abbrev = paren if _ABBREV.fullmatch(paren) else None
     role = ROLE_WORDS.get(paren.casefold()) if paren else None
     return LabelMatch(" ".join(m["label"].split()), m.end(), parse_timestamp(ts) if ts else None, abbrev, role)
+
+
+def _header_label(line: str) -> LabelMatch | None:
+    """A speaker-and-time header without a colon (see :data:`_HEADER`), else None."""
+    m = _HEADER.match(line)
+    if not m:
+        return None
+    n = next(i for i in "123" if m[f"label{i}"])
+    label = " ".join(m[f"label{n}"].split())
+    if not name_like(label):
+        return None
+    role = ROLE_WORDS.get((m["paren"] or "").strip().casefold()) if n == "2" else None
+    return LabelMatch(label, m.end(), parse_timestamp(m[f"ts{n}"]), None, role)
 
 
 @dataclass
@@ -144,9 +175,11 @@ def accepted_labels(candidates: list[tuple[int, LabelMatch]], configured: Iterab
 def split_paragraphs(text: str, configured: Iterable[str] = ()) -> list[Paragraph]:
     """Split plain transcript text into paragraphs; those that open a turn carry their label.
 
-    A paragraph ends at a blank line, at the next accepted speaker label or at a line starting
-    with a bracketed timestamp (``[01:21:37] [recording stopped]``). A label alone on its line
-    opens a turn whose text starts on the next line.
+    A paragraph ends at a blank line, at the next accepted speaker label, at a line starting
+    with a bracketed timestamp (``[01:21:37] [recording stopped]``) or at a tool's closing line
+    (``Transcribed by https://otter.ai``). A label alone on its line opens a turn whose text
+    starts on the next line. A time alone on its line (Google Meet's ``00:05:00``) is no text:
+    it is the timestamp of the next paragraph.
     """
     lines: list[tuple[int, str]] = []
     offset = 0
@@ -159,6 +192,7 @@ def split_paragraphs(text: str, configured: Iterable[str] = ()) -> list[Paragrap
     paragraphs: list[Paragraph] = []
     current: Paragraph | None = None
     pending: tuple[LabelMatch, int] | None = None  # a label whose text starts after a blank line
+    clock: float | None = None  # a time alone on its line: the timestamp of the next paragraph
 
     def flush() -> None:
         nonlocal current, pending
@@ -175,10 +209,18 @@ def split_paragraphs(text: str, configured: Iterable[str] = ()) -> list[Paragrap
         body_start = label.content_start if label else stamp.end() if stamp else 0
         body = line[body_start:]
         stripped = body.strip()
+        if label is None and _BARE_TS.fullmatch(line):
+            flush()
+            clock = parse_timestamp(line.strip())
+            continue
+        if label is None and _TOOL_END.match(line):
+            flush()
+            pending = None
         if label is not None:
             flush()
             pending = None
-            current = Paragraph(off + body_start, off + body_start, n + 1, label, label.timestamp)
+            current = Paragraph(off + body_start, off + body_start, n + 1, label,
+                                label.timestamp if label.timestamp is not None else clock)
         elif stamp and stripped:
             flush()
             pending = None
@@ -189,7 +231,9 @@ def split_paragraphs(text: str, configured: Iterable[str] = ()) -> list[Paragrap
         elif current is None:
             carried, line_no = pending if pending else (None, n + 1)
             pending = None
-            current = Paragraph(off, off, line_no, carried, carried.timestamp if carried else None)
+            stamp_of = carried.timestamp if carried and carried.timestamp is not None else clock
+            current = Paragraph(off, off, line_no, carried, stamp_of)
+        clock = None
         if stripped:
             if current.end == current.start:
                 current.start = off + body_start + (len(body) - len(body.lstrip()))
@@ -214,7 +258,7 @@ def trailer_start(paragraphs: list[Paragraph], text: str) -> int:
     def marker(p: Paragraph) -> bool:
         first_line = text[p.start:p.end].split("\n", 1)[0]
         header = re.match(r"([^\W\d_][\w'’ .-]{0,30}):\s", first_line)
-        return bool(_DIVIDER.fullmatch(first_line) or _END_MARK.match(first_line) or (
+        return bool(_DIVIDER.fullmatch(first_line) or _END_MARK.match(first_line) or _TOOL_END.match(first_line) or (
             header and {header[1].split()[0].casefold(), header[1].split()[-1].casefold()} & NOT_SPEAKERS))
 
     i = next((i for i, p in enumerate(paragraphs) if marker(p)), len(paragraphs))

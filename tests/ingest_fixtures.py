@@ -222,3 +222,247 @@ def full_project(root: Path) -> Path:
     write_docx(root / "data/raw/transcripts/interview.docx", DOCX_PARAGRAPHS)
     write_xlsx(root / "data/raw/surveys/monkey.xlsx", SURVEYMONKEY_ROWS)
     return root
+
+
+# Transcript exports as the tools write them (fictional people; layouts follow each tool's exports).
+ZOOM_CLOUD_VTT = """\
+WEBVTT
+
+1
+00:00:01.250 --> 00:00:04.510
+Maria Reyes: Okay, I think we're recording now.
+
+2
+00:00:04.510 --> 00:00:09.020
+Maria Reyes: Thanks everyone for joining the reflection circle &amp; for your patience.
+
+3
+00:00:09.830 --> 00:00:12.100
+Jerome Baptiste: Happy to be here. It's been a long week.
+
+4
+00:00:12.400 --> 00:00:15.900
+Jerome Baptiste: The budget hearing ran late.
+
+5
+00:01:02.000 --> 00:01:06.250
+Wen Li: Same for me, honestly.
+"""
+
+ZOOM_LOCAL_TXT = """\
+[Maria Reyes] 10:01:02
+Okay, I think we're recording now.
+
+[Maria Reyes] 10:01:09
+Thanks everyone for joining the reflection circle.
+
+[Jerome Baptiste] 10:01:15
+Happy to be here. It's been a long week.
+
+[Wen Li] 10:02:03
+Same for me, honestly.
+"""
+
+ZOOM_TRANSCRIPT_TXT = """\
+Maria Reyes  00:00:01
+Okay, I think we're recording now.
+Thanks everyone for joining the reflection circle.
+
+Jerome Baptiste  00:00:09
+Happy to be here. It's been a long week.
+
+Jerome Baptiste  00:00:12
+The budget hearing ran late.
+
+Wen Li  00:01:02
+Same for me, honestly.
+"""
+
+TEAMS_VTT = """\
+WEBVTT
+
+5c1f2a9e-7d3b-4e8a-b6c4-2f0e9d1a3b7c/12-0
+00:00:03.120 --> 00:00:07.450
+<v Maria Reyes>Okay, I think we're good to start.
+Thanks everyone for joining.</v>
+
+5c1f2a9e-7d3b-4e8a-b6c4-2f0e9d1a3b7c/12-1
+00:00:07.450 --> 00:00:10.000
+<v Maria Reyes>Let's go round the room.</v>
+
+5c1f2a9e-7d3b-4e8a-b6c4-2f0e9d1a3b7c/20-0
+00:00:10.800 --> 00:00:14.220
+<v Jerome Baptiste (Guest)>I'll start. The <c.yellow>budget</c> hearing &amp; the vote were hard.</v>
+
+5c1f2a9e-7d3b-4e8a-b6c4-2f0e9d1a3b7c/31-0
+00:00:15.000 --> 00:00:18.300
+<v Wen Li>Same for me, honestly.</v>
+"""
+
+TEAMS_DOCX = [
+    "Reflection circle-20240312_150312-Meeting Recording",
+    "March 12, 2024, 3:03PM",
+    "45m 12s",
+    "Maria Reyes started transcription",
+    "Maria Reyes   0:03",
+    "Okay, I think we're good to start. Thanks everyone for joining.",
+    "Maria Reyes   0:07",
+    "Let's go round the room.",
+    "Jerome Baptiste   0:10",
+    "I'll start. The budget hearing and the vote were hard.",
+    "Wen Li   1:02",
+    "Same for me, honestly.",
+    "Maria Reyes stopped transcription",
+]
+
+OTTER_TXT = """\
+Maria Reyes  0:03
+Okay, I think we're recording now. Thanks everyone for joining the reflection circle.
+
+Speaker 2  0:09
+Happy to be here. It's been a long week.
+
+Wen Li  1:02
+Same for me, honestly.
+
+Maria Reyes  1:10
+Thank you, Wen.
+
+
+
+Transcribed by https://otter.ai
+"""
+
+OTTER_DOCX = [
+    "Reflection circle March",
+    "Tue, Mar 12, 2024 3:03PM • 45:12",
+    "SUMMARY KEYWORDS",
+    "budget, hearing, circle, week",
+    "SPEAKERS",
+    "Maria Reyes, Wen Li, Speaker 2",
+    "Maria Reyes  00:03",
+    "Okay, I think we're recording now. Thanks everyone for joining the reflection circle.",
+    "Speaker 2  00:09",
+    "Happy to be here. It's been a long week.",
+    "Wen Li  01:02",
+    "Same for me, honestly.",
+    "Transcribed by https://otter.ai",
+]
+
+OTTER_SRT = """\
+1
+00:00:03,000 --> 00:00:06,500
+Maria Reyes: Okay, I think we're recording now.
+
+2
+00:00:06,500 --> 00:00:08,900
+Thanks everyone for joining the reflection circle.
+
+3
+00:00:09,000 --> 00:00:12,000
+Speaker 2: Happy to be here. It's been a long week.
+
+4
+00:01:02,000 --> 00:01:04,000
+Wen Li: Same for me, honestly.
+"""
+
+REV_TXT = """\
+Maria Reyes (00:03):
+Okay, I think we're recording now. Thanks everyone for joining the reflection circle.
+
+Jerome Baptiste (00:09):
+Happy to be here. It's been a long week.
+
+Jerome Baptiste (00:12):
+The budget hearing ran late.
+
+Wen Li (01:02:03):
+Same for me, honestly.
+"""
+
+DESCRIPT_TXT = """\
+[00:00:03] Maria Reyes: Okay, I think we're recording now.
+[00:00:09] Jerome Baptiste: Happy to be here. It's been a long week.
+[00:01:02] Wen Li: Same for me, honestly.
+"""
+
+TRINT_TXT = """\
+Reflection circle (March)
+
+Maria Reyes [00:00:03] Okay, I think we're recording now.
+
+Jerome Baptiste [00:00:09] Happy to be here. It's been a long week.
+
+Wen Li [00:01:02] Same for me, honestly.
+"""
+
+GOOGLE_MEET_TXT = """\
+Reflection circle (2024-03-12 15:03 GMT-4) - Transcript
+Attendees
+Jerome Baptiste, Maria Reyes, Wen Li
+Transcript
+00:00:00
+
+Maria Reyes: Okay, I think we're recording now.
+Maria Reyes: Thanks everyone for joining the reflection circle.
+Jerome Baptiste: Happy to be here. It's been a long week.
+00:05:00
+
+Wen Li: Same for me, honestly.
+Meeting ended after 00:45:12 👋
+"""
+
+NOTES_QA_TXT = """\
+Interview notes, site visit 3 (paraphrased, not verbatim)
+
+Q: How did the first circle go for you?
+A: Awkward. Nobody knew whether we were allowed to disagree.
+Q: And later?
+A: Better. The talking stone helped.
+Q: Anything else?
+A: No.
+"""
+
+NOTES_ROLES_TXT = """\
+Interviewer: How did the first circle go for you?
+
+Respondent: Awkward. Nobody knew whether we were allowed to disagree.
+
+Interviewer: And later?
+
+Respondent: Better. The talking stone helped.
+It still is not easy.
+"""
+
+GOOGLE_MEET_DOCX = [line for line in GOOGLE_MEET_TXT.splitlines() if line]
+
+# file name -> (content: text, or paragraphs for a .docx; expected turns as (speaker, timestamp))
+EXPORTS: dict[str, tuple[str | list[str], list[tuple[str, float | None]]]] = {
+    "zoom_cloud.vtt": (ZOOM_CLOUD_VTT, [("Maria Reyes", 1.25), ("Jerome Baptiste", 9.83), ("Wen Li", 62.0)]),
+    "zoom_captions.txt": (ZOOM_LOCAL_TXT, [("Maria Reyes", 36062.0), ("Jerome Baptiste", 36075.0),
+                                           ("Wen Li", 36123.0)]),
+    "zoom_transcript.txt": (ZOOM_TRANSCRIPT_TXT, [("Maria Reyes", 1.0), ("Jerome Baptiste", 9.0), ("Wen Li", 62.0)]),
+    "teams.vtt": (TEAMS_VTT, [("Maria Reyes", 3.12), ("Jerome Baptiste", 10.8), ("Wen Li", 15.0)]),
+    "teams.docx": (TEAMS_DOCX, [("Maria Reyes", 3.0), ("Jerome Baptiste", 10.0), ("Wen Li", 62.0)]),
+    "otter.txt": (OTTER_TXT, [("Maria Reyes", 3.0), ("Speaker 2", 9.0), ("Wen Li", 62.0), ("Maria Reyes", 70.0)]),
+    "otter.docx": (OTTER_DOCX, [("Maria Reyes", 3.0), ("Speaker 2", 9.0), ("Wen Li", 62.0)]),
+    "otter.srt": (OTTER_SRT, [("Maria Reyes", 3.0), ("Speaker 2", 9.0), ("Wen Li", 62.0)]),
+    "rev.txt": (REV_TXT, [("Maria Reyes", 3.0), ("Jerome Baptiste", 9.0), ("Wen Li", 3723.0)]),
+    "descript.txt": (DESCRIPT_TXT, [("Maria Reyes", 3.0), ("Jerome Baptiste", 9.0), ("Wen Li", 62.0)]),
+    "trint.txt": (TRINT_TXT, [("Maria Reyes", 3.0), ("Jerome Baptiste", 9.0), ("Wen Li", 62.0)]),
+    "meet.txt": (GOOGLE_MEET_TXT, [("Maria Reyes", 0.0), ("Jerome Baptiste", None), ("Wen Li", 300.0)]),
+    "meet.docx": (GOOGLE_MEET_DOCX, [("Maria Reyes", 0.0), ("Jerome Baptiste", None), ("Wen Li", 300.0)]),
+    "notes_qa.txt": (NOTES_QA_TXT, [("Q", None), ("A", None)] * 3),
+    "notes_roles.txt": (NOTES_ROLES_TXT, [("Interviewer", None), ("Respondent", None)] * 2),
+}
+
+
+def exports_project(root: Path) -> Path:
+    """A project with one file per transcript export in :data:`EXPORTS` (under ``data/raw/t/``)."""
+    make_project(root, {f"t/{name}": content for name, (content, _) in EXPORTS.items() if isinstance(content, str)},
+                 {"transcripts": [{"path": "t/*"}]})
+    for name, (content, _) in EXPORTS.items():
+        if isinstance(content, list):
+            write_docx(root / "data/raw/t" / name, content)
+    return root

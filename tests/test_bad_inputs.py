@@ -10,7 +10,7 @@ import pytest
 
 from cop_analysis.config import ProjectConfig
 from cop_analysis.ingest import ingest_project, load_segments, load_sources
-from ingest_fixtures import (DOCX_PARAGRAPHS, GOOGLE_ROWS, QUALTRICS_ROWS, SRT, TXT_ROLES, VTT, csv_text,
+from ingest_fixtures import (DOCX_PARAGRAPHS, GOOGLE_ROWS, QUALTRICS_ROWS, SRT, TEAMS_VTT, TXT_ROLES, VTT, csv_text,
                              make_project, write_docx, write_xlsx)
 
 
@@ -61,6 +61,11 @@ ERRORS: dict[str, tuple[str, Any, dict | None, str]] = {
                                   r"t/nohead.vtt:1: missing 'WEBVTT' header"),
     "VTT broken timing": ("t/timing.vtt", VTT.replace("00:00:03.708 --> 00:00:11.400", "00:00:03.708 -> 11"), None,
                           r"t/timing.vtt:11: malformed cue timing line '00:00:03.708 -> 11'"),
+    "Teams VTT broken timing after a cue id": (
+        "t/teams.vtt", TEAMS_VTT.replace("07.450 --> 00:00:10.000", "07.450 --> 10"), None,
+        r"t/teams.vtt:9: malformed cue timing line '00:00:07.450 --> 10'"),
+    "Zoom VTT without cue text": ("t/silent.vtt", "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v Wen Li></v>\n", None,
+                                  r"t/silent.vtt:1: no cues with text found"),
     "SRT broken timing line": ("t/bad.srt", SRT.replace("00:00:04,157 --> 00:00:10,586", "00:00:04,157 -> 10,586"),
                                None, r"t/bad.srt:6: malformed SRT timing line '00:00:04,157 -> 10,586'"),
     "corrupt XLSX": ("s/broken.xlsx", lambda p: _xlsx_bytes(p)[:3000], {"path": "s/*.xlsx", "open_ended": ["x"]},

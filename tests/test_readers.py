@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cop_analysis import textnorm
-from cop_analysis.config import SurveySpec
+from cop_analysis.config import ProjectConfig, SurveySpec
+from cop_analysis.ingest import ingest_project, load_segments
 from cop_analysis.readers import ReadError
 from cop_analysis.readers.surveys import detect_layout, read_grid, read_survey, responses
 from cop_analysis.readers.transcripts import parse_srt, parse_vtt, read_transcript
-from ingest_fixtures import (DOCX_PARAGRAPHS, GOOGLE_ROWS, QUALTRICS_ROWS, SRT, SURVEYMONKEY_ROWS, TXT_ABBREV, VTT,
-                             csv_text, write_docx, write_xlsx)
+from ingest_fixtures import (DOCX_PARAGRAPHS, EXPORTS, GOOGLE_ROWS, QUALTRICS_ROWS, SRT, SURVEYMONKEY_ROWS, TEAMS_VTT,
+                             TXT_ABBREV, VTT, csv_text, exports_project, write_docx, write_xlsx)
 
 TEXT = "Luz Hernández: “Trust” is slow — café.\r\nSecond line\rThird"
 NORMAL = "Luz Hernández: “Trust” is slow — café.\nSecond line\nThird"
@@ -151,3 +154,59 @@ def test_surveymonkey_xlsx(tmp_path: Path) -> None:
     assert [(r.respondent_id, r.attributes) for r in answers] == [("1001", {"staff": ""}), ("1002", {"staff": "Staff"})]
     with pytest.raises(ReadError, match="sheet 'Nope' not found"):
         read_survey(path, "auto", "Nope")
+
+
+def test_tool_exports_ingest(tmp_path: Path) -> None:
+    """Zoom, Teams, Otter, Rev, Descript/Trint, Google Meet, interview notes: speakers, times, clean text."""
+    cfg = ProjectConfig.load(exports_project(tmp_path))
+    report = ingest_project(cfg)
+    assert not report.errors and not report.warnings, report.summary()
+    segments = load_segments(cfg)
+    for name, (_, expected) in EXPORTS.items():
+        rows = segments[segments["source_id"] == f"t/{name}"]
+        turns = rows[rows["unit"] == "turn"]
+        got = [(s, None if pd.isna(t) else round(t, 2)) for s, t in zip(turns["speaker"], turns["timestamp"])]
+        assert got == expected, name
+        for unit, text in zip(rows["unit"], rows["text"]):
+            assert not re.search(r"WEBVTT|-->|<|&amp;|\(Guest\)", text), (name, text)  # no markup anywhere
+            assert unit != "paragraph" or not re.search(r"^\W*(Maria|Jerome|Wen|Speaker|Q|A)\b|\d:\d\d\s*$", text,
+                                                        re.M), (name, text)  # no speaker header in what was said
+        context = " ".join(rows.loc[rows["unit"] == "context", "text"])
+        assert "honestly" not in context and "Thank" not in context.replace("Transcribed", ""), (name, context)
+    teams = segments.query("source_id == 't/teams.docx' and unit == 'paragraph'")
+    assert teams["timestamp"].tolist()[:2] == [3.0, 7.0]  # one turn, each paragraph keeps its own time
+    assert teams["text"].tolist()[:2] == ["Okay, I think we're good to start. Thanks everyone for joining.",
+                                          "Let's go round the room."]
+    roles = segments.query("source_id == 't/notes_qa.txt' and unit == 'turn'")["speaker_role"].tolist()
+    assert roles[:2] == ["interviewer", "participant"]
+    last = segments[segments["unit"] != "sentence"].groupby("source_id")["text"].last()  # the tools' closing lines
+    assert [last[f"t/{n}"] for n in ("otter.txt", "meet.txt", "teams.docx")] == [
+        "Transcribed by https://otter.ai", "Meeting ended after 00:45:12 👋", "Maria Reyes stopped transcription"]
+
+
+def test_vtt_labels_on_every_cue_are_all_speakers(tmp_path: Path) -> None:
+    """Zoom puts 'Name:' on every cue, so a one-word name heard once is still a speaker."""
+    text = ("WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nMaria Reyes: Hello.\n\n"
+            "2\n00:00:03.000 --> 00:00:04.000\nWen: Hi &lt;3\n\n3\n00:00:05.000 --> 00:00:06.000\nMaria Reyes: Bye.\n")
+    path = tmp_path / "zoom.vtt"
+    path.write_text(text, encoding="utf-8")
+    assert read_transcript(path).text == ("[00:00:01] Maria Reyes: Hello.\n\n[00:00:03] Wen: Hi <3\n\n"
+                                          "[00:00:05] Maria Reyes: Bye.")
+    srt = tmp_path / "plain.srt"  # a subtitle line that happens to start with 'Word:' is no speaker
+    srt.write_text("1\n00:00:01,000 --> 00:00:02,000\nWe waited.\n\n2\n00:00:03,000 --> 00:00:04,000\n"
+                   "Honestly: it stung.\n\n3\n00:00:05,000 --> 00:00:06,000\nThen we left.\n", encoding="utf-8")
+    assert not [p for p in read_transcript(srt).paragraphs if p.label]
+
+
+def test_teams_vtt_cues(tmp_path: Path) -> None:
+    cues = parse_vtt(TEAMS_VTT)
+    assert [c.voice for c in cues] == ["Maria Reyes", "Maria Reyes", "Jerome Baptiste", "Wen Li"]
+    assert cues[0].text == "Okay, I think we're good to start. Thanks everyone for joining."
+    assert cues[2].text == "I'll start. The budget hearing & the vote were hard." and cues[2].line == 14
+
+
+def test_one_colon_cue_among_voice_tags_is_no_speaker(tmp_path: Path) -> None:
+    text = TEAMS_VTT + "\nx/40-0\n00:00:19.000 --> 00:00:20.000\nHonestly: it stung.\n"
+    path = tmp_path / "teams.vtt"
+    path.write_text(text, encoding="utf-8")
+    assert read_transcript(path).text.endswith("[00:00:15] Wen Li: Same for me, honestly. Honestly: it stung.")

@@ -333,7 +333,9 @@ def test_cli_export_and_import(tiny_project, tmp_path: Path) -> None:
 
 def _hand_written(tmp_path: Path, qde_name: str, folder: str) -> Path:
     """An archive with the deviations real tools produce (ATLAS.ti/MAXQDA style)."""
-    text = "Q: Who decides? 🙂\r\nA: The board decides, not us.\r\nA: Trust is slow.\r\n"
+    # the second answer is 'Q:' so that 'The board decides, not us.' is a whole turn (one speaker's
+    # consecutive lines make one turn)
+    text = "Q: Who decides? 🙂\r\nA: The board decides, not us.\r\nQ: Trust is slow.\r\n"
     qde = """<?xml version="1.0" encoding="utf-8"?>
 <Project xmlns="urn:QDA-XML:project:1.0" name="Hand">
  <Users><User guid="{AAAAAAAA-0000-0000-0000-000000000001}" name="Zoe"/></Users>

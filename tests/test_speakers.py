@@ -54,6 +54,47 @@ def test_label_details() -> None:
     assert parse_timestamp("00:00:01,500") == 1.5 and parse_timestamp("2:03") == 123
 
 
+@pytest.mark.parametrize("line, label, stamp, rest", [
+    ("[Maria Reyes] 10:01:02", "Maria Reyes", 36062, ""),  # Zoom saved captions
+    ("Maria Reyes  00:00:01", "Maria Reyes", 1, ""),  # Zoom transcript, Otter: two spaces
+    ("Speaker 2\t0:09", "Speaker 2", 9, ""),
+    ("Jerome Baptiste (Guest)   0:10", "Jerome Baptiste", 10, ""),  # Teams .docx
+    ("Wen Li [00:01:02] Same for me.", "Wen Li", 62, "Same for me."),  # Trint-style
+    ("Wen Li (1:02)", "Wen Li", 62, ""),
+])
+def test_header_labels(line: str, label: str, stamp: float, rest: str) -> None:
+    match = match_label(line)
+    assert match is not None and (match.label, match.timestamp, line[match.content_start:]) == (label, stamp, rest)
+
+
+@pytest.mark.parametrize("line", [
+    "Meeting ended after 00:45:12 👋",
+    "Tue, Mar 12, 2024 3:03PM • 45:12",
+    "Break 10:30",  # one space: an agenda line, not a speaker header
+    "Note  10:30",
+    "Maria Reyes  10:30 and then we left",
+    "we met at [10:30] sharp",
+    "00:05:00",
+])
+def test_not_header_labels(line: str) -> None:
+    assert match_label(line) is None
+
+
+def test_bare_times_and_tool_closing_lines() -> None:
+    text = ("Transcript\n00:00:00\n\nMaria Reyes: Hello.\nJerome Baptiste: Hi.\n00:05:00\n\nWen Li: Hey.\n"
+            "Meeting ended after 00:45:12 👋\n")
+    paragraphs = split_paragraphs(text)
+    assert [(p.label.label if p.label else None, p.timestamp, text[p.start:p.end]) for p in paragraphs] == [
+        (None, None, "Transcript"), ("Maria Reyes", 0.0, "Hello."), ("Jerome Baptiste", None, "Hi."),
+        ("Wen Li", 300.0, "Hey."), (None, None, "Meeting ended after 00:45:12 👋")]
+    assert trailer_start(paragraphs[4:], text) == 0
+    otter = "Maria Reyes  0:03\nHello.\n\nWen Li  0:09\nHi.\n\nTranscribed by https://otter.ai\n"
+    paragraphs = split_paragraphs(otter)
+    assert [(p.label.label if p.label else None, p.timestamp) for p in paragraphs] == [
+        ("Maria Reyes", 3), ("Wen Li", 9), (None, None)]
+    assert trailer_start(paragraphs[2:], otter) == 0
+
+
 def _turns(text: str, roles: dict[str, str] | None = None) -> list[tuple[str | None, str]]:
     paragraphs = split_paragraphs(text, roles or {})
     resolved = resolve_speakers([p.label for p in paragraphs if p.label], roles)

@@ -7,8 +7,11 @@ Source text per format (what ``sources.text`` holds and offsets index into):
   ``" | "`` otherwise) in document order, joined by blank lines (``"\\n\\n"``).
 * vtt/srt: a readable transcript built from the cues, one paragraph per run of cues by the
   same speaker: ``[hh:mm:ss] Speaker: text of the cues joined by spaces``, runs separated by
-  blank lines. Cue markup (``<v>``, ``<i>``, ``{\\an8}``, entities) is removed. Cues without a
-  speaker continue the current speaker; before the first speaker they are context.
+  blank lines. A ``Name:`` label in a cue is a speaker under the rules of :mod:`..speakers`, or
+  always when at least half of the cues have one (Zoom labels every cue). Cue markup (``<v>``,
+  ``<i>``, ``{\\an8}``, entities) is removed, and so is Teams' ``(Guest)``/``(External)`` after a
+  voice name. Cues without a speaker continue the current speaker; before the first speaker
+  they are context.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class Cue:
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _TIMING = re.compile(rf"\s*(?P<a>{_TIME})\s*-->\s*(?P<b>{_TIME})(?:\s.*)?")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>")
+_GUEST = re.compile(r"(?i)\s*\((?:guest|external|unverified)\)$")  # Teams: '<v Dana Whitfield (Guest)>'
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>|<\d[\d:.]*>|\{\\[^}]*\}")
 
 
@@ -147,7 +151,7 @@ def parse_vtt(text: str) -> list[Cue]:
             cues.append(Cue(t0, _clean(payload[:voices[0].start()]), start + timing_at + 1))
         for i, voice in enumerate(voices):
             end = voices[i + 1].start() if i + 1 < len(voices) else len(payload)
-            name = " ".join((voice["name"] or "").split()) or None
+            name = _GUEST.sub("", " ".join((voice["name"] or "").split())) or None
             cues.append(Cue(t0, _clean(payload[voice.end():end]), start + timing_at + 1, name))
     return [c for c in cues if c.text]
 
@@ -175,7 +179,9 @@ def render_cues(cues: list[Cue], configured: Iterable[str] = ()) -> tuple[str, l
         raise ReadError("no cues with text found", 1)
     candidates = [(i, m) for i, c in enumerate(cues)
                   if c.voice is None and not c.note and (m := speakers.match_label(c.text))]
-    accepted = {candidates[j][0]: candidates[j][1] for j in speakers.accepted_labels(candidates, configured)}
+    chosen = (range(len(candidates)) if 2 * len(candidates) >= sum(not c.note for c in cues)
+              else speakers.accepted_labels(candidates, configured))  # Zoom labels every cue: trust them all
+    accepted = {candidates[j][0]: candidates[j][1] for j in chosen}
     groups: list[tuple[str | None, float | None, int, list[str]]] = []
     for i, cue in enumerate(cues):
         label, body = cue.voice, cue.text
