@@ -52,3 +52,10 @@ def test_cli_help() -> None:
     out = subprocess.run([sys.executable, "-m", "cop_analysis.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "Usage" in out.stdout
+
+
+def test_schema_doc_is_generated_from_the_code() -> None:
+    from cop_analysis.schema import markdown
+
+    assert (REPO / "docs" / "SCHEMAS.md").read_text(encoding="utf-8") == markdown() + "\n", \
+        "docs/SCHEMAS.md is stale: run .venv/bin/python -m cop_analysis.schema > docs/SCHEMAS.md"
