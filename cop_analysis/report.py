@@ -730,9 +730,24 @@ def _common_only(units: pd.DataFrame, column: str, min_people: int = MIN_GROUP) 
     return units[column].where(~units[column].isin(set(people[people < min_people].index)))
 
 
-def deidentify_data(data: ReportData, deid: Any) -> ReportData:
+def shareable_title(cfg: Any) -> str | None:
+    """The ``report: {shareable_title: ...}`` option of project.yml: the shareable report's title, used
+    as written (default: the project name, redacted)."""
+    from .config import CONFIG_NAME, ConfigError
+
+    options = cfg.extra.get("report") or {}
+    if not isinstance(options, dict) or set(options) - {"shareable_title"}:
+        raise ConfigError(f"{cfg.root / CONFIG_NAME}: 'report' takes only 'shareable_title: <text>'")
+    title = options.get("shareable_title")
+    if title is not None and (not isinstance(title, str) or not title.strip()):
+        raise ConfigError(f"{cfg.root / CONFIG_NAME}: report.shareable_title must be non-empty text, not {title!r}")
+    return title.strip() if title else None
+
+
+def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> ReportData:
     """A copy of ``data`` with pseudonymous speakers/sources, redacted text, labels, keywords and
-    theme selections, and no role or department that only one person has (``MIN_GROUP``)."""
+    theme selections, and no role or department that only one person has (``MIN_GROUP``); the
+    project name is ``title`` when given, else redacted."""
     units = data.units.copy()
     units["speaker_role"] = _common_only(units, "speaker_role")
     units["department"] = _common_only(units, "department")
@@ -764,7 +779,7 @@ def deidentify_data(data: ReportData, deid: Any) -> ReportData:
     codes = data.codes.copy()
     for column in ("name", "definition"):
         codes[column] = codes[column].map(deid.redact)
-    return replace(data, project=deid.redact(data.project), units=units, themes=themes, theme_info=info,
+    return replace(data, project=title or deid.redact(data.project), units=units, themes=themes, theme_info=info,
                    sources=sources, codes=codes, coders=[], agreement=None)
 
 
@@ -826,6 +841,7 @@ def build_reports(project_dir: str | Path, audience: str = "internal", output_di
     unknown = set(audiences) - set(REPORT_FILES)
     if unknown:
         raise ValueError(f"unknown audience {audience!r}: use internal, shareable or both")
+    title = shareable_title(cfg)
     data = load_report_data(cfg, waves=waves)
     written: dict[str, BuiltReport] = {}
     for which in audiences:
@@ -833,7 +849,7 @@ def build_reports(project_dir: str | Path, audience: str = "internal", output_di
             page = internal_page(data, manifest)
         else:
             deid = Deidentifier.for_project(cfg, data.units, load_nlp=load_spacy)
-            page = shareable_page(deidentify_data(data, deid), manifest)
+            page = shareable_page(deidentify_data(data, deid, title), manifest)
             deid.save_key(cfg.processed)
         meta = [("Generated", dt.datetime.now().strftime("%Y-%m-%d %H:%M")), ("Figures", str(len(page.figures)))]
         path = out / REPORT_FILES[which]

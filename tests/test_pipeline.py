@@ -366,6 +366,7 @@ def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.Temp
         assert f"<h2>{title}</h2>" in internal
     assert XSS not in internal and "&lt;script&gt;alert(1)&lt;/script&gt;" in internal
     assert shareable.index("<h2>Lessons learned</h2>") < shareable.index("<h2>At a glance</h2>")
+    assert "<h1>A county racial equity steering committee</h1>" in shareable  # report.shareable_title
     assert not EXTERNAL_TAG.search(internal) and not EXTERNAL_TAG.search(shareable)
     # de-identification: every configured and every ingested personal name is gone
     text = shareable.replace(plotly.offline.get_plotlyjs(), "")

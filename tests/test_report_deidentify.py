@@ -297,3 +297,18 @@ def test_all_speakers_themes_stand_in_when_no_member_is_known() -> None:
     shown = report.distinct_selections(data)  # the members' fit found no theme: all speakers instead
     assert set(shown.themes["selection"]) == {"turns: all speakers", "survey Q5"}
     assert list(shown.theme_info["selection"]) == ["turns: all speakers", "turns: all speakers", "survey Q5"]
+
+
+def test_shareable_title_is_validated_and_used_as_written(sample: ProjectConfig, tmp_path: Path) -> None:
+    from cop_analysis.config import ConfigError
+
+    assert report.shareable_title(ProjectConfig.from_dict({}, tmp_path)) is None
+    cfg = ProjectConfig.from_dict({"report": {"shareable_title": " A county committee "}}, tmp_path)
+    assert report.shareable_title(cfg) == "A county committee"
+    for bad in ({"shareable_title": ""}, {"shareable_title": 3}, {"title": "x"}, "x"):
+        with pytest.raises(ConfigError, match="project.yml.*report"):
+            report.shareable_title(ProjectConfig.from_dict({"report": bad}, tmp_path))
+    data = report.load_report_data(sample)
+    deid = Deidentifier.for_project(sample, data.units)
+    assert report.deidentify_data(data, deid, "A county committee").project == "A county committee"
+    assert report.deidentify_data(data, deid).project == deid.redact(data.project) != data.project
