@@ -70,6 +70,8 @@ class IngestReport:
     n_respondents: int = 0
     written: bool = False
     orphaned_codings: int = 0
+    reanchored_codings: int = 0  # codings (and memos) moved with their text onto the new segments of edited sources
+    reanchored_memos: int = 0
     seconds: float = 0.0
 
     @property
@@ -92,6 +94,9 @@ class IngestReport:
         ]
         if self.linked:
             lines.insert(2, f"{len(self.linked)} speaker names linked across files: {self.linked_text()}")
+        if self.reanchored_codings or self.reanchored_memos:
+            lines.append(f"{self.reanchored_codings} codings and {self.reanchored_memos} memos re-anchored to the"
+                         " edited text (they follow their words to the new segments)")
         if self.orphaned_codings:
             lines.append(f"{self.orphaned_codings} codings are orphaned (their segment vanished); they are kept in the ledger")
         lines += [f"ERROR {e}" for e in self.errors] + [f"warning {w}" for w in self.warnings]
@@ -441,8 +446,10 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         report.warnings += [IngestError(p.source["path"], None, w) for w in p.warnings]
 
     if parsed or set(previous_keys) != set(kept):  # new, changed, removed or now-broken sources
-        old_segments = load_segments(cfg) if kept else SEGMENTS.empty_frame()
+        old_segments = load_segments(cfg) if len(previous) else SEGMENTS.empty_frame()
         segments = _assemble(old_segments[old_segments["source_id"].isin(kept)], parsed)
+        # before the outputs are written: if writing fails, the next run recomputes the same new ids
+        report.reanchored_codings, report.reanchored_memos = _reanchor_codings(cfg, previous, old_segments, parsed)
         counts = segments.groupby("source_id").size()
         new_sources = pd.DataFrame([p.source for p in parsed.values()])
         sources = pd.concat([f for f in (previous_kept, new_sources) if len(f)], ignore_index=True) \
@@ -464,6 +471,29 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     report.n_respondents = len(set(zip(responses["source_id"], responses["respondent_id"])))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _reanchor_codings(cfg: ProjectConfig, previous: pd.DataFrame, old_segments: pd.DataFrame,
+                      parsed: dict[str, _Parsed]) -> tuple[int, int]:
+    """Move ledger codings and memos on vanished segments of edited sources along with their text.
+
+    Returns (codings, memos) moved; see :class:`cop_analysis.anchoring.Relocator`.
+    """
+    changed = sorted(set(parsed) & set(previous["source_id"]))
+    if not changed or not cfg.ledger_path.exists():
+        return 0, 0
+    new = pd.DataFrame([row for sid in changed for row in parsed[sid].rows])
+    old = old_segments[old_segments["source_id"].isin(changed) & ~old_segments["segment_id"].isin(new["segment_id"])]
+    if old.empty:
+        return 0, 0
+    from .anchoring import Relocator
+    from .ledger import Ledger
+
+    old_texts = dict(zip(previous["source_id"], previous["text"]))
+    relocate = Relocator(old, new, {sid: old_texts[sid] for sid in changed},
+                         {sid: parsed[sid].source["text"] for sid in changed})
+    with Ledger(cfg.ledger_path) as ledger:
+        return ledger.reanchor(old["segment_id"], relocate)
 
 
 def _flag_orphaned_codings(cfg: ProjectConfig, segment_ids: pd.Series) -> int:

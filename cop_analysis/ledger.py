@@ -14,7 +14,7 @@ import math
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from cop_analysis.schema import CODINGS, SUGGESTIONS
 SCHEMA_VERSION = 2  # 2: suggestion status 'withdrawn'
 BUSY_TIMEOUT_S = 30.0
 MACHINE = "machine"  # coder name of suggestion events
-SYSTEM = "system"  # coder name of orphan-marking events
+SYSTEM = "system"  # coder name of orphan-marking and re-anchoring events
 RESERVED_CODERS = (MACHINE, SYSTEM)
 UNDOABLE = ("code", "uncode", "memo", "memo_edit", "accept", "reject", "review")  # a person's own actions
 DERIVED_TABLES = ("codings", "memos", "suggestions", "reviews", "segments_seen")
@@ -87,6 +87,8 @@ COMMIT;
 """
 
 _KEY = "segment_id = ? AND code_id = ? AND coder = ? AND IFNULL(span_start, -1) = ? AND IFNULL(span_end, -1) = ?"
+_ORPHANED = "(SELECT COUNT(*) > 0 FROM segments_seen WHERE segment_id = ? AND present = 0)"
+Locate = Callable[[str, int | None, int | None], tuple[str, int | None, int | None] | None]
 
 
 class LedgerError(ValueError):
@@ -245,6 +247,14 @@ class Ledger:
                                  [(sid, present, ts, ts) for sid in ids])
             conn.execute("UPDATE codings SET orphaned = segment_id IN"
                          " (SELECT segment_id FROM segments_seen WHERE present = 0)")
+        elif action == "reanchor":
+            if "memo_id" in p:
+                conn.execute("UPDATE memos SET segment_id = ? WHERE memo_id = ?", (ev["segment_id"], p["memo_id"]))
+            else:
+                old = (p["from_segment"], ev["code_id"], p["coder"], *(p["from_span"] or (None, None)))
+                conn.execute(f"UPDATE codings SET segment_id = ?, span_start = ?, span_end = ?, updated_at = ?,"
+                             f" orphaned = {_ORPHANED} WHERE {_KEY}",
+                             (ev["segment_id"], ev["span_start"], ev["span_end"], ts, ev["segment_id"], *_key(*old)))
         elif action == "undo":
             self._apply_undo(conn, ev)
         elif action == "redo":
@@ -256,7 +266,7 @@ class Ledger:
         """Reverse the action an undo points to (directly, or through the ``redo`` event that re-applied it)."""
         target = self._original(conn, ev["undoes_event_id"])
         p, ts = target["payload"], ev["ts"]
-        key = (target["segment_id"], target["code_id"], target["coder"], target["span_start"], target["span_end"])
+        key = self._follow(conn, target, ev["event_id"])
         action = target["action"]
         if action == "code" or (action == "accept" and p.get("created_coding")):
             conn.execute(f"DELETE FROM codings WHERE {_KEY}", _key(*key))
@@ -282,7 +292,27 @@ class Ledger:
         """
         target = self._original(conn, ev["undoes_event_id"])
         payload = {**target["payload"], "created_at": target["payload"].get("created_at", target["ts"])}
-        self._apply(conn, {**target, "ts": ev["ts"], "payload": payload})
+        segment_id, _, _, start, end = self._follow(conn, target, ev["event_id"])
+        self._apply(conn, {**target, "ts": ev["ts"], "payload": payload, "segment_id": segment_id,
+                           "span_start": start, "span_end": end})
+
+    @staticmethod
+    def _follow(conn: sqlite3.Connection, action: dict[str, Any], before: int | None = None) -> tuple[Any, ...]:
+        """The coding key of ``action`` as re-anchoring events after it (and before event ``before``) moved it.
+
+        Undoing or redoing a coding action after a re-ingest moved its coding acts on the moved coding.
+        """
+        segment_id, code_id, coder, start, end = (action["segment_id"], action["code_id"], action["coder"],
+                                                  action["span_start"], action["span_end"])
+        rows = conn.execute("SELECT segment_id, span_start, span_end, payload FROM events WHERE action = 'reanchor'"
+                            " AND effective = 1 AND code_id = ? AND event_id > ? AND event_id < ? ORDER BY event_id",
+                            (code_id, action["event_id"], before if before is not None else 2**62)).fetchall()
+        for to_segment, to_start, to_end, payload in rows:
+            p = json.loads(payload)
+            if p.get("coder") == coder and p["from_segment"] == segment_id and (
+                    tuple(p["from_span"] or (None, None)) == (start, end)):
+                segment_id, start, end = to_segment, to_start, to_end
+        return segment_id, code_id, coder, start, end
 
     def _original(self, conn: sqlite3.Connection, event_id: int) -> dict[str, Any]:
         """The person's action behind an event: follows ``undo``/``redo`` links back to the action they reverse."""
@@ -406,7 +436,7 @@ class Ledger:
     def _still_applies(self, conn: sqlite3.Connection, action: dict[str, Any]) -> bool:
         """Whether re-applying an undone action would change the state as it first did (else the redo is a no-op)."""
         p, name = action["payload"], action["action"]
-        key = (action["segment_id"], action["code_id"], action["coder"], action["span_start"], action["span_end"])
+        key = self._follow(conn, action)
         if name in ("accept", "reject"):
             row = conn.execute("SELECT status FROM suggestions WHERE suggestion_id = ?",
                                (p["suggestion_id"],)).fetchone()
@@ -537,6 +567,40 @@ class Ledger:
         return self._decide("reject", suggestion_id, coder)
 
     # -- re-ingestion ----------------------------------------------------------------------
+    def reanchor(self, segment_ids: Iterable[str], locate: Locate) -> tuple[int, int]:
+        """Move codings and memos off vanished segments to where their text now is; returns (codings, memos) moved.
+
+        ``locate(segment_id, span_start, span_end)`` gives the new ``(segment_id, span_start,
+        span_end)`` of a coding's text (span None: the whole segment), or None when it cannot be
+        placed (the coding is then left where it is, to be flagged orphaned). Each move is one
+        ``reanchor`` event by ``system`` (payload: the human ``coder``, ``from_segment``,
+        ``from_span``, or ``memo_id`` for a memo), all in one transaction; the coding keeps its
+        id, coder and ``created_at``. A move onto a coding that already exists is skipped.
+        """
+        vanished = {str(s) for s in segment_ids}
+        with self._tx() as conn:
+            codings = [r for r in conn.execute("SELECT segment_id, code_id, coder, span_start, span_end FROM codings"
+                                               " ORDER BY coding_id") if r[0] in vanished]
+            n_codings = 0
+            for segment_id, code_id, coder, start, end in codings:
+                target = locate(segment_id, start, end)
+                if target is None or self._coding_exists(conn, (target[0], code_id, coder, *target[1:])):
+                    continue
+                payload = {"coder": coder, "from_segment": segment_id,
+                           "from_span": None if start is None else [start, end]}
+                self._record(conn, "reanchor", SYSTEM, target[0], code_id, target[1:], payload)
+                n_codings += 1
+            memos = [r for r in conn.execute("SELECT memo_id, segment_id, code_id FROM memos ORDER BY memo_id")
+                     if r[1] in vanished]
+            n_memos = 0
+            for memo_id, segment_id, code_id in memos:
+                target = locate(segment_id, None, None)
+                if target is not None:
+                    self._record(conn, "reanchor", SYSTEM, target[0], code_id,
+                                 payload={"memo_id": memo_id, "from_segment": segment_id})
+                    n_memos += 1
+            return n_codings, n_memos
+
     def mark_orphans(self, valid_segment_ids: Iterable[str]) -> int:
         """Flag codings whose segment vanished (and unflag returning ones); returns the number orphaned.
 

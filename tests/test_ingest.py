@@ -211,8 +211,9 @@ def test_codings_survive_reingestion_and_vanished_segments_are_orphaned(tmp_path
     ledger.code(turns["Ana Ruiz"], "trust", "maya")
     ledger.code(turns["Bo Li"], "time_pace", "maya")
 
-    # the file changes: Bo's turn is rewritten, Ana's is untouched
-    (root / "data/raw/t/a.txt").write_text(text.replace("too fast", "far too fast"), encoding="utf-8")
+    # the file changes: Bo's turn is rewritten (a small edit would re-anchor it), Ana's is untouched
+    (root / "data/raw/t/a.txt").write_text(text.replace("The pace is too fast.", "Nobody waits for us."),
+                                           encoding="utf-8")
     report = ingest_project(cfg)
     assert report.orphaned_codings == 1 and "1 codings are orphaned" in report.summary()
     codings = ledger.codings().set_index("code_id")
@@ -290,3 +291,191 @@ def test_linked_speakers_share_one_pseudonym(tmp_path: Path) -> None:
     assert kwame in by_file["t/a.txt"] and kwame in by_file["t/b.txt"]
     assert len(by_file["t/a.txt"] | by_file["t/b.txt"]) == 3  # Kwame Asante, Luz Hernández, Rosa
     assert deid.redact("Rosa thanked Kwame.") == "[name] thanked [name]."
+
+
+# -- re-anchoring codings when a source is edited ----------------------------------------------
+THREE = ("Ana Ruiz (AR): I trust this grup now. The county listens.\n\n"
+         "Bo Li (BL): The pace is too fast for us.\n\n"
+         "Cy Dorn (CD): Budgets decide everything here.\n\n"
+         "AR: We keep showing up anyway. That matters to me.\n\n"
+         "BL: Agreed, and the stipends help.\n")
+
+
+def _ledger_state(path: Path) -> dict[str, list[tuple]]:
+    import sqlite3
+
+    from cop_analysis.ledger import DERIVED_TABLES
+
+    with sqlite3.connect(path) as conn:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in DERIVED_TABLES}
+
+
+def _covered(cfg: ProjectConfig, codings: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """(code, coder) -> the source text each coding covers (its span, else its whole segment)."""
+    texts = load_sources(cfg).set_index("source_id")["text"]
+    segments = load_segments(cfg).set_index("segment_id")
+    out = {}
+    for c in codings.itertuples():
+        seg = segments.loc[c.segment_id]
+        start, end = (seg["start"], seg["end"]) if pd.isna(c.span_start) else (c.span_start, c.span_end)
+        out[(c.code_id, c.coder)] = texts[seg["source_id"]][start:end]
+    return out
+
+
+def test_typo_fix_keeps_later_codings_on_their_words(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+
+    root = make_project(tmp_path, {"t/a.txt": THREE}, {"transcripts": [{"path": "t/*.txt"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    ledger = Ledger(cfg.ledger_path)
+    for i, row in turns.iterrows():
+        ledger.code(row["segment_id"], f"code{i}", "maya")
+    ledger.code(turns.loc[1, "segment_id"], "pace", "ben", created_at="2025-01-02T03:04:05Z")
+    sub = THREE.index("That matters to me.")
+    ledger.code(turns.loc[3, "segment_id"], "belonging", "maya", span=(sub, sub + len("That matters to me.")))
+    ledger.memo("ask about stipends", "maya", segment_id=turns.loc[4, "segment_id"])
+    before = ledger.codings().set_index(["code_id", "coder"]).sort_index()
+    covered = _covered(cfg, ledger.codings())
+
+    (root / "data/raw/t/a.txt").write_text(THREE.replace("grup", "group"), encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.reanchored_codings == 7 and report.reanchored_memos == 1 and report.orphaned_codings == 0
+    assert "7 codings and 1 memos re-anchored" in report.summary()
+    after = ledger.codings().set_index(["code_id", "coder"]).sort_index()
+    assert list(after.index) == list(before.index) and not after["orphaned"].any()
+    assert (after["coding_id"] == before["coding_id"]).all() and (after["created_at"] == before["created_at"]).all()
+    new_turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    assert set(after["segment_id"]) == set(new_turns["segment_id"])
+    assert not set(after["segment_id"]) & set(turns["segment_id"][1:])  # the ids after the edit all changed
+    whole = after.drop(("belonging", "maya"))
+    assert whole["span_start"].isna().all()  # whole-turn codings stay whole
+    now = _covered(cfg, ledger.codings())
+    assert now.pop(("code0", "maya")) == covered.pop(("code0", "maya")).replace("grup", "group")
+    assert now == covered and now[("belonging", "maya")] == "That matters to me."
+    assert ledger.memos()["segment_id"].tolist() == [new_turns.loc[4, "segment_id"]]
+    moves = ledger.history().query("action == 'reanchor'")
+    assert len(moves) == 8 and set(moves["coder"]) == {"system"}
+    assert json.loads(moves.iloc[0]["payload"])["coder"] == "maya"
+
+    state = _ledger_state(cfg.ledger_path)
+    ledger.rebuild()
+    assert _ledger_state(cfg.ledger_path) == state
+    n_events = len(ledger.history())
+    again = ingest_project(cfg)  # nothing changed: nothing moves, nothing is logged
+    assert again.reanchored_codings == 0 and not again.written and len(ledger.history()) == n_events
+
+    # undo after the move acts on the moved coding; redo puts it back there
+    assert ledger.undo("maya") is not None  # the memo
+    assert ledger.undo("maya") is not None  # the sub-span coding
+    assert ("belonging", "maya") not in set(ledger.codings().set_index(["code_id", "coder"]).index)
+    ledger.redo("maya")
+    moved = ledger.codings().set_index(["code_id", "coder"]).loc[("belonging", "maya")]
+    assert moved["segment_id"] == after.loc[("belonging", "maya"), "segment_id"] and not moved["orphaned"]
+    state = _ledger_state(cfg.ledger_path)
+    ledger.rebuild()
+    assert _ledger_state(cfg.ledger_path) == state
+
+
+def test_deleted_turn_stays_orphaned_and_merged_turns_keep_both_codings(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+
+    root = make_project(tmp_path, {"t/a.txt": THREE}, {"transcripts": [{"path": "t/*.txt"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    ledger = Ledger(cfg.ledger_path)
+    for i in range(5):
+        ledger.code(turns.loc[i, "segment_id"], f"code{i}", "maya")
+    covered = _covered(cfg, ledger.codings())
+
+    # Cy's turn is deleted (it sat between Bo and Ana: nothing merges); the turns after it move
+    edited = THREE.replace("Cy Dorn (CD): Budgets decide everything here.\n\n", "")
+    (root / "data/raw/t/a.txt").write_text(edited, encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.reanchored_codings == 2 and report.orphaned_codings == 1
+    codings = ledger.codings().set_index("code_id")
+    assert codings["orphaned"].tolist() == [False, False, True, False, False]
+    assert codings.loc["code2", "segment_id"] == turns.loc[2, "segment_id"]  # kept, detached
+    now = _covered(cfg, ledger.codings().query("not orphaned"))
+    assert now == {k: v for k, v in covered.items() if k[0] != "code2"}
+
+    # Bo's first turn goes too: Ana's two turns become one turn; both codings stay, as sub-spans
+    merged = edited.replace("Bo Li (BL): The pace is too fast for us.\n\n", "")
+    (root / "data/raw/t/a.txt").write_text(merged, encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.reanchored_codings == 3 and report.orphaned_codings == 2
+    new_turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    assert new_turns["speaker"].tolist() == ["Ana Ruiz", "BL"]  # no "Bo Li (BL)" line left to expand BL
+    codings = ledger.codings().set_index("code_id")
+    assert codings.loc[["code0", "code3"], "segment_id"].tolist() == [new_turns.loc[0, "segment_id"]] * 2
+    assert codings.loc[["code0", "code3"], "span_start"].notna().all()
+    assert codings.loc["code4", "segment_id"] == new_turns.loc[1, "segment_id"]
+    assert pd.isna(codings.loc["code4", "span_start"])
+    assert codings.loc[["code1", "code2"], "orphaned"].all()
+    now = _covered(cfg, ledger.codings().query("not orphaned"))
+    assert now == {k: v for k, v in covered.items() if k[0] not in ("code1", "code2")}
+    state = _ledger_state(cfg.ledger_path)
+    ledger.rebuild()
+    assert _ledger_state(cfg.ledger_path) == state
+
+
+def test_survey_answer_edit_keeps_codings_on_the_other_answers(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+    from ingest_fixtures import QUALTRICS_ROWS, csv_text
+
+    config = {"surveys": [{"path": "s/wave1.csv", "open_ended": ["Q5", "Q6"]}]}
+    root = make_project(tmp_path, {"s/wave1.csv": csv_text(QUALTRICS_ROWS)}, config)
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    answers = load_segments(cfg).query("unit == 'response'").reset_index(drop=True)
+    ledger = Ledger(cfg.ledger_path)
+    for i in range(len(answers)):
+        ledger.code(answers.loc[i, "segment_id"], f"code{i}", "maya")
+    covered = _covered(cfg, ledger.codings())
+
+    rows = [list(r) for r in QUALTRICS_ROWS]
+    rows[3][6] = "Nothing changed for me."  # R_1abc's Q5 answer rewritten
+    (root / "data/raw/s/wave1.csv").write_text(csv_text(rows), encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.orphaned_codings == 1 and report.reanchored_codings == len(answers) - 1
+    codings = ledger.codings().set_index("code_id")
+    assert codings["orphaned"].tolist() == [True] + [False] * (len(answers) - 1)
+    now = _covered(cfg, ledger.codings().query("not orphaned"))
+    assert now == {k: v for k, v in covered.items() if k[0] != "code0"}
+
+
+def test_text_map_of_a_200_kb_transcript_is_fast_and_exact() -> None:
+    import random
+    import time
+
+    from cop_analysis.anchoring import TextMap
+
+    rng = random.Random(3)
+    vocab = ["".join(rng.choice("abcdefghijklmnop") for _ in range(rng.randint(2, 9))) for _ in range(3000)]
+    paras = [f"{rng.choice(['AR', 'BL', 'CD'])}: " + " ".join(rng.choices(vocab, k=rng.randint(5, 80)))
+             for _ in range(730)]
+    old = "\n\n".join(paras)
+    assert len(old) > 200_000
+    chars, deleted = list(old), set()
+    for p in sorted(rng.sample(range(len(old) - 10), 60), reverse=True):  # 60 edits all over the text
+        chars[p:p + 4] = list("QZ")
+        deleted.update(range(p, p + 4))
+    new = "".join(chars)
+    started = time.perf_counter()
+    tm = TextMap(old, new)
+    assert time.perf_counter() - started < 1.0
+    for pos in rng.sample(range(len(old)), 2000):
+        mapped = tm.char(pos)
+        if pos in deleted:
+            assert mapped is None
+        elif mapped is not None:
+            assert new[mapped] == old[pos]
+    kept = [pos for pos in range(len(old)) if pos not in deleted]
+    assert sum(tm.char(pos) is not None for pos in kept) > 0.99 * len(kept)
+    clean = next(i for i in range(0, len(old) - 50, 50) if not deleted & set(range(i - 1, i + 51)))
+    start, end = tm.span(clean, clean + 50)
+    assert new[start:end] == old[clean:clean + 50]
+    edit = min(deleted)
+    assert tm.span(edit, edit + 2) is None and tm.span(10, 10) is None

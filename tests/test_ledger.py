@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import random
@@ -360,6 +361,55 @@ def test_orphans_are_kept_and_reported(led: Ledger) -> None:
     led.code("s2", "ownership", "ana")  # coding a vanished segment is flagged at once
     assert led.codings().query("code_id == 'ownership'")["orphaned"].all()
     assert led.mark_orphans(["s1", "s2", "s3"]) == 0  # the segment came back
+
+
+def test_reanchor_moves_codings_and_memos_and_undo_follows_them(led: Ledger) -> None:
+    led.code("old1", "trust", "ana", created_at="2024-01-01T00:00:00Z")
+    led.code("old1", "harm", "ana", span=(10, 20))
+    led.code("old2", "trust", "ben")
+    led.code("new3", "trust", "ben")  # ben already has this coding where old2's would go
+    led.code("gone", "trust", "ana")
+    memo = led.memo("see old1", "ana", segment_id="old1")
+    led.memo("project memo", "ana")
+    places = {("old1", None, None): ("new1", None, None), ("old1", 10, 20): ("new1", 12, 22),
+              ("old2", None, None): ("new3", None, None)}
+    calls = []
+
+    def locate(segment_id: str, start: int | None, end: int | None) -> tuple | None:
+        calls.append((segment_id, start, end))
+        return places.get((segment_id, start, end))
+
+    before = led.codings().set_index(["segment_id", "code_id", "coder"])
+    assert led.reanchor(["old1", "old2", "gone"], locate) == (2, 1)
+    assert ("gone", None, None) in calls and ("new3", None, None) not in calls
+    after = led.codings().set_index("coding_id")
+    moved = after.loc[before.loc[("old1", "trust", "ana"), "coding_id"]]
+    assert (moved["segment_id"], moved["coder"], pd.isna(moved["span_start"])) == ("new1", "ana", True)
+    assert moved["created_at"] == pd.Timestamp("2024-01-01", tz="UTC")
+    sub = after.loc[before.loc[("old1", "harm", "ana"), "coding_id"]]
+    assert (sub["segment_id"], sub["span_start"], sub["span_end"]) == ("new1", 12, 22)
+    assert set(after.loc[after["segment_id"] == "old2", "coder"]) == {"ben"}  # not merged into ben's new3 coding
+    assert led.memos().set_index("memo_id").loc[memo, "segment_id"] == "new1"
+    assert led.memos()["segment_id"].isna().sum() == 1
+    moves = led.history().query("action == 'reanchor'")
+    assert len(moves) == 3 and set(moves["coder"]) == {"system"}
+    assert json.loads(moves.iloc[1]["payload"]) == {"coder": "ana", "from_segment": "old1", "from_span": [10, 20]}
+    assert led.mark_orphans(["new1", "new3"]) == 2  # old2 (ben) and gone stay, orphaned
+
+    led.undo("ana")  # the project memo
+    led.undo("ana")  # the memo, now on new1
+    led.undo("ana")  # the coding of 'gone'
+    led.undo("ana")  # the span coding: removed where it now is
+    assert set(led.codings(coder="ana")["segment_id"]) == {"new1"} and len(led.codings(coder="ana")) == 1
+    assert led.can_redo("ana")
+    led.redo("ana")
+    sub = led.codings(coder="ana").query("code_id == 'harm'").iloc[0]
+    assert (sub["segment_id"], sub["span_start"], sub["span_end"], sub["orphaned"]) == ("new1", 12, 22, False)
+    snapshot = state(led.path)
+    led.rebuild()
+    assert state(led.path) == snapshot
+    assert led.reanchor(["old1"], locate) == (0, 0)  # nothing left there: no events
+    assert len(led.history().query("action == 'reanchor'")) == 3
 
 
 def test_rebuild_equals_incremental_state(led: Ledger) -> None:
