@@ -29,6 +29,7 @@ from cop_analysis.workbench import (
     find_project_root,
     short_text,
     span_of,
+    widget_action,
 )
 
 log = logging.getLogger(__name__)
@@ -303,18 +304,7 @@ class ComparePanel:
         return self.widget
 
     def _handler(self, action: Callable[..., Any]) -> Callable[..., None]:
-        """Wrap an action: run it, re-render, and show any error in the status line."""
-
-        def run(*_args: Any) -> None:
-            self.status.value = ""
-            try:
-                action()
-            except Exception as exc:  # shown to the user instead of vanishing into the browser log
-                log.exception("compare action failed")
-                self.status.value = f"<span style='color:#b00020'>{html.escape(str(exc))}</span>"
-            self.render()
-
-        return run
+        return widget_action(action, self.status, self.render, log)
 
     # -- handlers ------------------------------------------------------------------------
     def _on_refresh(self) -> None:

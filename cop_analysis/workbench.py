@@ -335,6 +335,22 @@ def _tint(hex_color: str, keep: float = 0.22) -> str:
     return "#" + "".join(f"{round(c * keep + 255 * (1 - keep)):02x}" for c in (r, g, b))
 
 
+def widget_action(action: Callable[..., Any], status: Any, render: Callable[[], None],
+                  logger: logging.Logger) -> Callable[..., None]:
+    """Wrap a button/field action: run it, show any error in ``status`` (not just the browser log), re-render."""
+
+    def run(*_args: Any) -> None:
+        status.value = ""
+        try:
+            action()
+        except Exception as exc:
+            logger.exception("panel action failed")
+            status.value = f"<span style='color:#b00020'>{html.escape(str(exc))}</span>"
+        render()
+
+    return run
+
+
 def short_text(text: str, n: int = 90) -> str:
     """``text`` on one line, cut to ``n`` characters with an ellipsis."""
     text = " ".join(str(text).split())
@@ -477,18 +493,7 @@ class CodingWorkbench:
                         w.HBox(btns, layout=w.Layout(flex_flow="row wrap"))]) for name, btns in groups]
 
     def _handler(self, action: Callable[..., Any]) -> Callable[..., None]:
-        """Wrap an action: run it, re-render, and show any error in the status line."""
-
-        def run(*_args: Any) -> None:
-            self.status.value = ""
-            try:
-                action()
-            except Exception as exc:  # shown to the coder instead of vanishing into the browser log
-                log.exception("workbench action failed")
-                self.status.value = f"<span style='color:#b00020'>{html.escape(str(exc))}</span>"
-            self.render()
-
-        return run
+        return widget_action(action, self.status, self.render, log)
 
     # -- handlers ------------------------------------------------------------------------
     def _on_coder(self) -> None:
