@@ -204,6 +204,31 @@ def export_codings_cmd(out: Path = typer.Argument(..., help="File to write: .csv
         typer.echo(f"Wrote {out} ({len(ledger.codings())} codings)")
 
 
+@app.command("import-codings")
+def import_codings_cmd(file: Path = typer.Argument(..., help="Codings to import: .csv or .xlsx, one row per coding."),
+                       project: Path = PROJECT,
+                       coder: str = typer.Option(None, "--coder", "-c", help="Coder of rows with no coder.")) -> None:
+    """Import human codings from a spreadsheet into the ledger (once per file; never changes existing codings).
+
+    Exit 0 if every row went in (or the file was imported before), 1 if some rows failed (the others are
+    imported; each failure is listed with file and row), 2 if the file or project cannot be read at all.
+    """
+    from cop_analysis.codebook import CodebookError
+    from cop_analysis.coding_import import CodingImportError, import_codings
+    from cop_analysis.config import ConfigError, ProjectConfig
+
+    try:
+        result = import_codings(ProjectConfig.load(project), file, coder=coder)
+    except (CodingImportError, ConfigError, CodebookError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for error in result.errors:
+        typer.echo(f"error: {error}", err=True)
+    typer.echo(result.summary())
+    if result.errors:
+        raise typer.Exit(1)
+
+
 @app.command("suggest")
 def suggest_cmd(project: Path = PROJECT,
                 coder: str = typer.Option(None, "--coder", "-c", help="Learn from this coder only (default: all)."),

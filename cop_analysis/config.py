@@ -24,6 +24,8 @@ Example (the bundled sample project's file is the reference)::
         respondent_id: ResponseId
         open_ended: [Q5, Q6, Q7]  # column ids (Qualtrics) or header text
         attributes: {role: Q2, department: Q3}
+    codings:                     # optional: human codings made elsewhere (CSV/XLSX, docs/ledger.md),
+      - path: codings/team.csv   # imported into the ledger by the pipeline after ingest, once per file
     autocode:
       fine_tune: false           # true: learned suggestions use MiniLM fine-tuned on the human
                                  # codes (minutes on CPU per label change; docs/autocode.md)
@@ -73,6 +75,13 @@ class SurveySpec:
     wave_column: str | None = None
 
 
+@dataclass
+class CodingsSpec:
+    path: str  # CSV/XLSX of human codings (glob), relative to data/raw; imported once (cop_analysis.coding_import)
+    coder: str | None = None  # coder of rows whose coder cell is empty
+
+
+CODINGS_SUFFIXES = (".csv", ".xlsx")
 REDACT_LISTS = ("people", "organizations", "places", "keep")
 NER_PLACES = ("multi-word", "all", "none")  # which spaCy GPE/LOC/FAC entities the shareable report redacts
 
@@ -146,6 +155,7 @@ class ProjectConfig:
     redact_keep: list[str] = field(default_factory=list)  # NER finds these are never redacted
     redact_ner_places: str = "multi-word"  # see NER_PLACES
     speaker_aliases: dict[str, str] = field(default_factory=dict)  # speaker name -> canonical name
+    codings: list[CodingsSpec] = field(default_factory=list)  # human codings to import after ingest
     seed: int = 42
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -194,7 +204,7 @@ class ProjectConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], root: str | Path, source: str | Path = CONFIG_NAME) -> "ProjectConfig":
         known = {"name", "raw_dir", "processed_dir", "reports_dir", "codebook", "transcripts", "surveys",
-                 "redact", "seed", "speaker_aliases"}
+                 "redact", "seed", "speaker_aliases", "codings"}
 
         def specs(key: str, kind: type) -> list[Any]:
             items = data.get(key) or []
@@ -215,6 +225,12 @@ class ProjectConfig:
             return out
 
         redact = redact_options(data.get("redact"), source)
+        codings = specs("codings", CodingsSpec)
+        for i, spec in enumerate(codings):
+            if not isinstance(spec.path, str) or not spec.path.lower().endswith(CODINGS_SUFFIXES):
+                raise ConfigError(f"{source}: codings[{i}].path must be a .csv or .xlsx file, not {spec.path!r}")
+            if spec.coder is not None and (not isinstance(spec.coder, str) or not spec.coder.strip()):
+                raise ConfigError(f"{source}: codings[{i}].coder must be a coder name, not {spec.coder!r}")
         cfg = cls(
             root=Path(root).resolve(),
             name=str(data.get("name", "cop-analysis project")),
@@ -230,6 +246,7 @@ class ProjectConfig:
             redact_keep=redact["keep"],
             redact_ner_places=redact["ner_places"],
             speaker_aliases=speaker_aliases(data.get("speaker_aliases"), source),
+            codings=codings,
             seed=int(data.get("seed", 42)),
             extra={k: v for k, v in data.items() if k not in known},
         )

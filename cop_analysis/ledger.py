@@ -255,6 +255,8 @@ class Ledger:
                 conn.execute(f"UPDATE codings SET segment_id = ?, span_start = ?, span_end = ?, updated_at = ?,"
                              f" orphaned = {_ORPHANED} WHERE {_KEY}",
                              (ev["segment_id"], ev["span_start"], ev["span_end"], ts, ev["segment_id"], *_key(*old)))
+        elif action == "import":
+            return  # the record of an imported file; its rows are the code/memo/review events after it
         elif action == "undo":
             self._apply_undo(conn, ev)
         elif action == "redo":
@@ -409,6 +411,72 @@ class Ledger:
             done = conn.execute("SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ?",
                                 (segment_id, coder)).fetchone()
             return self._record(conn, "review", coder, str(segment_id), effective=done is None)
+
+    # -- imported files ---------------------------------------------------------------------
+    def imports(self) -> list[dict[str, Any]]:
+        """Files imported by :meth:`record_import` (oldest first): the ``import`` event payloads plus ``ts``."""
+        with self._lock:
+            rows = self._connection().execute(
+                "SELECT ts, payload FROM events WHERE action = 'import' ORDER BY event_id").fetchall()
+        return [{**json.loads(payload), "ts": ts} for ts, payload in rows]
+
+    def record_import(self, sha256: str, file: str, codings: Iterable[tuple[Any, ...]] = (),
+                      memos: Iterable[tuple[Any, ...]] = (), reviews: Iterable[tuple[str, str]] = (),
+                      errors: Iterable[str] = ()) -> dict[str, int] | None:
+        """Write one imported file's rows in ONE transaction; None (nothing written) if ``sha256`` was imported.
+
+        ``codings``: (segment_id, code_id, coder, span or None, created_at or None); ``memos``:
+        (text, coder, segment_id, code_id); ``reviews``: (segment_id, coder). First an ``import``
+        event by ``system`` (payload: sha256, file, counts, errors), then an ordinary ``code``,
+        ``memo`` or ``review`` event per new row (payload ``import_event``), so :meth:`rebuild`
+        reproduces it. Never removes or changes anything: a coding key the coder already has, or
+        had and removed (any earlier code/uncode/accept/undo/redo event), a memo with the same text
+        and a segment the coder already reviewed are skipped. Returns counts: codings, memos,
+        reviews, skipped.
+        """
+        rows = [(str(s), str(c), self._check_coder(who), _span(span), utc_iso(t) if t else None)
+                for s, c, who, span, t in codings]
+        notes = [(str(text), self._check_coder(who), seg, code) for text, who, seg, code in memos]
+        seen = [(str(s), self._check_coder(who)) for s, who in reviews]
+        with self._tx() as conn:
+            done = conn.execute("SELECT payload FROM events WHERE action = 'import'").fetchall()
+            if any(json.loads(r[0]).get("sha256") == sha256 for r in done):
+                return None
+            known = {_key(*r) for r in conn.execute("SELECT segment_id, code_id, coder, span_start, span_end"
+                                                    " FROM codings")}
+            known |= {_key(*r) for r in conn.execute(
+                "SELECT segment_id, code_id, coder, span_start, span_end FROM events WHERE effective = 1 AND action"
+                " IN ('code', 'uncode', 'accept', 'undo', 'redo') AND code_id IS NOT NULL")}
+            old_memos = {(json.loads(p)["text"], who, seg, code) for p, who, seg, code in conn.execute(
+                "SELECT payload, coder, segment_id, code_id FROM events WHERE action = 'memo'")}
+            reviewed = set(conn.execute("SELECT segment_id, coder FROM events WHERE action = 'review'"))
+            new_codings, new_memos, new_reviews = [], [], []
+            for segment_id, code_id, coder, (start, end), created in rows:
+                key = _key(segment_id, code_id, coder, start, end)
+                if key not in known:
+                    known.add(key)
+                    new_codings.append((segment_id, code_id, coder, (start, end), created))
+            for note in notes:
+                if note not in old_memos:
+                    old_memos.add(note)
+                    new_memos.append(note)
+            for pair in seen:
+                if pair not in reviewed:
+                    reviewed.add(pair)
+                    new_reviews.append(pair)
+            counts = {"codings": len(new_codings), "memos": len(new_memos), "reviews": len(new_reviews),
+                      "skipped": len(rows) + len(notes) + len(seen) - len(new_codings) - len(new_memos)
+                      - len(new_reviews)}
+            event = self._record(conn, "import", SYSTEM, payload={"sha256": sha256, "file": str(file), **counts,
+                                                                   "errors": list(errors)})
+            for segment_id, code_id, coder, span, created in new_codings:
+                payload = {"import_event": event, **({"created_at": created} if created else {})}
+                self._record(conn, "code", coder, segment_id, code_id, span, payload)
+            for text, coder, segment_id, code_id in new_memos:
+                self._record(conn, "memo", coder, segment_id, code_id, payload={"text": text, "import_event": event})
+            for segment_id, coder in new_reviews:
+                self._record(conn, "review", coder, segment_id, payload={"import_event": event})
+            return counts
 
     # -- undo and redo ----------------------------------------------------------------------
     @staticmethod

@@ -130,3 +130,25 @@ def test_generators_reproduce_committed_files(tmp_path: Path) -> None:
             assert fresh.read_bytes() == path.read_bytes(), path.name
     for fresh in _script("make_sample_docx").generate(tmp_path):
         assert _text(fresh) == _text(RAW / "transcripts" / fresh.name)
+
+
+def test_sample_codings_import_cleanly_with_moderate_agreement(sample_project: Path) -> None:
+    """Two coders double-coded about 30 units in a spreadsheet; every quote locates one unit."""
+    from cop_analysis.agreement import ledger_agreement
+    from cop_analysis.coding_import import import_project_codings
+    from cop_analysis.ingest import ingest_project
+    from cop_analysis.ledger import Ledger
+
+    cfg = ProjectConfig.load(sample_project)
+    assert [c.path for c in cfg.codings] == ["codings/sample_codings.csv"]
+    ingest_project(cfg)
+    [result] = import_project_codings(cfg)
+    assert result.ok, result.errors
+    assert result.codings == result.rows == 115 and result.memos >= 2
+    with Ledger(cfg.ledger_path) as led:
+        assert led.coders() == ["ana", "ben"]
+        res = ledger_agreement(led)
+        assert 25 <= res.overall["n_segments"] <= 35 and res.overall["n_disagreements"] > 0
+        assert 0.4 <= res.overall["cohen_kappa"] <= 0.8
+        assert led.codings()["span_start"].notna().sum() >= 2  # a few codings cover only the quoted passage
+    assert import_project_codings(cfg)[0].already_imported
