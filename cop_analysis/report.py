@@ -53,7 +53,7 @@ class ReportData:
     units: pd.DataFrame
     assignments: pd.DataFrame
     codes: pd.DataFrame  # code_id, name, color, definition (codebook order)
-    basis: str = "human"  # "human" codings or "suggested" (unreviewed machine suggestions)
+    basis: str = "human"  # "human" codings, "suggested" (machine suggestions) or "mixed" (see coding_basis)
     coders: list[str] = field(default_factory=list)
     themes: pd.DataFrame = field(default_factory=THEMES.empty_frame)
     theme_info: pd.DataFrame = field(default_factory=THEME_INFO.empty_frame)
@@ -99,24 +99,38 @@ def prepare_units(segments: pd.DataFrame, sources: pd.DataFrame, waves: list[str
     return units.reset_index(drop=True)
 
 
+HUMAN_BASIS_SHARE = 0.5  # basis 'auto': human codings alone once people coded at least this share of the units
+
+
 def coding_basis(units: pd.DataFrame, codings: pd.DataFrame, suggestions: pd.DataFrame,
                  basis: str = "auto", threshold: float = 0.5) -> tuple[pd.DataFrame, str]:
-    """(assignments, basis): human codings if there are any (or ``basis='human'``), otherwise
-    the pending machine suggestions scoring at least ``threshold``."""
+    """(assignments, basis used). ``basis``: ``human`` (non-orphaned human codings), ``suggested``
+    (pending or accepted machine suggestions scoring at least ``threshold``), ``mixed`` (human codings
+    on the units a person coded, suggestions on the others) or ``auto``: ``suggested`` before anyone
+    coded, ``mixed`` while people coded fewer than ``HUMAN_BASIS_SHARE`` of the units, then ``human``."""
     ids = set(units["segment_id"])
     human = codings[codings["segment_id"].isin(ids)]
     if "orphaned" in human:
         human = human[~human["orphaned"].fillna(False).astype(bool)]
     scores = suggestions[suggestions["segment_id"].isin(ids)].groupby(["segment_id", "code_id"])["score"].max()
-    if basis == "human" or (basis == "auto" and len(human)):
-        out = human.groupby(["segment_id", "code_id"])["coder"].nunique().rename("n_coders").reset_index()
-        out["score"] = [scores.get((s, c), 1.0) for s, c in zip(out["segment_id"], out["code_id"])]
-        return out, "human"
+    if basis == "auto":
+        coded = human["segment_id"].nunique() / max(len(ids), 1)
+        basis = "suggested" if human.empty else "human" if coded >= HUMAN_BASIS_SHARE else "mixed"
+    if basis not in ("human", "suggested", "mixed"):
+        raise ValueError(f"unknown basis {basis!r}: use auto, human, suggested or mixed")
+    by_people = human.groupby(["segment_id", "code_id"])["coder"].nunique().rename("n_coders").reset_index()
+    by_people["score"] = [scores.get((s, c), 1.0) for s, c in zip(by_people["segment_id"], by_people["code_id"])]
     pending = suggestions[suggestions["segment_id"].isin(ids) & suggestions["status"].isin(["suggested", "accepted"])
                           & (suggestions["score"] >= threshold)]
-    out = pending.groupby(["segment_id", "code_id"])["score"].max().reset_index()
-    out["n_coders"] = 0
-    return out[["segment_id", "code_id", "n_coders", "score"]], "suggested"
+    by_machine = pending.groupby(["segment_id", "code_id"])["score"].max().reset_index()
+    by_machine["n_coders"] = 0
+    by_machine = by_machine[["segment_id", "code_id", "n_coders", "score"]]
+    if basis == "human":
+        return by_people, basis
+    if basis == "suggested":
+        return by_machine, basis
+    unseen = by_machine[~by_machine["segment_id"].isin(set(human["segment_id"]))]
+    return pd.concat([by_people, unseen], ignore_index=True), basis
 
 
 def _read_optional(*paths: Path) -> pd.DataFrame | None:
@@ -192,9 +206,18 @@ def overview(data: ReportData) -> list[tuple[str, str]]:
         ("Coding units", f"{len(units)} (speaker turns and survey answers)"),
         ("Coders", ", ".join(data.coders) if data.coders else "none yet"),
         ("Coded units", f"{coded} of {len(units)} ({coverage})"),
-        ("Basis", "human coding" if data.basis == "human"
-         else f"machine suggestions not yet reviewed ({data.n_pending} pending)"),
+        ("Basis", basis_text(data)),
     ]
+
+
+def basis_text(data: ReportData) -> str:
+    """What the counts of ``data`` rest on, for readers."""
+    if data.basis == "human":
+        return "human coding"
+    if data.basis == "mixed":
+        people = data.assignments.loc[data.assignments["n_coders"] > 0, "segment_id"].nunique()
+        return f"human coding on {people} units, machine suggestions on the others"
+    return f"machine suggestions not yet reviewed ({data.n_pending} pending)"
 
 
 def code_totals(data: ReportData) -> pd.DataFrame:
@@ -668,6 +691,10 @@ def internal_page(data: ReportData, manifest: dict[str, Any] | None = None) -> P
     if data.basis == "suggested":
         blocks.append({"type": "note", "text": "No human coding yet: counts below use the machine suggestions "
                                                 "(score ≥ 0.5) that coders have not reviewed."})
+    elif data.basis == "mixed":
+        blocks.append({"type": "note", "text": "Coding is in progress: counts below use the human codings where "
+                                                "a person coded the unit and the machine suggestions (score ≥ 0.5) "
+                                                "on all other units."})
     _frequency_blocks(page, data)
     if len(data.assignments):
         blocks = page.section("cooccurrence", "Code co-occurrence",
@@ -698,7 +725,7 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
             ("Embedding model", str(manifest.get("models", {}).get("embedding", "–"))),
             ("spaCy model", str(manifest.get("models", {}).get("spacy", "–"))),
             ("Codebook version", str(manifest.get("codebook_version", "–"))),
-            ("Basis of counts", "human codings" if data.basis == "human" else "unreviewed machine suggestions")]
+            ("Basis of counts", basis_text(data))]
     if shareable:
         rows.append(("De-identification", "speakers replaced by pseudonyms; names, e-mails, phone numbers, "
                                           "links, organisation and place names redacted; roles only one "

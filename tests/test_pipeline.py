@@ -15,6 +15,7 @@ import re
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -117,6 +118,28 @@ def test_suggestions_are_the_basis_when_nobody_has_coded() -> None:
                                                                                          "rejected"]}))
     assignments, basis = report.coding_basis(data.units, CODINGS.empty_frame(), suggestions)
     assert basis == "suggested" and assignments[["segment_id", "code_id"]].values.tolist() == [[ids[0], "trust"]]
+
+
+def test_mixed_basis_while_coding_is_in_progress() -> None:
+    data = synthetic()
+    ids = list(data.units["segment_id"])
+    suggestions = SUGGESTIONS.conform(pd.DataFrame({
+        "segment_id": [ids[0], ids[5], ids[6], ids[6]], "code_id": ["harm", "trust", "power", "harm"],
+        "score": [0.9, 0.8, 0.4, 0.7], "status": ["suggested", "suggested", "suggested", "rejected"]}))
+    codings = CODINGS.conform(pd.DataFrame({"segment_id": [ids[0], ids[0]], "code_id": ["trust", "trust"],
+                                            "coder": ["ana", "ben"], "orphaned": [False, False]}))
+    assignments, basis = report.coding_basis(data.units, codings, suggestions)  # 1 of 8 units coded by people
+    assert basis == "mixed"
+    # the person's decision wins on their unit (no machine 'harm' on ids[0]); suggestions elsewhere
+    assert sorted(map(tuple, assignments[["segment_id", "code_id", "n_coders"]].values.tolist())) == sorted(
+        [(ids[0], "trust", 2), (ids[5], "trust", 0)])
+    mixed = replace(data, assignments=assignments, basis=basis)
+    assert report.basis_text(mixed) == "human coding on 1 units, machine suggestions on the others"
+    assert "Coding is in progress" in report.internal_page(mixed, {"run_id": "r1"}).render([])
+    assert report.coding_basis(data.units, codings, suggestions, "human")[1] == "human"
+    assert report.coding_basis(data.units, CODINGS.empty_frame(), suggestions)[1] == "suggested"
+    with pytest.raises(ValueError, match="unknown basis"):
+        report.coding_basis(data.units, codings, suggestions, "both")
 
 
 def test_reports_escape_transcript_text_everywhere() -> None:
