@@ -250,6 +250,9 @@ class Ledger:
         elif action == "reanchor":
             if "memo_id" in p:
                 conn.execute("UPDATE memos SET segment_id = ? WHERE memo_id = ?", (ev["segment_id"], p["memo_id"]))
+            elif "review_coder" in p:
+                conn.execute("UPDATE reviews SET segment_id = ? WHERE segment_id = ? AND coder = ?",
+                             (ev["segment_id"], p["from_segment"], p["review_coder"]))
             else:
                 old = (p["from_segment"], ev["code_id"], p["coder"], *(p["from_span"] or (None, None)))
                 conn.execute(f"UPDATE codings SET segment_id = ?, span_start = ?, span_end = ?, updated_at = ?,"
@@ -280,8 +283,7 @@ class Ledger:
             conn.execute("UPDATE memos SET text = ?, updated_at = ? WHERE memo_id = ?",
                          (p["old_text"], ts, p["memo_id"]))
         elif action == "review":
-            conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?",
-                         (target["segment_id"], target["coder"]))
+            conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?", (key[0], target["coder"]))
         if action in ("accept", "reject"):
             conn.execute("UPDATE suggestions SET status = 'suggested', decided_by = NULL, decided_at = NULL"
                          " WHERE suggestion_id = ?", (p["suggestion_id"],))
@@ -307,12 +309,16 @@ class Ledger:
         segment_id, code_id, coder, start, end = (action["segment_id"], action["code_id"], action["coder"],
                                                   action["span_start"], action["span_end"])
         rows = conn.execute("SELECT segment_id, span_start, span_end, payload FROM events WHERE action = 'reanchor'"
-                            " AND effective = 1 AND code_id = ? AND event_id > ? AND event_id < ? ORDER BY event_id",
+                            " AND effective = 1 AND code_id IS ? AND event_id > ? AND event_id < ? ORDER BY event_id",
                             (code_id, action["event_id"], before if before is not None else 2**62)).fetchall()
+        review = action["action"] == "review"
         for to_segment, to_start, to_end, payload in rows:
             p = json.loads(payload)
-            if p.get("coder") == coder and p["from_segment"] == segment_id and (
-                    tuple(p["from_span"] or (None, None)) == (start, end)):
+            if p["from_segment"] != segment_id:
+                continue
+            if review and p.get("review_coder") == coder:
+                segment_id = to_segment
+            elif not review and p.get("coder") == coder and tuple(p["from_span"] or (None, None)) == (start, end):
                 segment_id, start, end = to_segment, to_start, to_end
         return segment_id, code_id, coder, start, end
 
@@ -517,7 +523,7 @@ class Ledger:
             return conn.execute("SELECT 1 FROM memos WHERE memo_id = ?", (p["memo_id"],)).fetchone() is not None
         if name == "review":
             return conn.execute("SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ?",
-                                (action["segment_id"], action["coder"])).fetchone() is None
+                                (key[0], action["coder"])).fetchone() is None
         return True  # memo: its id is its own event id, free again since the undo deleted it
 
     def undo(self, coder: str) -> int | None:
@@ -636,7 +642,8 @@ class Ledger:
 
     # -- re-ingestion ----------------------------------------------------------------------
     def reanchor(self, segment_ids: Iterable[str], locate: Locate) -> tuple[int, int]:
-        """Move codings and memos off vanished segments to where their text now is; returns (codings, memos) moved.
+        """Move codings, memos and "no code applies" marks off vanished segments to where their text now is;
+        returns (codings, memos) moved.
 
         ``locate(segment_id, span_start, span_end)`` gives the new ``(segment_id, span_start,
         span_end)`` of a coding's text (span None: the whole segment), or None when it cannot be
@@ -667,6 +674,15 @@ class Ledger:
                     self._record(conn, "reanchor", SYSTEM, target[0], code_id,
                                  payload={"memo_id": memo_id, "from_segment": segment_id})
                     n_memos += 1
+            # "no code applies" marks move only onto a unit that is the whole old one (a merged turn is not)
+            for segment_id, coder in conn.execute("SELECT segment_id, coder FROM reviews ORDER BY segment_id, coder"
+                                                  ).fetchall():
+                target = locate(segment_id, None, None) if segment_id in vanished else None
+                if target is None or target[1] is not None or conn.execute(
+                        "SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ?", (target[0], coder)).fetchone():
+                    continue
+                self._record(conn, "reanchor", SYSTEM, target[0],
+                             payload={"review_coder": coder, "from_segment": segment_id})
             return n_codings, n_memos
 
     def mark_orphans(self, valid_segment_ids: Iterable[str]) -> int:

@@ -479,3 +479,37 @@ def test_text_map_of_a_200_kb_transcript_is_fast_and_exact() -> None:
     assert new[start:end] == old[clean:clean + 50]
     edit = min(deleted)
     assert tm.span(edit, edit + 2) is None and tm.span(10, 10) is None
+
+
+def test_no_code_marks_follow_an_edit_but_not_into_a_merged_turn(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+
+    root = make_project(tmp_path, {"t/a.txt": THREE}, {"transcripts": [{"path": "t/*.txt"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    ledger = Ledger(cfg.ledger_path)
+    for i in (1, 3, 4):
+        ledger.mark_reviewed(turns.loc[i, "segment_id"], "maya")
+
+    (root / "data/raw/t/a.txt").write_text(THREE.replace("grup", "group"), encoding="utf-8")
+    ingest_project(cfg)
+    new_turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    assert sorted(ledger.reviewed("maya")["segment_id"]) == sorted(new_turns.loc[[1, 3, 4], "segment_id"])
+    ledger.undo("maya")  # the last mark, on turn 4: undone where it now is
+    assert sorted(ledger.reviewed("maya")["segment_id"]) == sorted(new_turns.loc[[1, 3], "segment_id"])
+    ledger.redo("maya")
+    assert new_turns.loc[4, "segment_id"] in set(ledger.reviewed("maya")["segment_id"])
+    state = _ledger_state(cfg.ledger_path)
+    ledger.rebuild()
+    assert _ledger_state(cfg.ledger_path) == state
+
+    # Bo's and Cy's turns go: Ana's two turns merge; her merged turn holds text the mark never covered
+    merged = THREE.replace("grup", "group").replace("Bo Li (BL): The pace is too fast for us.\n\n", "").replace(
+        "Cy Dorn (CD): Budgets decide everything here.\n\n", "")
+    (root / "data/raw/t/a.txt").write_text(merged, encoding="utf-8")
+    ingest_project(cfg)
+    last = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    reviewed = set(ledger.reviewed("maya")["segment_id"])
+    assert last.loc[0, "segment_id"] not in reviewed and new_turns.loc[3, "segment_id"] in reviewed  # left behind
+    assert last.loc[1, "segment_id"] in reviewed  # the last turn only shifted
