@@ -180,6 +180,14 @@ class ProjectConfig:
     def embeddings_dir(self) -> Path:
         return self.processed / "embeddings"
 
+    def option(self, section: str, key: str, hint: str, default: Any = None) -> Any:
+        """``key`` of a one-option section of project.yml (``autocode: {fine_tune: ...}``), else ``default``;
+        ConfigError when the section is not a mapping of just that key (``hint``: what its value is)."""
+        options = self.extra.get(section) or {}
+        if not isinstance(options, dict) or set(options) - {key}:
+            raise ConfigError(f"{self.root / CONFIG_NAME}: '{section}' takes only '{key}: {hint}'")
+        return options.get(key, default)
+
     def expand(self, pattern: str) -> list[Path]:
         """Files under the raw dir matching a configured path or glob, sorted."""
         matches = sorted(Path(p) for p in glob.glob(str(self.raw / pattern), recursive=True))

@@ -762,10 +762,7 @@ def shareable_title(cfg: Any) -> str | None:
     as written (default: the project name, redacted)."""
     from .config import CONFIG_NAME, ConfigError
 
-    options = cfg.extra.get("report") or {}
-    if not isinstance(options, dict) or set(options) - {"shareable_title"}:
-        raise ConfigError(f"{cfg.root / CONFIG_NAME}: 'report' takes only 'shareable_title: <text>'")
-    title = options.get("shareable_title")
+    title = cfg.option("report", "shareable_title", "<text>")
     if title is not None and (not isinstance(title, str) or not title.strip()):
         raise ConfigError(f"{cfg.root / CONFIG_NAME}: report.shareable_title must be non-empty text, not {title!r}")
     return title.strip() if title else None

@@ -85,10 +85,7 @@ def fine_tune_enabled(cfg: Any) -> bool:
     """The ``autocode: {fine_tune: true|false}`` option of project.yml (default false)."""
     from ..config import CONFIG_NAME, ConfigError
 
-    options = cfg.extra.get("autocode") or {}
-    if not isinstance(options, dict) or set(options) - {"fine_tune"}:
-        raise ConfigError(f"{cfg.root / CONFIG_NAME}: 'autocode' takes only 'fine_tune: true|false'")
-    value = options.get("fine_tune", False)
+    value = cfg.option("autocode", "fine_tune", "true|false", default=False)
     if not isinstance(value, bool):
         raise ConfigError(f"{cfg.root / CONFIG_NAME}: autocode.fine_tune must be true or false, not {value!r}")
     return value
