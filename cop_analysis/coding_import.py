@@ -12,6 +12,7 @@ still go in, all in one ledger transaction (:meth:`Ledger.record_import`). A fil
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zipfile
@@ -22,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from .atomic import sha256_file
-from .config import ConfigError, ProjectConfig
+from .config import CONFIG_NAME, ConfigError, ProjectConfig
 from .ledger import FORMULA_PREFIXES, RESERVED_CODERS, Ledger, LedgerError, utc_iso
 
 ALIASES = {"source_id": "source", "file": "source", "respondent_id": "respondent", "question_id": "question",
@@ -94,6 +95,7 @@ def read_rows(path: Path) -> list[dict[str, str]]:
     return [{k: _cell(v) for k, v in rec.items()} for rec in frame.to_dict("records")]
 
 
+@functools.lru_cache(maxsize=256)  # a row's quote is matched while locating its unit and again for its span
 def _pattern(quote: str) -> re.Pattern[str]:
     """A verbatim quote as a regex: any run of whitespace matches any other; straight/curly quotes and dashes alike."""
     words = unicodedata.normalize("NFC", quote).strip().strip("\"\u201c\u201d").split()
@@ -277,7 +279,7 @@ def import_project_codings(cfg: ProjectConfig) -> list[ImportResult]:
     for i, spec in enumerate(cfg.codings):
         files = cfg.expand(spec.path)
         if not files:
-            raise ConfigError(f"{cfg.root / 'project.yml'}: codings[{i}].path {spec.path!r} matches no file "
+            raise ConfigError(f"{cfg.root / CONFIG_NAME}: codings[{i}].path {spec.path!r} matches no file "
                               f"under {cfg.raw}")
         results += [import_codings(cfg, f, coder=spec.coder) for f in files]
     return results

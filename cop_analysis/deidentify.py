@@ -215,10 +215,9 @@ class Deidentifier:
             taken = {t.casefold() for t in self.names | self.organizations}
             places = {p for p in self.places if p.casefold() not in taken}
             exact = {n for n in self.names if INITIALS.match(n)} | self.cased
-            pairs = [(_alternation(terms - exact), mark) for terms, mark in
-                     ((self.organizations, ORG_MARK), (places, PLACE_MARK), (self.names, NAME_MARK))]
-            pairs += [(_alternation(terms & exact, ignore_case=False), mark) for terms, mark in
-                      ((self.organizations, ORG_MARK), (places, PLACE_MARK), (self.names, NAME_MARK))]
+            groups = ((self.organizations, ORG_MARK), (places, PLACE_MARK), (self.names, NAME_MARK))
+            pairs = [(_alternation(terms - exact), mark) for terms, mark in groups]
+            pairs += [(_alternation(terms & exact, ignore_case=False), mark) for terms, mark in groups]
             self._compiled = [(pattern, mark) for pattern, mark in pairs if pattern is not None]
         return self._compiled
 

@@ -247,7 +247,7 @@ def _project_speakers(cfg: ProjectConfig, docs: dict[str, tuple[_Input, Transcri
     links = speakers.link_speakers({docs[sid][0].rel: names for sid, names in local.items()}, cfg.speaker_aliases)
     report.warnings += [IngestError(a.sources[0], None, a.message()) for a in links.ambiguous]
     report.linked = {n: links.names[k] for names in local.values() for n in names
-                     if (k := " ".join(n.split()).casefold()) in links.names and links.names[k] != n}
+                     if (k := speakers.fold_name(n)) in links.names and links.names[k] != n}
     out: dict[str, dict[str, speakers.Speaker]] = {}
     for sid, (item, doc) in docs.items():
         assert isinstance(item.spec, TranscriptSpec)

@@ -331,10 +331,8 @@ class Ledger:
 
     @staticmethod
     def _insert_coding(conn: sqlite3.Connection, coding_id: int, key: tuple[Any, ...], created: str, updated: str) -> None:
-        orphaned = conn.execute("SELECT COUNT(*) FROM segments_seen WHERE segment_id = ? AND present = 0",
-                                (key[0],)).fetchone()[0]
-        conn.execute("INSERT INTO codings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (coding_id, *key, created, updated, int(orphaned > 0)))
+        conn.execute(f"INSERT INTO codings VALUES (?, ?, ?, ?, ?, ?, ?, ?, {_ORPHANED})",
+                     (coding_id, *key, created, updated, key[0]))
 
     @staticmethod
     def _event(conn: sqlite3.Connection, event_id: int) -> dict[str, Any]:
@@ -675,9 +673,10 @@ class Ledger:
                                  payload={"memo_id": memo_id, "from_segment": segment_id})
                     n_memos += 1
             # "no code applies" marks move only onto a unit that is the whole old one (a merged turn is not)
-            for segment_id, coder in conn.execute("SELECT segment_id, coder FROM reviews ORDER BY segment_id, coder"
-                                                  ).fetchall():
-                target = locate(segment_id, None, None) if segment_id in vanished else None
+            reviews = [r for r in conn.execute("SELECT segment_id, coder FROM reviews ORDER BY segment_id, coder")
+                       if r[0] in vanished]
+            for segment_id, coder in reviews:
+                target = locate(segment_id, None, None)
                 if target is None or target[1] is not None or conn.execute(
                         "SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ?", (target[0], coder)).fetchone():
                     continue

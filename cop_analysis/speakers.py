@@ -282,7 +282,7 @@ def _display(label: str, abbrevs: set[str]) -> str:
     return label
 
 
-def _fold(name: str) -> str:
+def fold_name(name: str) -> str:
     """Case- and space-insensitive key of a speaker name."""
     return " ".join(name.split()).casefold()
 
@@ -315,15 +315,15 @@ def resolve_speakers(labels: list[LabelMatch], speaker_roles: Mapping[str, str] 
     is a ``participant`` when the transcript has an interviewer, a ``member`` in a group (a
     facilitator or 3+ speakers).
     """
-    explicit = {_fold(k): " ".join(v.split()) for k, v in (aliases or {}).items()}
+    explicit = {fold_name(k): " ".join(v.split()) for k, v in (aliases or {}).items()}
     shown: dict[str, str] = {}  # display of the canonical names that come from aliases or links
 
     def rename(key: str, mapping: Mapping[str, str]) -> str:
         """``key`` renamed by ``mapping`` (case-folded), remembering how the new name is written."""
         if key not in mapping:
             return key
-        shown[_fold(mapping[key])] = mapping[key]
-        return _fold(mapping[key])
+        shown[fold_name(mapping[key])] = mapping[key]
+        return fold_name(mapping[key])
 
     def final(key: str) -> str:
         """A case-folded name after the explicit aliases, then the project links."""
@@ -351,7 +351,7 @@ def resolve_speakers(labels: list[LabelMatch], speaker_roles: Mapping[str, str] 
                 target = firsts[0]
         canonical[key] = final(target)
 
-    roles_cfg = {_fold(k): v for k, v in (speaker_roles or {}).items()}
+    roles_cfg = {fold_name(k): v for k, v in (speaker_roles or {}).items()}
     roles_by_target: dict[str, str] = {}
     for k, v in roles_cfg.items():
         roles_by_target.setdefault(canonical[k] if k in canonical else final(k), v)
@@ -416,13 +416,13 @@ def link_speakers(names_by_source: Mapping[str, Iterable[str]],
     differently (``Dana whitfield``/``Dana Whitfield``) gets the spelling of ``aliases``, else the
     first one not in capitals with the most capitalised words, in source order.
     """
-    frozen = {_fold(n) for pair in (aliases or {}).items() for n in pair}
-    chosen = {_fold(v): " ".join(v.split()) for v in (aliases or {}).values()}
+    frozen = {fold_name(n) for pair in (aliases or {}).items() for n in pair}
+    chosen = {fold_name(v): " ".join(v.split()) for v in (aliases or {}).values()}
     spellings: dict[str, list[str]] = {k: [v] for k, v in chosen.items()}
     used_in: dict[str, list[str]] = {}
     for source in sorted(names_by_source):
         for name in names_by_source[source]:
-            key = _fold(name)
+            key = fold_name(name)
             if " ".join(name.split()) not in spellings.setdefault(key, []):
                 spellings[key].append(" ".join(name.split()))
             if source not in used_in.setdefault(key, []):
