@@ -108,6 +108,17 @@ def test_guided_mode_names_themes_after_codes(cache: EmbeddingCache) -> None:
     assert info.guided_code.isna().any()  # the food comments form a new, unguided theme
 
 
+def test_absorbed_code_theme_does_not_rename_the_theme_it_joined() -> None:
+    from cop_analysis.themes import ThemeModel
+
+    # code 0 (e.g. staff) anchors 8 segments of theme 0; code 1 (dignity) was too small and its 2 anchored
+    # segments were absorbed into theme 0 too; code 2 anchors theme 1
+    labels = np.array([0] * 10 + [1] * 5)
+    anchor = np.array([0] * 8 + [1] * 2 + [2] * 3 + [-1] * 2)
+    assert ThemeModel._guided_themes(labels, anchor, [4, 7, 5]) == {0: 4, 1: 5}
+    assert ThemeModel._guided_themes(labels, np.full(15, -1), [4, 7, 5]) == {}
+
+
 @pytest.mark.skipif(not NHS.exists(), reason="shared NHS dataset not available")
 def test_large_corpus_quality(cache: EmbeddingCache) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score

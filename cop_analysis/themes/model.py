@@ -291,12 +291,24 @@ class ThemeModel:
                 groups[m] = groups[min(held, key=lambda c: dist[m, c])]
         labels = groups[node]
         labels = self._absorb_small(z, self._smooth(z, labels, anchor), max(3, n // 100))
-        guided: dict[int, int] = {}
+        return labels, self._guided_themes(labels, anchor, codes)
+
+    @staticmethod
+    def _guided_themes(labels: np.ndarray, anchor: np.ndarray, codes: list[int]) -> dict[int, int]:
+        """{theme: guide index}: each code names the theme holding most of its anchored segments.
+
+        A code theme absorbed into another one (too small) leaves two codes claiming one theme:
+        the code with more anchored segments there names it.
+        """
+        claims: dict[int, tuple[int, int]] = {}
         for slot, j in enumerate(codes):
-            rows = anchor == slot
-            if rows.any():
-                guided[int(np.bincount(labels[rows]).argmax())] = j
-        return labels, guided
+            hits = np.bincount(labels[anchor == slot])
+            if hits.sum() == 0:
+                continue
+            theme = int(hits.argmax())
+            if hits[theme] > claims.get(theme, (0, -1))[0]:
+                claims[theme] = (int(hits[theme]), j)
+        return {theme: j for theme, (_, j) in claims.items()}
 
     @staticmethod
     def _absorb_small(z: np.ndarray, labels: np.ndarray, min_size: int) -> np.ndarray:
