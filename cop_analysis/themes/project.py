@@ -30,7 +30,8 @@ from ..textnorm import natural_key
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-2"  # 2: label words skip inflections and function words; waves over time
+FORMAT_VERSION = "themes-3"  # 2: label words skip inflections and function words; waves over time;
+#                                  3: an absorbed code theme no longer renames the theme it joined
 NO_GROUP = "(not given)"
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
