@@ -20,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -38,6 +39,7 @@ from .schema import SEGMENTS, SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
 INGEST_VERSION = "4"
+RENAME_MIN_SIMILARITY = 0.5  # word-trigram Jaccard overlap for a vanished file to count as renamed (_renamed_sources)
 MAX_PARAGRAPH_CHARS = 100_000
 _UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
 
@@ -61,7 +63,8 @@ class IngestReport:
     n_sources: int = 0
     n_segments: int = 0
     changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # gone without a renamed successor
+    renamed: dict[str, str] = field(default_factory=dict)  # old source id -> new one (file renamed or moved)
     errors: list[IngestError] = field(default_factory=list)
     warnings: list[IngestError] = field(default_factory=list)
     units: dict[str, int] = field(default_factory=dict)
@@ -94,6 +97,9 @@ class IngestReport:
         ]
         if self.linked:
             lines.insert(2, f"{len(self.linked)} speaker names linked across files: {self.linked_text()}")
+        if self.renamed:
+            lines.append(f"{len(self.renamed)} files renamed or moved, their codings follow: "
+                         + ", ".join(f"{a} -> {b}" for a, b in sorted(self.renamed.items())))
         if self.reanchored_codings or self.reanchored_memos:
             lines.append(f"{self.reanchored_codings} codings and {self.reanchored_memos} memos re-anchored to the"
                          " edited text (they follow their words to the new segments)")
@@ -436,7 +442,9 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
                 parsed[sid].rows += [_segment(parsed[sid].item, text, "sentence", s + a, s + b, **fields)
                                      for a, b in sents]
 
-    report.removed = sorted(set(previous_keys) - {i.source_id for i in inputs})
+    gone = set(previous_keys) - {i.source_id for i in inputs}
+    report.renamed = _renamed_sources(previous[previous["source_id"].isin(gone)], parsed)
+    report.removed = sorted(gone - set(report.renamed))
     report.changed = sorted(parsed)
     previous_kept = previous[previous["source_id"].isin(kept)]
     for _, row in previous_kept.iterrows():
@@ -449,7 +457,8 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         old_segments = load_segments(cfg) if len(previous) else SEGMENTS.empty_frame()
         segments = _assemble(old_segments[old_segments["source_id"].isin(kept)], parsed)
         # before the outputs are written: if writing fails, the next run recomputes the same new ids
-        report.reanchored_codings, report.reanchored_memos = _reanchor_codings(cfg, previous, old_segments, parsed)
+        report.reanchored_codings, report.reanchored_memos = _reanchor_codings(cfg, previous, old_segments, parsed,
+                                                                               report.renamed)
         counts = segments.groupby("source_id").size()
         new_sources = pd.DataFrame([p.source for p in parsed.values()])
         sources = pd.concat([f for f in (previous_kept, new_sources) if len(f)], ignore_index=True) \
@@ -473,25 +482,59 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     return report
 
 
+def _renamed_sources(gone: pd.DataFrame, parsed: dict[str, _Parsed]) -> dict[str, str]:
+    """{old source id: new source id} for vanished sources whose text reappears in a new source of the same kind.
+
+    A renamed or moved file gets a new source id (its path) and so new segment ids; pairing it
+    with its old self lets codings follow their text. Similarity: Jaccard overlap of word
+    trigrams >= ``RENAME_MIN_SIMILARITY``; best pairs first, each source paired once.
+    """
+    new = {sid: p.source for sid, p in parsed.items() if sid not in set(gone["source_id"])}
+    if gone.empty or not new:
+        return {}
+    new_shingles = {sid: _shingles(src["text"]) for sid, src in new.items()}
+    pairs = []
+    for row in gone.itertuples():
+        old = _shingles(row.text)
+        for sid, shingles in new_shingles.items():
+            if new[sid]["kind"] == row.kind and old and shingles:
+                similarity = len(old & shingles) / len(old | shingles)
+                if similarity >= RENAME_MIN_SIMILARITY:
+                    pairs.append((-similarity, row.source_id, sid))
+    renamed: dict[str, str] = {}
+    for _, old_id, new_id in sorted(pairs):
+        if old_id not in renamed and new_id not in renamed.values():
+            renamed[old_id] = new_id
+    return renamed
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", str(text).lower())
+    return {tuple(words[i:i + 3]) for i in range(max(len(words) - 2, 1))} if words else set()
+
+
 def _reanchor_codings(cfg: ProjectConfig, previous: pd.DataFrame, old_segments: pd.DataFrame,
-                      parsed: dict[str, _Parsed]) -> tuple[int, int]:
-    """Move ledger codings and memos on vanished segments of edited sources along with their text.
+                      parsed: dict[str, _Parsed], renamed: dict[str, str]) -> tuple[int, int]:
+    """Move ledger codings and memos on vanished segments of edited or renamed sources along with their text.
 
     Returns (codings, memos) moved; see :class:`cop_analysis.anchoring.Relocator`.
     """
-    changed = sorted(set(parsed) & set(previous["source_id"]))
-    if not changed or not cfg.ledger_path.exists():
+    pairs = {sid: sid for sid in set(parsed) & set(previous["source_id"])} | renamed  # old id -> new id
+    if not pairs or not cfg.ledger_path.exists():
         return 0, 0
-    new = pd.DataFrame([row for sid in changed for row in parsed[sid].rows])
-    old = old_segments[old_segments["source_id"].isin(changed) & ~old_segments["segment_id"].isin(new["segment_id"])]
+    new = pd.DataFrame([row for sid in pairs.values() for row in parsed[sid].rows])
+    if new.empty:
+        return 0, 0
+    old = old_segments[old_segments["source_id"].isin(pairs) & ~old_segments["segment_id"].isin(new["segment_id"])]
     if old.empty:
         return 0, 0
     from .anchoring import Relocator
     from .ledger import Ledger
 
     old_texts = dict(zip(previous["source_id"], previous["text"]))
-    relocate = Relocator(old, new, {sid: old_texts[sid] for sid in changed},
-                         {sid: parsed[sid].source["text"] for sid in changed})
+    relocate = Relocator(old.assign(source_id=old["source_id"].map(pairs)), new,
+                         {new_id: old_texts[old_id] for old_id, new_id in pairs.items()},
+                         {new_id: parsed[new_id].source["text"] for new_id in pairs.values()})
     with Ledger(cfg.ledger_path) as ledger:
         return ledger.reanchor(old["segment_id"], relocate)
 
@@ -534,6 +577,8 @@ def print_report(report: IngestReport) -> None:
         table.add_row("linked across files", f"{len(report.linked)}: {report.linked_text(4)}")
     table.add_row("survey respondents", str(report.n_respondents))
     table.add_row("(re)ingested / removed", f"{len(report.changed)} / {len(report.removed)}")
+    if report.renamed:
+        table.add_row("renamed or moved", ", ".join(f"{a} -> {b}" for a, b in sorted(report.renamed.items())))
     table.add_row("outputs", ("written" if report.written else "unchanged") + f" in {report.seconds:.1f} s")
     table.add_row("errors", str(len(report.errors)), style="red" if report.errors else None)
     console.print(table)

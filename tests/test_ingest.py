@@ -421,6 +421,37 @@ def test_deleted_turn_stays_orphaned_and_merged_turns_keep_both_codings(tmp_path
     assert _ledger_state(cfg.ledger_path) == state
 
 
+def test_renamed_file_keeps_its_codings_and_a_removed_one_orphans_them(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+
+    other = "Di Park (DP): Our parks need shade trees and benches.\n\nEd Wu (EW): And water fountains.\n"
+    root = make_project(tmp_path, {"t/a.txt": THREE, "t/b.txt": other}, {"transcripts": [{"path": "t/*.txt"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
+    ledger = Ledger(cfg.ledger_path)
+    for i, row in turns.iterrows():
+        ledger.code(row["segment_id"], f"code{i}", "maya")
+    covered = _covered(cfg, ledger.codings())
+
+    # a.txt renamed (and a typo fixed on the way), b.txt deleted, an unrelated c.txt added
+    (root / "data/raw/t/a.txt").unlink()
+    (root / "data/raw/t/b.txt").unlink()
+    (root / "data/raw/t/2023-03-14_circle.txt").write_text(THREE.replace("grup", "group"), encoding="utf-8")
+    (root / "data/raw/t/c.txt").write_text("Fay Ng (FN): The pace is fine now.\n", encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.renamed == {"t/a.txt": "t/2023-03-14_circle.txt"} and report.removed == ["t/b.txt"]
+    assert "1 files renamed or moved, their codings follow: t/a.txt -> t/2023-03-14_circle.txt" in report.summary()
+    assert report.reanchored_codings == 5 and report.orphaned_codings == 2
+    codings = ledger.codings().set_index("code_id")
+    assert codings["orphaned"].tolist() == [False] * 5 + [True] * 2  # b.txt's two turns
+    now = _covered(cfg, ledger.codings().query("not orphaned"))
+    assert now == {k: v.replace("grup", "group") for k, v in covered.items() if k[0] not in ("code5", "code6")}
+    state = _ledger_state(cfg.ledger_path)
+    ledger.rebuild()
+    assert _ledger_state(cfg.ledger_path) == state
+
+
 def test_survey_answer_edit_keeps_codings_on_the_other_answers(tmp_path: Path) -> None:
     from cop_analysis.ledger import Ledger
     from ingest_fixtures import QUALTRICS_ROWS, csv_text
