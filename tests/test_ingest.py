@@ -452,6 +452,25 @@ def test_renamed_file_keeps_its_codings_and_a_removed_one_orphans_them(tmp_path:
     assert _ledger_state(cfg.ledger_path) == state
 
 
+def test_rename_pairing_is_one_to_one_best_first_and_within_a_kind() -> None:
+    from types import SimpleNamespace
+
+    from cop_analysis.ingest import _renamed_sources
+
+    words = [f"w{i}" for i in range(400)]
+    a, b = " ".join(words[:200]), " ".join(words[200:])
+    gone = pd.DataFrame({"source_id": ["old_a", "old_b", "old_s"], "text": [a, b, a],
+                         "kind": ["transcript", "transcript", "survey"]})
+    parsed = {"new_a": SimpleNamespace(source={"text": a + " and a closing remark", "kind": "transcript"}),
+              "new_a2": SimpleNamespace(source={"text": " ".join(words[:120]), "kind": "transcript"}),  # J = 0.6
+              "new_c": SimpleNamespace(source={"text": "an unrelated text " * 20, "kind": "transcript"})}
+    assert _renamed_sources(gone, parsed) == {"old_a": "new_a"}  # old_b and the survey have no successor
+    del parsed["new_a"]
+    assert _renamed_sources(gone, parsed) == {"old_a": "new_a2"}
+    parsed["new_a2"].source["text"] = " ".join(words[:90])  # J < 0.5: not a rename
+    assert _renamed_sources(gone, parsed) == {}
+
+
 def test_survey_answer_edit_keeps_codings_on_the_other_answers(tmp_path: Path) -> None:
     from cop_analysis.ledger import Ledger
     from ingest_fixtures import QUALTRICS_ROWS, csv_text
