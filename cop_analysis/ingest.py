@@ -122,6 +122,39 @@ def load_segments(cfg: ProjectConfig) -> pd.DataFrame:
     return pd.read_parquet(path) if path.exists() else SEGMENTS.empty_frame()
 
 
+def spoken_text(segments: pd.DataFrame) -> pd.Series:
+    """Segment texts with the speaker labels inside merged turns cut out, for reading and analysis.
+
+    Consecutive blocks of one speaker form one turn (Teams, Rev, Meet exports, or two lines in a
+    row), and a turn is one span of the source text, so its ``text`` keeps the later blocks'
+    labels: ``... anywhere.\n[01:20:07] Maria Reyes: One more round``. Here each gap between two
+    paragraphs of a turn that holds more than white space becomes a line break. Other segments,
+    and offsets, are unchanged: coding spans still index ``text``.
+    """
+    text = segments["text"].copy()
+    paragraphs = segments[(segments["unit"] == "paragraph") & segments["parent_id"].notna()]
+    split = paragraphs["parent_id"].value_counts()
+    split = split[split > 1]
+    if split.empty:
+        return text
+    turns = segments[segments["segment_id"].isin(split.index)]
+    by_parent = {parent: rows.sort_values("start")
+                 for parent, rows in paragraphs[paragraphs["parent_id"].isin(split.index)].groupby("parent_id")}
+    for index, turn in turns.iterrows():
+        body, base = str(turn["text"]), int(turn["start"])
+        parts, previous_end = [], None
+        for p in by_parent[turn["segment_id"]].itertuples():
+            start, end = int(p.start) - base, int(p.end) - base
+            if previous_end is not None:
+                gap = body[previous_end:start]
+                parts.append(gap if not gap.strip() else "\n")
+            parts.append(body[start:end])
+            previous_end = end
+        text.loc[index] = body[:int(by_parent[turn["segment_id"]]["start"].iloc[0]) - base] + "".join(parts) \
+            + body[previous_end:]
+    return text
+
+
 def segment_id(source_id: str, unit: str, start: int, end: int, text: str) -> str:
     """Stable segment id: the same text at the same place in the same source keeps its id."""
     return hashlib.sha256(f"{source_id}\x1f{unit}\x1f{start}\x1f{end}\x1f{text}".encode()).hexdigest()[:20]

@@ -152,11 +152,12 @@ def load_report_data(cfg: Any, waves: list[str] | None = None, basis: str = "aut
     """Read sources, segments, ledger, codebook and themes of a project into a ``ReportData``."""
     from .agreement import agreement
     from .codebook import load_project_codebook
-    from .ingest import load_segments, load_sources
+    from .ingest import load_segments, load_sources, spoken_text
     from .ledger import Ledger
     from .schema import CODINGS, SUGGESTIONS
 
     sources, segments = load_sources(cfg), load_segments(cfg)
+    segments["text"] = spoken_text(segments)  # quotes without labels inside merged turns
     units = prepare_units(segments, sources, waves)
     if Path(cfg.ledger_path).exists():
         with Ledger(cfg.ledger_path) as ledger:

@@ -452,6 +452,25 @@ def test_renamed_file_keeps_its_codings_and_a_removed_one_orphans_them(tmp_path:
     assert _ledger_state(cfg.ledger_path) == state
 
 
+def test_spoken_text_cuts_labels_inside_merged_turns(tmp_path: Path) -> None:
+    from cop_analysis.ingest import spoken_text
+
+    text = ("[00:00:05] Ana Ruiz: We decided. I'll send it round.\n"
+            "[00:00:12] Ana Ruiz: One more round, then we close.\n\n"
+            "And a second paragraph.\n"
+            "[00:00:20] Bo Li: Agreed.\n")
+    root = make_project(tmp_path, {"t/a.txt": text}, {"transcripts": [{"path": "t/*.txt"}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    segments = load_segments(cfg)
+    spoken = spoken_text(segments)
+    turns = segments["unit"] == "turn"
+    assert segments.loc[turns, "text"].tolist()[0].count("Ana Ruiz") == 1  # the span keeps the second label
+    assert spoken[turns].tolist() == ["We decided. I'll send it round.\nOne more round, then we close.\n\n"
+                                      "And a second paragraph.", "Agreed."]
+    assert spoken[~turns].equals(segments.loc[~turns, "text"])
+
+
 def test_rename_pairing_is_one_to_one_best_first_and_within_a_kind() -> None:
     from types import SimpleNamespace
 

@@ -30,9 +30,10 @@ def _remember(cache: OrderedDict[tuple[Any, ...], Any], key: tuple[Any, ...], va
 
 def coding_units(cfg: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(all segments, the coding units: transcript turns and survey responses) of a project."""
-    from ..ingest import CODING_UNITS, load_segments
+    from ..ingest import CODING_UNITS, load_segments, spoken_text
 
     segments = load_segments(cfg)
+    segments["text"] = spoken_text(segments)
     units = segments[segments["kind"].map(CODING_UNITS) == segments["unit"]].reset_index(drop=True)
     return segments, units
 

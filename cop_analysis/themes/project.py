@@ -30,8 +30,9 @@ from ..textnorm import natural_key
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-3"  # 2: label words skip inflections and function words; waves over time;
-#                                  3: an absorbed code theme no longer renames the theme it joined
+FORMAT_VERSION = "themes-4"  # 2: label words skip inflections and function words; waves over time;
+#                                  3: an absorbed code theme no longer renames the theme it joined;
+#                                  4: turn texts without the labels inside merged turns (ingest.spoken_text)
 NO_GROUP = "(not given)"
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
@@ -211,9 +212,10 @@ def fit_project_themes(cfg: ProjectConfig, selections: Mapping[str, Sequence[str
                        guided: bool = True, force: bool = False) -> ThemeResult:
     """Fit (or reuse) themes for each selection of segment ids, then publish tables with edits applied."""
     from .. import models
-    from ..ingest import load_segments
+    from ..ingest import load_segments, spoken_text
 
     segments = load_segments(cfg)
+    segments["text"] = spoken_text(segments)
     selections = selections if selections is not None else default_selections(segments)
     guides, codebook_version = [], None
     if guided and cfg.codebook is not None and (cfg.root / cfg.codebook).exists():
