@@ -85,6 +85,19 @@ def _alternation(terms: Iterable[str], ignore_case: bool = True) -> re.Pattern[s
     return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE if ignore_case else 0)
 
 
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c\u2018'(\[*\u2022\u2013\u2014-]|\n)\s*$")
+
+
+def _only_sentence_initial(word: str, texts: list[str]) -> bool:
+    """True when every capitalised use of ``word`` in ``texts`` starts a sentence (or a line)."""
+    pattern = re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])")
+    for text in texts:
+        for match in pattern.finditer(text):
+            if not _SENTENCE_START.search(text[max(0, match.start() - 40):match.start()]):
+                return False
+    return True
+
+
 class Deidentifier:
     """Pseudonymise speakers and redact identifying details from text.
 
@@ -185,7 +198,8 @@ class Deidentifier:
         given), so unchanged texts never load the model again. A one-word name, place or
         configured organisation/place that ``texts`` or ``context`` (more texts, not run through NER)
         also use in lower case ('Budget', 'Casa' next to Spanish 'en casa') is an ordinary word: it is
-        redacted only where capitalised."""
+        redacted only where capitalised. A one-word name found by NER that is also used in lower case
+        and is capitalised only where a sentence starts ('Dashboard story panels.') is no name at all."""
         texts = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t]
         cache = self._read_cache()
         kinds = ("persons",) if self.ner_places == "none" else ("persons", "places")
@@ -201,8 +215,12 @@ class Deidentifier:
                   for p in [place_term(raw, self.ner_places)] if p and p.casefold() not in self.keep}
         configured = self.names | self.organizations | self.places  # before this call's finds
         candidates = ((persons | places) - configured) | ((self.organizations | self.places) - self.names)
-        lower = {w for t in [*texts, *context] if isinstance(t, str) for w in re.findall(r"[^\W\d_]+", t)
-                 if w.islower()}
+        every = [t for t in [*texts, *context] if isinstance(t, str)]
+        lower = {w for t in every for w in re.findall(r"[^\W\d_]+", t) if w.islower()}
+        learned = {n for n in persons - configured if " " not in n and n.lower() in lower}
+        ordinary = {n for n in learned if _only_sentence_initial(n, every)}
+        persons -= ordinary
+        candidates -= ordinary
         self.cased |= {n for n in candidates if " " not in n and n.lower() in lower}
         self.names |= persons
         self.places |= places

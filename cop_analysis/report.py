@@ -94,6 +94,7 @@ def prepare_units(segments: pd.DataFrame, sources: pd.DataFrame, waves: list[str
     titles = pd.Series(sources["title"].fillna(sources["source_id"]).to_numpy(), index=sources["source_id"])
     units["source_title"] = units["source_id"].map(titles).fillna(units["source_id"])
     units["who"] = units["speaker"].where(units["speaker"].notna(), units["respondent_id"])
+    units["person"] = units["who"]  # who, without the role the shareable report appends to pseudonyms
     units["department"] = units["attributes"].map(_department)
     units["quote_len"] = units["text"].str.len()
     return units.reset_index(drop=True)
@@ -195,8 +196,8 @@ def overview(data: ReportData) -> list[tuple[str, str]]:
     units = data.units
     kinds = data.sources["kind"].value_counts() if len(data.sources) else pd.Series(dtype=int)
     coded = data.assignments["segment_id"].nunique()
-    people = units.loc[units["kind"] == "transcript", "who"].nunique()
-    respondents = units.loc[units["kind"] == "survey", "who"].nunique()
+    people = units.loc[units["kind"] == "transcript", "person"].nunique()
+    respondents = units.loc[units["kind"] == "survey", "person"].nunique()
     coverage = f"{coded / len(units):.0%}" if len(units) else "–"
     return [
         ("Sources", f"{len(data.sources)} ({int(kinds.get('transcript', 0))} transcripts, "
@@ -435,7 +436,7 @@ def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> st
     """A short, template-built paragraph about one theme from counts, codes and keywords."""
     members = data.themes[(data.themes["selection"] == row["selection"]) & (data.themes["theme_id"] == row["theme_id"])]
     units = data.units[data.units["segment_id"].isin(set(members["segment_id"]))]
-    people = units["who"].nunique()
+    people = units["person"].nunique()
     sources = units["source_id"].nunique()
     text = (f"This theme came up in {_plural(int(row['size']), 'contribution')} ({percent(row['share'])} of everything "
             f"said) from {people} {'person' if people == 1 else 'people'} across {_plural(sources, 'source')}.")
@@ -778,6 +779,8 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     units["department"] = _common_only(units, "department")
     kinds = dict(zip(data.sources["source_id"], data.sources["kind"]))
     aliases = {s: deid.source(s, kinds.get(s, "transcript")) for s in data.sources["source_id"]}
+    units["person"] = [deid.speaker(w) if k == "transcript" else deid.respondent(w)
+                       for w, k in zip(units["who"], units["kind"])]
     units["who"] = [deid.speaker(w, r) if k == "transcript" else deid.respondent(w)
                     for w, r, k in zip(units["who"], units["speaker_role"], units["kind"])]
     units["speaker_role"] = units["speaker_role"].map(deid.redact)

@@ -177,6 +177,16 @@ def test_shareable_report_of_the_sample_project_names_nobody(sample: ProjectConf
     assert {p for p in found["places"] if word_in(internal, p)}  # and places
 
 
+def test_shareable_overview_counts_people_not_pseudonym_role_pairs(sample: ProjectConfig) -> None:
+    data = report.load_report_data(sample)
+    shared = report.deidentify_data(data, Deidentifier.for_project(sample, data.units))
+    roles = data.units.dropna(subset=["speaker_role"]).groupby("person")["speaker_role"].nunique()
+    assert (roles > 1).any()  # someone facilitated one circle and sat as a member in another
+    assert shared.units["who"].nunique() > shared.units["person"].nunique()
+    assert dict(report.overview(shared))["Speakers"] == dict(report.overview(data))["Speakers"]
+    assert dict(report.overview(shared))["Survey respondents"] == dict(report.overview(data))["Survey respondents"]
+
+
 def test_redaction_of_local_numbers_initials_and_decomposed_accents() -> None:
     deid = Deidentifier(people=["DW", "TO", "TOM", "MR", "Luz Hernández"])
     text = "As DW told tom and TOM, call 555-0142 or 555.0198: Mr. Hernández to 2023-2024"
@@ -194,7 +204,9 @@ def test_rare_roles_and_departments_are_blanked() -> None:
 
 
 def test_ner_names_that_are_also_ordinary_words_are_redacted_only_capitalised(tmp_path: Path) -> None:
-    texts = ["Dashboard story panels helped.", "Ask Rowan about it.", "dashboard, trust, group"]
+    # 'Dashboard' is capitalised only where a sentence starts and used in lower case: no name.
+    # 'Rowan' is capitalised mid-sentence: a name, redacted where capitalised (a rowan tree stays)
+    texts = ["Dashboard story panels helped.", "Ask Rowan about it.", "dashboard, trust, group, a rowan tree"]
     cache = {text_key(texts[0]): {"persons": ["Dashboard"], "places": []},
              text_key(texts[1]): {"persons": ["Rowan"], "places": []}, text_key(texts[2]): {"persons": [], "places": []}}
     (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}),
@@ -206,8 +218,8 @@ def test_ner_names_that_are_also_ordinary_words_are_redacted_only_capitalised(tm
     deid = Deidentifier(people=["Maria Reyes"], load_nlp=no_model, ner_cache=tmp_path / "ner.json")
     deid.learn_names(texts)
     assert deid.redact("Dashboard panels; the dashboard; Rowan, rowan; maria") == (
-        "[name] panels; the dashboard; [name], [name]; [name]")
-    assert deid.redact_terms("dashboard, trust, rowan") == "dashboard, trust"
+        "Dashboard panels; the dashboard; [name], rowan; [name]")
+    assert deid.redact_terms("dashboard, trust, Rowan") == "dashboard, trust"
 
 
 def test_which_ner_places_are_redacted() -> None:
