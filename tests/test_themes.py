@@ -117,6 +117,8 @@ def test_absorbed_code_theme_does_not_rename_the_theme_it_joined() -> None:
     anchor = np.array([0] * 8 + [1] * 2 + [2] * 3 + [-1] * 2)
     assert ThemeModel._guided_themes(labels, anchor, [4, 7, 5]) == {0: 4, 1: 5}
     assert ThemeModel._guided_themes(labels, np.full(15, -1), [4, 7, 5]) == {}
+    # a code theme that grew from other segments: 1 anchored of 15 (< GUIDED_MIN_SHARE) names nothing
+    assert ThemeModel._guided_themes(np.zeros(15, dtype=int), np.array([0] + [-1] * 14), [4]) == {}
 
 
 @pytest.mark.skipif(not NHS.exists(), reason="shared NHS dataset not available")

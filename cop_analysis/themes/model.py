@@ -62,6 +62,9 @@ def _same_word(a: str, b: str) -> bool:
     return long.startswith(short) and len(short) >= 4 or short == long
 
 
+GUIDED_MIN_SHARE = 0.1  # a theme is named after a code when >= this share of it is anchored to the code
+
+
 def label_words(candidates: Sequence[str], n: int = 3) -> list[str]:
     """The first ``n`` keywords that share no word (or inflection of one) with an earlier pick and
     are not function words."""
@@ -295,18 +298,21 @@ class ThemeModel:
 
     @staticmethod
     def _guided_themes(labels: np.ndarray, anchor: np.ndarray, codes: list[int]) -> dict[int, int]:
-        """{theme: guide index}: each code names the theme holding most of its anchored segments.
+        """{theme: guide index}: each code names the theme holding most of its anchored segments,
+        when they are at least ``GUIDED_MIN_SHARE`` of it.
 
         A code theme absorbed into another one (too small) leaves two codes claiming one theme:
-        the code with more anchored segments there names it.
+        the code with more anchored segments there names it. A code theme that grew mostly from
+        segments that are not like the code (3 anchored of 79) keeps keywords for a label.
         """
+        sizes = np.bincount(labels)
         claims: dict[int, tuple[int, int]] = {}
         for slot, j in enumerate(codes):
             hits = np.bincount(labels[anchor == slot])
             if hits.sum() == 0:
                 continue
             theme = int(hits.argmax())
-            if hits[theme] > claims.get(theme, (0, -1))[0]:
+            if hits[theme] >= GUIDED_MIN_SHARE * sizes[theme] and hits[theme] > claims.get(theme, (0, -1))[0]:
                 claims[theme] = (int(hits[theme]), j)
         return {theme: j for theme, (_, j) in claims.items()}
 
