@@ -18,6 +18,9 @@ from typing import Any
 import numpy as np
 
 CONSENSUS = "consensus"
+# column headings of ``AgreementResult.per_code`` for readers (reports)
+COLUMN_LABELS = {"n_segments": "Units double-coded", "n_applied": "Applied", "percent_agreement": "Agreement",
+                 "cohen_kappa": "Cohen's κ", "krippendorff_alpha": "Krippendorff's α", "note": "Note"}
 
 
 @dataclass

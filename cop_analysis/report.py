@@ -18,7 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,6 @@ from .textnorm import natural_key
 
 UNIT_FOR_KIND = {"transcript": "turn", "survey": "response"}
 GROUPS = {"source_title": "Source", "speaker_role": "Speaker role", "department": "Department", "wave": "Wave"}
-PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D",
-           "#EECA3B", "#BAB0AC"]
 FONT = "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 QUOTE_CHARS = 420
 MIN_GROUP = 2  # the shareable report drops a role or department held by fewer people (it would identify them)
@@ -60,6 +59,7 @@ class ReportData:
     agreement: pd.DataFrame | None = None
     n_pending: int = 0
     waves: list[str] = field(default_factory=list)
+    quote_pool: set[str] | None = None  # de-identified data: the only units NER read, so the only ones to quote
 
 
 def _department(attributes: Any) -> Any:
@@ -97,6 +97,8 @@ def prepare_units(segments: pd.DataFrame, sources: pd.DataFrame, waves: list[str
     units["person"] = units["who"]  # who, without the role the shareable report appends to pseudonyms
     units["department"] = units["attributes"].map(_department)
     units["quote_len"] = units["text"].str.len()
+    units["quotable"] = units["text"].map(quotable)
+    units["self_described"] = units["text"].map(lambda t: bool(SELF_DESCRIBED.search(str(t))))
     return units.reset_index(drop=True)
 
 
@@ -285,14 +287,19 @@ def selection_title(selection: str) -> str:
 
 def theme_table(data: ReportData) -> pd.DataFrame:
     """One row per theme (not the -1 outliers) of the report's units: selection, theme_id, label,
-    keywords, size (units in the report), share, representative segment ids; largest first."""
+    keywords, size (units in the report), share, representative segment ids, ``coded`` (share of its
+    units carrying a code) and ``renamed`` (a person edited its label); largest first."""
+    cols = ["selection", "theme_id", "label", "keywords", "size", "share", "representatives", "coded", "renamed"]
     themes = data.themes[data.themes["segment_id"].isin(set(data.units["segment_id"]))
                          & (data.themes["theme_id"] >= 0)]
     if themes.empty:
-        return pd.DataFrame(columns=["selection", "theme_id", "label", "keywords", "size", "share", "representatives"])
-    sizes = themes.groupby(["selection", "theme_id"]).size().rename("size").reset_index()
+        return pd.DataFrame(columns=cols)
+    themes = themes.assign(coded=themes["segment_id"].isin(set(data.assignments["segment_id"])))
+    grouped = themes.groupby(["selection", "theme_id"])
+    sizes = pd.concat([grouped.size().rename("size"), grouped["coded"].mean()], axis=1).reset_index()
     info = data.theme_info.drop(columns=["size"], errors="ignore")
     out = sizes.merge(info, on=["selection", "theme_id"], how="left")
+    out["renamed"] = out["label"].notna() & out["auto_label"].notna() & (out["label"] != out["auto_label"])
     fallback = themes.groupby(["selection", "theme_id"])["theme_label"].first()
     out["label"] = [pretty_label(lab if isinstance(lab, str) and lab else fallback[(s, t)])
                     for lab, s, t in zip(out["label"], out["selection"], out["theme_id"])]
@@ -301,7 +308,6 @@ def theme_table(data: ReportData) -> pd.DataFrame:
     out["representatives"] = [json.loads(r) if isinstance(r, str) and r else [] for r in out["representative_ids"]]
     if out["selection"].nunique() > 1:
         out["label"] = [f"{lab} · {selection_title(s)}" for lab, s in zip(out["label"], out["selection"])]
-    cols = ["selection", "theme_id", "label", "keywords", "size", "share", "representatives"]
     return out.sort_values("size", ascending=False)[cols].reset_index(drop=True)
 
 
@@ -366,40 +372,97 @@ def unit_context(row: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
+MIN_QUOTE_WORDS = 6
+SHAREABLE_QUOTES_PER_PERSON = 2  # the shareable report quotes one person at most this often
+# a theme is a lesson when at least this share of its units carry a code, or a person named it: clusters of
+# small talk ("Good / great / hear", 1 of 53 coded) stay in the charts but are no lesson
+LESSON_MIN_CODED = 0.1
+MIN_WAVE_UNITS = 10  # a theme's change between waves is told only from waves with this many units of its selection
+# "As the director of ...", "I'm a department lead", "I run the ...": a job or position that names its holder
+SELF_DESCRIBED = re.compile(
+    r"(?i)\b(?:as|i'm|i am|i was|i've been)\s+(?:the|a|an|our|their)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:director|head|chair|chairperson|co-chair|lead|leader|manager|commissioner|supervisor|coordinator|president|"
+    r"founder|administrator|superintendent|mayor|executive|officer|pastor|principal|only)\b"
+    r"|\bi\s+(?:run|direct|chair|manage|head|founded)\s+(?:the|a|an|our|this)\b")
+
+
+def quotable(text: Any) -> bool:
+    """A unit worth quoting: a statement of at least ``MIN_QUOTE_WORDS`` words, not a question."""
+    words = str(text).split()
+    return len(words) >= MIN_QUOTE_WORDS and not str(text).rstrip().endswith("?")
+
+
+class QuotePicker:
+    """Chooses the quotes of one page: each unit (and each wording) once, statements before
+    questions and short replies (``quotable``); for a shareable page at most ``per_person``
+    quotes of one person, no self-descriptions by position (``SELF_DESCRIBED``) and only units
+    of ``data.quote_pool``."""
+
+    def __init__(self, data: ReportData, per_person: int | None = None) -> None:
+        self.units = data.units.drop_duplicates("segment_id").set_index("segment_id")
+        self.pool, self.per_person = data.quote_pool, per_person
+        self.seen: set[str] = set()
+        self.people: Counter[str] = Counter()
+
+    def take(self, segment_ids: Iterable[str], n: int) -> list[dict[str, str]]:
+        quotes: list[dict[str, str]] = []
+        for seg in segment_ids:
+            if len(quotes) == n:
+                break
+            if seg not in self.units.index or (self.pool is not None and seg not in self.pool):
+                continue
+            row = self.units.loc[seg].to_dict()
+            text, person = _quote(row["text"]), row.get("person")
+            if text.casefold() in self.seen or seg in self.seen:
+                continue
+            if self.per_person is not None and (row.get("self_described") or (
+                    isinstance(person, str) and self.people[person] >= self.per_person)):
+                continue
+            self.seen.update({seg, text.casefold()})
+            if isinstance(person, str):
+                self.people[person] += 1
+            quotes.append({"text": text, "context": unit_context(row)})
+        return quotes
+
+
 def _quote(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= QUOTE_CHARS else text[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
 
 
 def _exemplar_ranking(data: ReportData) -> pd.DataFrame:
-    """Coded units per code, best quote first: most coders, then score, then a readable length
-    (``quote_len``: the original length, so redaction does not change the order)."""
-    merged = data.assignments.merge(data.units[["segment_id", "text", "quote_len"]], on="segment_id")
+    """Coded units per code, best quote first: statements (``quotable``), most coders, then score, then
+    a readable length (``quote_len`` and ``quotable`` come from the original text, so redaction does
+    not change the order)."""
+    merged = data.assignments.merge(data.units[["segment_id", "text", "quote_len", "quotable"]], on="segment_id")
     merged["fit"] = -(merged["quote_len"] - 220).abs()
-    return merged.sort_values(["n_coders", "score", "fit"], ascending=False, kind="stable")
+    return merged.sort_values(["quotable", "n_coders", "score", "fit"], ascending=False, kind="stable")
 
 
-def exemplars(data: ReportData, per_code: int = 3) -> dict[str, list[dict[str, str]]]:
-    """Code name -> up to ``per_code`` quotes {text, context} (see ``_exemplar_ranking``)."""
-    units = data.units.set_index("segment_id")
+def exemplars(data: ReportData, per_code: int = 3, picker: QuotePicker | None = None) -> dict[str, list[dict[str, str]]]:
+    """Code name -> up to ``per_code`` quotes {text, context} (see ``_exemplar_ranking``); a unit
+    quoted for one code is not quoted again for the next."""
+    picker = picker or QuotePicker(data)
     ranked = _exemplar_ranking(data)
     out: dict[str, list[dict[str, str]]] = {}
     names = code_names(data)
     for code in [c for c in data.codes["code_id"]] + sorted(set(ranked["code_id"]) - set(data.codes["code_id"])):
-        rows = ranked[ranked["code_id"] == code].drop_duplicates("text").head(per_code)
-        if len(rows):
-            out[names[code]] = [{"text": _quote(t), "context": unit_context(units.loc[s].to_dict())}
-                                for s, t in zip(rows["segment_id"], rows["text"])]
+        quotes = picker.take(ranked.loc[ranked["code_id"] == code, "segment_id"], per_code)
+        if quotes:
+            out[names[code]] = quotes
     return out
 
 
 def _theme_ranking(data: ReportData, selection: str, theme_id: int, representatives: list[str]) -> list[str]:
+    """A theme's units to quote: the model's representatives, then by closeness; statements first."""
     members = data.themes[(data.themes["selection"] == selection) & (data.themes["theme_id"] == theme_id)]
-    return list(dict.fromkeys(list(representatives) + members.sort_values(
+    ranked = list(dict.fromkeys(list(representatives) + members.sort_values(
         "probability", ascending=False, kind="stable")["segment_id"].tolist()))
+    statements = set(data.units.loc[data.units["quotable"], "segment_id"]) & set(ranked)
+    return [s for s in ranked if s in statements] + [s for s in ranked if s not in statements]
 
 
-def quote_candidates(data: ReportData, per_code: int = 3, per_theme: int = 2, margin: int = 3) -> set[str]:
+def quote_candidates(data: ReportData, per_code: int = 3, per_theme: int = 2, margin: int = 5) -> set[str]:
     """Segment ids any report may quote (with a margin): the only texts de-identification runs NER on."""
     ranked = _exemplar_ranking(data)
     ids = set(ranked.groupby("code_id").head(per_code * margin)["segment_id"])
@@ -409,18 +472,12 @@ def quote_candidates(data: ReportData, per_code: int = 3, per_theme: int = 2, ma
     return ids
 
 
-def theme_quotes(data: ReportData, table: pd.DataFrame, per_theme: int = 2) -> list[list[dict[str, str]]]:
-    """Representative quotes per theme row of ``theme_table`` (model representatives first)."""
-    units = data.units.set_index("segment_id")
-    out = []
-    for selection, theme_id, reps in zip(table["selection"], table["theme_id"], table["representatives"]):
-        quotes = []
-        for seg in _theme_ranking(data, selection, theme_id, reps):
-            if seg in units.index and len(quotes) < per_theme:
-                row = units.loc[seg].to_dict()
-                quotes.append({"text": _quote(row["text"]), "context": unit_context(row)})
-        out.append(quotes)
-    return out
+def theme_quotes(data: ReportData, table: pd.DataFrame, per_theme: int = 2,
+                 picker: QuotePicker | None = None) -> list[list[dict[str, str]]]:
+    """Representative quotes per theme row of ``theme_table`` (see ``_theme_ranking``)."""
+    picker = picker or QuotePicker(data)
+    return [picker.take(_theme_ranking(data, selection, theme_id, reps), per_theme)
+            for selection, theme_id, reps in zip(table["selection"], table["theme_id"], table["representatives"])]
 
 
 def percent(share: float) -> str:
@@ -449,106 +506,272 @@ def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> st
     keywords = [k.strip() for k in str(row["keywords"]).split(",") if k.strip()][:4]
     if keywords:
         text += f" People used words like {', '.join(keywords)}."
-    if len(data.waves) >= 2:
+    # change between waves, within what the theme was found in (one question's answers, the conversations)
+    selection = data.themes.loc[data.themes["selection"] == row["selection"], "segment_id"]
+    pool = data.units[data.units["segment_id"].isin(set(selection))]
+    totals = pool.groupby("wave")["segment_id"].nunique()
+    waves = [w for w in data.waves if totals.get(w, 0) >= MIN_WAVE_UNITS]
+    if len(waves) >= 2:
         per_wave = units.groupby("wave")["segment_id"].nunique()
-        totals = data.units.groupby("wave")["segment_id"].nunique()
-        first, last = data.waves[0], data.waves[-1]
-        a = per_wave.get(first, 0) / max(totals.get(first, 0), 1)
-        b = per_wave.get(last, 0) / max(totals.get(last, 0), 1)
+        first, last = waves[0], waves[-1]
+        a, b = per_wave.get(first, 0) / totals[first], per_wave.get(last, 0) / totals[last]
         if abs(b - a) >= 0.02:
-            text += f" It {'grew' if b > a else 'shrank'} from {a:.0%} of wave {first} to {b:.0%} of wave {last}."
+            text += (f" It {'grew' if b > a else 'shrank'} from {a:.0%} of the {selection_title(row['selection'])} "
+                     f"in wave {first} to {b:.0%} in wave {last}.")
     return text
 
 
 # -- figures ---------------------------------------------------------------------------------------
-def _layout(fig: Any, title: str, height: int | None = None) -> Any:
-    fig.update_layout(title={"text": title, "x": 0, "y": 0.995, "yanchor": "top", "font": {"size": 16}},
+# colours for codes the codebook gives none (or a taken one) and for themes not named after a code:
+# 24 qualitative colours, distinct from one another
+CODE_PALETTE = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#EECA3B", "#9D755D",
+                "#FF9DA6", "#1B9E77", "#7570B3", "#E7298A", "#66A61E", "#A6761D", "#17BECF", "#393B79",
+                "#AD494A", "#637939", "#8C6D31", "#CE6DBD", "#3182BD", "#E6550D", "#31A354", "#843C39"]
+OUTLIER_COLOR = "#c9c9c9"  # theme -1: contributions in no theme
+GROUP_SHADES = ("#B7C4D1", "#1F2F3F")  # bars by wave/role: neutral slate shades, never a code's colour
+
+
+def code_colors(data: ReportData) -> dict[str, str]:
+    """Code name -> colour, one per code across every figure: the codebook's colour (the one the
+    workbench and the quote cards show) unless an earlier code took it, else a ``CODE_PALETTE``
+    colour far from the others (:func:`_spare_colors`); codebook order, then codes only the codings
+    name (sorted)."""
+    names = code_names(data)
+    given = dict(zip(data.codes["code_id"], data.codes["color"]))
+    ids = list(data.codes["code_id"]) + sorted(set(names) - set(data.codes["code_id"]))
+    chosen: dict[str, str] = {}
+    for code in ids:  # codebook colours first, first come first served
+        color = given.get(code)
+        if isinstance(color, str) and color.strip() and color.upper() not in {c.upper() for c in chosen.values()}:
+            chosen[code] = color
+    rest = [c for c in ids if c not in chosen]
+    chosen.update(zip(rest, _spare_colors(list(chosen.values()), len(rest))))
+    return {names.get(code, code): chosen[code] for code in ids}
+
+
+def theme_colors(labels: list[str], codes: Mapping[str, str]) -> dict[str, str]:
+    """Theme label -> colour, distinct within ``labels``: a theme named after a code has the code's
+    colour (``codes``: :func:`code_colors`), the others a ``CODE_PALETTE`` colour no code has, far
+    from the codes' and the other themes' colours (:func:`_spare_colors`)."""
+    by_name = {str(name).casefold(): color for name, color in codes.items()}
+    out: dict[str, str] = {}
+    for label in labels:
+        color = by_name.get(str(label).casefold())
+        if color and color.upper() not in {c.upper() for c in out.values()}:
+            out[label] = color
+    rest = [lab for lab in labels if lab not in out]
+    out.update(zip(rest, _spare_colors(list(out.values()) + list(codes.values()), len(rest))))
+    return out
+
+
+def _spare_colors(taken: list[str], n: int) -> list[str]:
+    """``n`` colours of ``CODE_PALETTE`` not in ``taken``, each the one farthest from ``taken`` and
+    the ones picked before it (so it is told apart from them); palette order breaks ties."""
+    def rgb(color: str) -> tuple[int, ...]:
+        return tuple(int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+
+    def distance(a: tuple[int, ...], b: tuple[int, ...]) -> float:  # 'redmean' approximation of perceived difference
+        r = (a[0] + b[0]) / 2
+        return ((2 + r / 256) * (a[0] - b[0]) ** 2 + 4 * (a[1] - b[1]) ** 2
+                + (2 + (255 - r) / 256) * (a[2] - b[2]) ** 2) ** .5
+
+    near = [rgb(c) for c in taken if isinstance(c, str) and len(c.lstrip("#")) == 6]
+    pool = [c for c in CODE_PALETTE if c.upper() not in {t.upper() for t in taken if isinstance(t, str)}]
+    out: list[str] = []
+    for i in range(n):
+        if not pool:  # more codes than colours: repeat the palette
+            out.append(CODE_PALETTE[i % len(CODE_PALETTE)])
+            continue
+        best = max(pool, key=lambda c: (min((distance(rgb(c), t) for t in near), default=0.0), -pool.index(c)))
+        pool.remove(best)
+        near.append(rgb(best))
+        out.append(best)
+    return out
+
+
+def _layout(fig: Any, title: str, height: int | None = None, subtitle: str = "") -> Any:
+    heading: dict[str, Any] = {"text": title, "x": 0, "y": 0.995, "yanchor": "top", "font": {"size": 16}}
+    if subtitle:
+        heading["subtitle"] = {"text": subtitle, "font": {"size": 12.5, "color": "#57606a"}}
+    fig.update_layout(title=heading,
                       template="simple_white",
-                      font={"family": FONT, "size": 13, "color": "#24292f"}, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      font={"family": FONT, "size": 13, "color": "#24292f"},
+                      margin={"l": 10, "r": 10, "t": 72 if subtitle else 50, "b": 10},
                       height=height, paper_bgcolor="white", plot_bgcolor="white",
                       legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0})
     return fig
 
 
+def _hover_text(text: Any) -> str:
+    """``text`` for plotly hover labels: its HTML-like characters as entities (plotly would read tags)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _snippet(text: Any, limit: int = 120, width: int = 60) -> str:
+    """At most ``limit`` characters of ``text`` (cut at a word, '…' appended), wrapped for a hover label."""
+    import textwrap
+
+    flat = " ".join(str(text if isinstance(text, str) else "").split())
+    if len(flat) > limit:
+        head = flat[:limit - 1]
+        if flat[limit - 1] != " " and " " in head:
+            head = head.rsplit(" ", 1)[0]
+        flat = head.rstrip(" ,;:") + "…"
+    return "<br>".join(_hover_text(line) for line in textwrap.wrap(flat, width)) if flat else ""
+
+
 def fig_code_totals(data: ReportData, title: str = "How often each code was applied") -> Any:
     import plotly.graph_objects as go
 
-    totals = code_totals(data).sort_values("n_units")
-    colors = [c if isinstance(c, str) and c else PALETTE[i % len(PALETTE)] for i, c in enumerate(totals["color"])]
-    fig = go.Figure(go.Bar(x=totals["n_units"], y=totals["name"], orientation="h", marker_color=colors,
-                           text=totals["n_units"], textposition="outside",
-                           hovertemplate="%{y}: %{x} units<extra></extra>"))
+    totals = code_totals(data).sort_values("n_units", kind="stable")
+    colors = code_colors(data)
+    names = totals["name"].astype(str).tolist()
+    fig = go.Figure(go.Bar(x=totals["n_units"], y=_short(names, 40), orientation="h",
+                           marker_color=[colors.get(n, CODE_PALETTE[0]) for n in names],
+                           text=totals["n_units"], textposition="outside", customdata=[_hover_text(n) for n in names],
+                           hovertemplate="<b>%{customdata}</b>: %{x} units<extra></extra>"))
     fig.update_xaxes(title="coded units", showgrid=True, gridcolor="#eee")
     return _layout(fig, title, height=max(260, 28 * len(totals) + 90))
 
 
-def fig_grouped(matrix: pd.DataFrame, title: str, unit: str = "units") -> Any:
+def fig_grouped(matrix: pd.DataFrame, title: str, unit: str = "units", counts: pd.DataFrame | None = None,
+                subtitle: str = "") -> Any:
+    """Bars per row of ``matrix`` (codes), one per column (group) in neutral shades (a code's colour
+    means that code everywhere). With ``counts`` (same shape), ``matrix`` holds % of each group's
+    units: a percent axis, and the hover shows the share and the count."""
     import plotly.graph_objects as go
+    from plotly.colors import sample_colorscale
 
+    group = _hover_text(matrix.columns.name or "group")
+    n = len(matrix.columns)
+    shades = sample_colorscale([[0, GROUP_SHADES[0]], [1, GROUP_SHADES[1]]], n if n > 1 else [0.6])
+    labels = _short(matrix.index, 40)
     fig = go.Figure()
     for i, column in enumerate(matrix.columns):
-        fig.add_bar(name=str(column), y=list(matrix.index), x=matrix[column].tolist(), orientation="h",
-                    marker_color=PALETTE[i % len(PALETTE)],
-                    hovertemplate=f"{column} · %{{y}}: %{{x}} {unit}<extra></extra>")
-    fig.update_layout(barmode="group", bargap=0.25)
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#eee")
-    return _layout(fig, title, height=max(300, (14 + 8 * len(matrix.columns)) * len(matrix) + 120))
+        custom = [[_hover_text(name), _hover_text(column)] for name in matrix.index]
+        if counts is not None:
+            custom = [row + [int(counts.loc[name, column])] for row, name in zip(custom, matrix.index)]
+            hover = (f"<b>%{{customdata[0]}}</b><br>{group} %{{customdata[1]}}: %{{x:.1f}}% of its units "
+                     f"(%{{customdata[2]}} units)<extra></extra>")
+        else:
+            hover = f"<b>%{{customdata[0]}}</b><br>{group} %{{customdata[1]}}: %{{x}} {unit}<extra></extra>"
+        fig.add_bar(name=str(column), y=labels, x=matrix[column].tolist(), orientation="h", marker_color=shades[i],
+                    customdata=custom, hovertemplate=hover)
+    fig.update_layout(barmode="group", bargap=0.25, legend_title_text=str(matrix.columns.name or ""))
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    fig.update_xaxes(title=unit, showgrid=True, gridcolor="#eee", ticksuffix="%" if counts is not None else "")
+    return _layout(fig, title, height=max(300, (14 + 8 * len(matrix.columns)) * len(matrix) + 120), subtitle=subtitle)
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, '…' at the end."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    if text[limit - 1] != " " and not head.endswith(" ") and " " in head.strip():  # mid-word: drop the part word
+        head = head.rstrip().rsplit(" ", 1)[0]
+    return head.rstrip(" ,;:·–-/(“\"'") + "…"
 
 
 def _short(labels: Any, limit: int = 28) -> list[str]:
-    """Axis labels shortened in the middle ('CoP reflection…survey, wave 1'), unless that makes two equal."""
+    """Labels longer than ``limit`` cut at a word boundary with a trailing '…' ('Reflection circle 3:
+    repair…'); labels that would then look alike keep more words, up to the whole label."""
     full = [str(label) for label in labels]
-    half = limit // 2
-    short = [t if len(t) <= limit else t[:half - 1].rstrip() + "…" + t[-half:].lstrip() for t in full]
-    return short if len(set(short)) == len(short) else full
+    limits = [limit] * len(full)
+    short = [_cut(t, limit) for t in full]
+    while True:
+        seen: dict[str, int] = {}
+        for s in short:
+            seen[s] = seen.get(s, 0) + 1
+        clash = [i for i, s in enumerate(short) if seen[s] > 1 and s != full[i]]
+        if not clash:
+            return short
+        for i in clash:
+            limits[i] += 6
+            short[i] = _cut(full[i], limits[i])
 
 
-def fig_heatmap(matrix: pd.DataFrame, title: str, colorscale: str = "Blues", unit: str = "units") -> Any:
+def fig_heatmap(matrix: pd.DataFrame, title: str, colorscale: str = "Blues", unit: str = "units",
+                x_title: str | None = None, y_title: str | None = None, subtitle: str = "") -> Any:
+    """Heatmap of ``matrix`` with its values written in the cells; labels shortened on the axes
+    (:func:`_short`), whole in the hover. Axis titles: ``x_title``/``y_title``, else the names of
+    the matrix's columns/index."""
     import plotly.graph_objects as go
 
     z = matrix.to_numpy(dtype=float)
     columns = _short(matrix.columns)
+    rows = [_hover_text(r) for r in matrix.index]
+    custom = [[[r, _hover_text(c)] for c in matrix.columns] for r in rows]
+    x_title = str(matrix.columns.name or "") if x_title is None else x_title
+    y_title = str(matrix.index.name or "") if y_title is None else y_title
     # room above the plot for the slanted column labels, so they never run into the title
-    top = 60 + int(0.6 * 7 * max((len(c) for c in columns), default=0))
-    fig = go.Figure(go.Heatmap(z=z, x=columns, y=_short(matrix.index, 40),
+    top = (60 + int(0.6 * 7 * max((len(c) for c in columns), default=0))
+           + (24 if x_title else 0) + (22 if subtitle else 0))
+    fig = go.Figure(go.Heatmap(z=z, x=columns, y=_short(matrix.index, 40), customdata=custom,
                                colorscale=colorscale, text=matrix.to_numpy(), texttemplate="%{text}",
-                               hovertemplate=f"%{{y}} × %{{x}}: %{{z}} {unit}<extra></extra>", showscale=False,
+                               hovertemplate=f"<b>%{{customdata[0]}}</b> × <b>%{{customdata[1]}}</b>: %{{z}} {unit}"
+                                             "<extra></extra>", showscale=False,
                                xgap=2, ygap=2))
-    fig.update_yaxes(autorange="reversed", automargin=True)
-    fig.update_xaxes(side="top", tickangle=-35, automargin=True)
-    fig = _layout(fig, title, height=max(320, 34 * len(matrix) + 110 + top))
+    fig.update_yaxes(autorange="reversed", automargin=True, title=y_title or None)
+    fig.update_xaxes(side="top", tickangle=-35, automargin=True, title=x_title or None)
+    fig = _layout(fig, title, height=max(320, 34 * len(matrix) + 110 + top), subtitle=subtitle)
     return fig.update_layout(margin={"t": top})
 
 
 def fig_theme_sizes(table: pd.DataFrame, title: str = "Themes by size") -> Any:
+    """The 12 largest themes as % of all coding units (bar, label and axis alike); hover: the whole
+    label, units and keywords."""
     import plotly.graph_objects as go
 
     table = table.head(12).iloc[::-1]
-    fig = go.Figure(go.Bar(x=table["size"], y=_short(table["label"], 60), orientation="h", marker_color=PALETTE[0],
-                           text=[percent(s) for s in table["share"]], textposition="outside",
-                           customdata=table["keywords"],
-                           hovertemplate="%{y}<br>%{x} units<br>%{customdata}<extra></extra>"))
-    fig.update_xaxes(title="units", showgrid=True, gridcolor="#eee")
+    custom = [[_hover_text(lab), int(size), _hover_text(kw)]
+              for lab, size, kw in zip(table["label"], table["size"], table["keywords"])]
+    fig = go.Figure(go.Bar(x=(table["share"] * 100).round(2), y=_short(table["label"], 60), orientation="h",
+                           marker_color=CODE_PALETTE[0], text=[percent(s) for s in table["share"]],
+                           textposition="outside", customdata=custom,
+                           hovertemplate="<b>%{customdata[0]}</b><br>%{x:.1f}% of all units (%{customdata[1]} units)"
+                                         "<br>%{customdata[2]}<extra></extra>"))
+    fig.update_xaxes(title="% of all coding units", ticksuffix="%", showgrid=True, gridcolor="#eee")
     fig.update_yaxes(automargin=True)
     return _layout(fig, title, height=max(260, 34 * len(table) + 100))
 
 
-def fig_wave_lines(share: pd.DataFrame, waves: list[str], title: str, top: int = 8) -> Any:
+def fig_wave_lines(share: pd.DataFrame, waves: list[str], title: str, top: int = 8,
+                   colors: Mapping[str, str] | None = None, counts: pd.DataFrame | None = None) -> Any:
+    """% of each wave's units per code (``share``: :func:`wave_change`) for the ``top`` codes whose
+    share changed most from the first to the last wave (ties: the larger code), in that order;
+    ``colors``: :func:`code_colors`; ``counts`` (:func:`code_by_group` by wave) adds units to the hover."""
     import plotly.graph_objects as go
 
-    share = share.loc[share[waves].max(axis=1).sort_values(ascending=False).index[:top]]
+    first, last = waves[0], waves[-1]
+    change = share["Change (points)"] if "Change (points)" in share else (share[last] - share[first]).round(1)
+    size = counts[waves].sum(axis=1) if counts is not None else share[waves].mean(axis=1)
+    order = sorted(range(len(share)), key=lambda i: (-abs(float(change.iloc[i])), -float(size.iloc[i]), i))
+    chosen = share.iloc[order[:top]]
     fig = go.Figure()
-    for i, (name, row) in enumerate(share.iterrows()):
-        fig.add_scatter(x=waves, y=row[waves].tolist(), name=str(name), mode="lines+markers",
-                        line={"width": 3, "color": PALETTE[i % len(PALETTE)]}, marker={"size": 9},
-                        hovertemplate=f"{name} · wave %{{x}}: %{{y}}% of units<extra></extra>")
+    for i, (name, row) in enumerate(chosen.iterrows()):
+        custom = [[_hover_text(name), int(counts.loc[name, w]) if counts is not None else ""] for w in waves]
+        units = " (%{customdata[1]} units)" if counts is not None else ""
+        color = (colors or {}).get(name) or CODE_PALETTE[i % len(CODE_PALETTE)]
+        fig.add_scatter(x=waves, y=row[waves].tolist(), name=f"{name} ({float(change[name]):+.1f})",
+                        mode="lines+markers", line={"width": 3, "color": color}, marker={"size": 9},
+                        customdata=custom,
+                        hovertemplate=f"<b>%{{customdata[0]}}</b><br>wave %{{x}}: %{{y:.1f}}% of the wave's units"
+                                      f"{units}<extra></extra>")
     fig.update_xaxes(title="wave", type="category")
     fig.update_yaxes(title="% of the wave's units", ticksuffix="%", showgrid=True, gridcolor="#eee", rangemode="tozero")
-    return _layout(fig, title, height=420)
+    which = (f"the {len(chosen)} codes (of {len(share)}) whose share changed most" if len(chosen) < len(share)
+             else "every code, largest change first")
+    fig = _layout(fig, title, height=440,
+                  subtitle=f"Shown: {which} from wave {first} to wave {last}; change in points in the legend")
+    return fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top",
+                                     "title": {"text": "Code (change)"}})
 
 
 def fig_theme_map(data: ReportData, table: pd.DataFrame, title: str = "Map of what was said") -> Any:
+    """The contributions of the largest theme selection on its 2-D map, one colour per theme (a
+    theme named after a code in the code's colour); hover: theme, a snippet of the text (as
+    ``data`` holds it: de-identified in the shareable report) and the source."""
     import plotly.graph_objects as go
 
     themes = data.themes[data.themes["segment_id"].isin(set(data.units["segment_id"]))].dropna(subset=["x", "y"])
@@ -558,23 +781,32 @@ def fig_theme_map(data: ReportData, table: pd.DataFrame, title: str = "Map of wh
         title = f"{title}: {selection_title(selection)}"
     labels = {(s, t): lab.removesuffix(f" · {selection_title(s)}")
               for s, t, lab in zip(table["selection"], table["theme_id"], table["label"])}
+    units = data.units.drop_duplicates("segment_id").set_index("segment_id")
+    groups = list(themes.groupby(["selection", "theme_id"]))
+    names = [labels.get(key, "not in a theme") for key, _ in groups]
+    colors = theme_colors([n for (key, _), n in zip(groups, names) if key[1] >= 0], code_colors(data))
     fig = go.Figure()
-    for i, ((sel, tid), group) in enumerate(themes.groupby(["selection", "theme_id"])):
-        name = labels.get((sel, tid), "not in a theme")
-        fig.add_scatter(x=group["x"], y=group["y"], mode="markers", name=name,
-                          marker={"size": 7, "opacity": 0.75,
-                                  "color": "#c9c9c9" if tid < 0 else PALETTE[i % len(PALETTE)]},
-                          hovertemplate=f"{name}<extra></extra>")
+    for ((sel, tid), group), name in zip(groups, names):
+        custom = [[_hover_text(name), _snippet(units["text"].get(seg)), _hover_text(units["source_title"].get(seg, ""))]
+                  for seg in group["segment_id"]]
+        fig.add_scatter(x=group["x"], y=group["y"], mode="markers", name=name, customdata=custom,
+                        marker={"size": 7, "opacity": 0.75, "color": OUTLIER_COLOR if tid < 0 else colors[name]},
+                        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br><i>%{customdata[2]}</i>"
+                                      "<extra></extra>")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig = _layout(fig, title, height=520)
-    fig.update_layout(showlegend=len(fig.data) <= 12)
+    fig.update_layout(showlegend=len(fig.data) <= 12, hoverlabel={"align": "left"})
     return fig
 
 
 # -- HTML pieces -----------------------------------------------------------------------------------
-def table_html(frame: pd.DataFrame, heat: bool = False, percent: bool = False, index: bool = True) -> Markup:
-    """An escaped HTML table; ``heat`` shades numeric cells by value (row-independent)."""
+def table_html(frame: pd.DataFrame, heat: bool = False, percent: bool = False, index: bool = True,
+               formats: Mapping[str, str] | None = None, flag_below: Mapping[str, float] | None = None) -> Markup:
+    """An escaped HTML table; ``heat`` shades numeric cells by value (row-independent). ``formats``:
+    column -> format string for its numbers ('{:.0%}'); ``flag_below``: column -> threshold, cells
+    below it get class 'low' (and say so in a tooltip)."""
+    formats, flag_below = formats or {}, flag_below or {}
     numeric = frame.select_dtypes("number")
     peak = float(numeric.to_numpy().max()) if heat and numeric.size else 0.0
     head = ([escape(frame.index.name or "")] if index else []) + [escape(str(c)) for c in frame.columns]
@@ -585,17 +817,42 @@ def table_html(frame: pd.DataFrame, heat: bool = False, percent: bool = False, i
             if isinstance(value, float) and pd.isna(value):
                 cells.append(Markup("<td class='num'>–</td>"))
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                shown = f"{value:.1f}%" if percent and "Change" not in str(column) else (
-                    f"{value:+.1f}" if "Change" in str(column) else (f"{value:.2f}" if isinstance(value, float) else str(value)))
+                shown = formats[column].format(value) if column in formats else (
+                    f"{value:.1f}%" if percent and "Change" not in str(column) else (
+                        f"{value:+.1f}" if "Change" in str(column) else (
+                            f"{value:.2f}" if isinstance(value, float) else str(value))))
                 style = ""
                 if heat and peak > 0 and "Change" not in str(column):
                     style = f" style='background: rgba(76,120,168,{0.08 + 0.72 * float(value) / peak:.2f})'"
-                cells.append(Markup("<td class='num'{}>{}</td>").format(Markup(style), shown))
+                low = column in flag_below and float(value) < flag_below[column]
+                if low:
+                    style += f" title='below {flag_below[column]:g}'"
+                cells.append(Markup("<td class='num{}'{}>{}</td>").format(" low" if low else "", Markup(style), shown))
             else:
                 cells.append(Markup("<td>{}</td>").format(value))
         rows.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
     return Markup("<div class='table-wrap'><table><thead><tr>{}</tr></thead><tbody>{}</tbody></table></div>").format(
         Markup("").join(Markup("<th>{}</th>").format(h) for h in head), Markup("").join(rows))
+
+
+AGREEMENT_FLAG = 0.6  # kappa and alpha below this are flagged in the agreement table
+
+
+def agreement_table(data: ReportData) -> Markup:
+    """``data.agreement`` (per code) for readers: code names, readable headings, agreement in %,
+    no all-empty column, kappa and alpha below ``AGREEMENT_FLAG`` flagged."""
+    from .agreement import COLUMN_LABELS
+
+    agree = data.agreement.copy()
+    agree.insert(0, "Code", agree["code_id"].map(code_names(data)).fillna(agree["code_id"]))
+    agree = agree.drop(columns=["code_id"]).set_index("Code")
+    empty = [c for c in agree.columns if agree[c].isna().all() or agree[c].astype(str).str.strip().eq("").all()]
+    agree = agree.drop(columns=empty).rename(columns=COLUMN_LABELS)
+    formats = {COLUMN_LABELS["n_segments"]: "{:.0f}", COLUMN_LABELS["n_applied"]: "{:.0f}",
+               COLUMN_LABELS["percent_agreement"]: "{:.0%}", COLUMN_LABELS["cohen_kappa"]: "{:.2f}",
+               COLUMN_LABELS["krippendorff_alpha"]: "{:.2f}"}
+    flags = {COLUMN_LABELS[c]: AGREEMENT_FLAG for c in ("cohen_kappa", "krippendorff_alpha")}
+    return table_html(agree, formats=formats, flag_below=flags)
 
 
 class Page:
@@ -628,6 +885,17 @@ class Page:
             generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
 
 
+def _coverage_note(data: ReportData, by: str) -> str:
+    """'' when every unit has a ``by`` value, else which units a chart by ``by`` covers."""
+    known = data.units[by].notna() & (data.units[by].astype(str).str.strip() != "")
+    if known.all():
+        return ""
+    kinds = sorted(set(data.units.loc[known, "kind"]))
+    scope = {"transcript": "Transcripts only", "survey": "Surveys only"}.get(kinds[0], "") if len(kinds) == 1 else ""
+    what = f"{int(known.sum()):,} of {len(known):,} units have a {GROUPS.get(by, by).lower()}"
+    return f"{scope}: {what}" if scope else f"Covers the {what}"
+
+
 def _frequency_blocks(page: Page, data: ReportData) -> None:
     blocks = page.section("frequencies", "Code frequencies",
                           "How many coding units (speaker turns, survey answers) carry each code, overall and by group.")
@@ -635,8 +903,15 @@ def _frequency_blocks(page: Page, data: ReportData) -> None:
     for by, label in GROUPS.items():
         if data.units[by].nunique() > 1:
             matrix = code_by_group(data, by)
-            title = f"Codes by {label.lower()}"
-            page.figure(blocks, fig_grouped(matrix, title) if len(matrix.columns) <= 4 else fig_heatmap(matrix, title))
+            title, note = f"Codes by {label.lower()}", _coverage_note(data, by)
+            if by == "wave":  # waves differ in size: shares, as in 'Change between waves'
+                fig = fig_grouped(code_by_group(data, by, share=True), title, "% of the wave's units", counts=matrix,
+                                  subtitle=note)
+            elif len(matrix.columns) <= 4:
+                fig = fig_grouped(matrix, title, subtitle=note)
+            else:
+                fig = fig_heatmap(matrix, title, subtitle=note)
+            page.figure(blocks, fig)
 
 
 def _matrix_blocks(page: Page, data: ReportData) -> None:
@@ -644,8 +919,9 @@ def _matrix_blocks(page: Page, data: ReportData) -> None:
                           "Share of each group's units that carry the code; darker cells mean more.")
     for by, label in GROUPS.items():
         if data.units[by].nunique() > 1:
-            blocks.append({"type": "html", "title": label, "html": table_html(code_by_group(data, by, share=True),
-                                                                               heat=True, percent=True)})
+            note = _coverage_note(data, by)
+            blocks.append({"type": "html", "title": f"{label} ({note.lower()})" if note else label,
+                           "html": table_html(code_by_group(data, by, share=True), heat=True, percent=True)})
 
 
 def _theme_blocks(page: Page, data: ReportData, table: pd.DataFrame, map_: bool = True) -> None:
@@ -663,7 +939,7 @@ def _theme_blocks(page: Page, data: ReportData, table: pd.DataFrame, map_: bool 
     blocks.append({"type": "cards", "cards": cards})
     cross = theme_code_crosstab(data)
     if not cross.empty:
-        page.figure(blocks, fig_heatmap(cross, "Themes × codes", colorscale="Purples"))
+        page.figure(blocks, fig_heatmap(cross, "Themes × codes", colorscale="Purples", x_title="Code", y_title="Theme"))
 
 
 def _wave_blocks(page: Page, data: ReportData) -> None:
@@ -673,13 +949,14 @@ def _wave_blocks(page: Page, data: ReportData) -> None:
     if change.empty:
         blocks.append({"type": "text", "text": "Only one wave in this report: nothing to compare yet."})
         return
-    page.figure(blocks, fig_wave_lines(change, data.waves, "Codes across waves"))
+    page.figure(blocks, fig_wave_lines(change, data.waves, "Codes across waves", colors=code_colors(data),
+                                       counts=code_by_group(data, "wave")))
     blocks.append({"type": "html", "title": "", "html": table_html(change, heat=True, percent=True)})
 
 
-def _quote_blocks(page: Page, data: ReportData, title: str, lead: str) -> None:
+def _quote_blocks(page: Page, data: ReportData, title: str, lead: str, picker: QuotePicker | None = None) -> None:
     blocks = page.section("quotes", title, lead)
-    quotes = exemplars(data)
+    quotes = exemplars(data, picker=picker)
     colors = dict(zip(data.codes["name"], data.codes["color"]))
     cards = [{"title": name, "color": colors.get(name), "quotes": qs} for name, qs in quotes.items()]
     blocks.append({"type": "cards", "cards": cards} if cards else {"type": "text", "text": "No coded units yet."})
@@ -701,7 +978,7 @@ def internal_page(data: ReportData, manifest: dict[str, Any] | None = None) -> P
     if len(data.assignments):
         blocks = page.section("cooccurrence", "Code co-occurrence",
                               "Units coded with both codes; the diagonal is the number of units with the code.")
-        page.figure(blocks, fig_heatmap(cooccurrence(data), "Codes applied together"))
+        page.figure(blocks, fig_heatmap(cooccurrence(data), "Codes applied together", x_title="Code", y_title="Code"))
     _matrix_blocks(page, data)
     _theme_blocks(page, data, theme_table(data))
     _wave_blocks(page, data)
@@ -710,10 +987,11 @@ def internal_page(data: ReportData, manifest: dict[str, Any] | None = None) -> P
     if data.agreement is None or data.agreement.empty:
         blocks.append({"type": "text", "text": "Fewer than two coders have coded the same units yet."})
     else:
-        agree = data.agreement.copy()
-        agree.insert(0, "Code", agree["code_id"].map(code_names(data)).fillna(agree["code_id"]))
-        agree = agree.drop(columns=["code_id"]).set_index("Code")
-        blocks.append({"type": "html", "title": "", "html": table_html(agree)})
+        blocks.append({"type": "html", "title": "", "html": agreement_table(data)})
+        blocks.append({"type": "text", "text": f"Agreement: share of double-coded units on which the coders agree; "
+                                               f"Cohen's κ and Krippendorff's α correct it for chance. Values below "
+                                               f"{AGREEMENT_FLAG:g} are highlighted: the code needs a clearer "
+                                               f"definition or more coder training."})
     _quote_blocks(page, data, "Exemplar quotes", "Up to three quotes per code, with source and speaker.")
     _methods_blocks(page, data, manifest or {}, shareable=False)
     return page
@@ -786,7 +1064,8 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     units["speaker_role"] = units["speaker_role"].map(deid.redact)
     units["source_title"] = units["source_id"].map(aliases)
     themes, info = data.themes.copy(), data.theme_info.copy()
-    shown = units["segment_id"].isin(quote_candidates(data))
+    pool = quote_candidates(data)
+    shown = units["segment_id"].isin(pool)
     deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()] + list(info["label"].dropna())
                      + list(info["keywords"].dropna()) + list(themes["theme_label"].unique()),
                      context=units["text"].dropna())
@@ -808,7 +1087,7 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     for column in ("name", "definition"):
         codes[column] = codes[column].map(deid.redact)
     return replace(data, project=title or deid.redact(data.project), units=units, themes=themes, theme_info=info,
-                   sources=sources, codes=codes, coders=[], agreement=None)
+                   sources=sources, codes=codes, coders=[], agreement=None, quote_pool=pool)
 
 
 def shareable_page(data: ReportData, manifest: dict[str, Any] | None = None, top: int = 5) -> Page:
@@ -818,18 +1097,21 @@ def shareable_page(data: ReportData, manifest: dict[str, Any] | None = None, top
     page = Page(data.project, "Lessons learned (shareable, de-identified)", "shareable")
     table = theme_table(data)
     cross = theme_code_crosstab(data)
+    picker = QuotePicker(data, per_person=SHAREABLE_QUOTES_PER_PERSON)
     blocks = page.section("lessons", "Lessons learned",
                           "The biggest themes in what participants said, each with a short summary and their own words.")
     if table.empty:
         totals = code_totals(data).sort_values("n_units", ascending=False)
-        quotes = exemplars(data, per_code=2)
+        quotes = exemplars(data, per_code=2, picker=picker)
         for name, n in zip(totals["name"].head(top), totals["n_units"].head(top)):
             if n:
                 blocks.append({"type": "lesson", "title": name, "quotes": quotes.get(name, []),
                                "text": f"{name} came up in {_plural(n, 'contribution')}."})
     else:
-        quotes = theme_quotes(data, table.head(top))
-        for i, (_, row) in enumerate(table.head(top).iterrows()):
+        lessons = table[(table["coded"] >= LESSON_MIN_CODED) | table["renamed"]]
+        lessons = (lessons if len(lessons) else table).head(top)
+        quotes = theme_quotes(data, lessons, picker=picker)
+        for i, (_, row) in enumerate(lessons.iterrows()):
             blocks.append({"type": "lesson", "title": f"{i + 1}. {row['label']}", "text": theme_narrative(data, row, cross),
                            "quotes": quotes[i]})
     blocks = page.section("charts", "At a glance")
@@ -840,10 +1122,13 @@ def shareable_page(data: ReportData, manifest: dict[str, Any] | None = None, top
         page.figure(blocks, fig_code_totals(data, "Topics in the coding framework"))
     change = wave_change(data)
     if not change.empty:
-        page.figure(blocks, fig_wave_lines(change, data.waves, "How the conversation shifted between waves", top=6))
+        page.figure(blocks, fig_wave_lines(change, data.waves, "How the conversation shifted between waves", top=6,
+                                           colors=code_colors(data), counts=code_by_group(data, "wave")))
     if not cross.empty:
-        page.figure(blocks, fig_heatmap(cross.head(12), "Which topics the largest themes touch", colorscale="Purples"))
-    _quote_blocks(page, data, "In their words", "A few quotes for each topic (names and contact details removed).")
+        page.figure(blocks, fig_heatmap(cross.head(12), "Which topics the largest themes touch", colorscale="Purples",
+                                        x_title="Topic", y_title="Theme"))
+    _quote_blocks(page, data, "In their words", "A few quotes for each topic (names and contact details removed; "
+                  f"at most {SHAREABLE_QUOTES_PER_PERSON} from one person).", picker)
     _methods_blocks(page, data, manifest or {}, shareable=True)
     return page
 

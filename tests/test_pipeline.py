@@ -161,7 +161,7 @@ def test_internal_report_sections() -> None:
     assert [s["id"] for s in page.sections] == ["overview", "frequencies", "cooccurrence", "matrix", "themes", "waves",
                                                 "agreement", "quotes", "methods"]
     html = page.render([])
-    assert "Intercoder agreement" in html and "krippendorff_alpha" in html and pd.__version__ in html
+    assert "Intercoder agreement" in html and "Krippendorff&#39;s α" in html and pd.__version__ in html
     assert html.count("data-figure=") == len(page.figures) >= 8
 
 

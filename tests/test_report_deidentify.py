@@ -15,6 +15,7 @@ import html
 import json
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -185,6 +186,31 @@ def test_shareable_overview_counts_people_not_pseudonym_role_pairs(sample: Proje
     assert shared.units["who"].nunique() > shared.units["person"].nunique()
     assert dict(report.overview(shared))["Speakers"] == dict(report.overview(data))["Speakers"]
     assert dict(report.overview(shared))["Survey respondents"] == dict(report.overview(data))["Survey respondents"]
+
+
+def _page_quotes(page: report.Page) -> list[dict[str, str]]:
+    blocks = [b for section in page.sections for b in section["blocks"]]
+    return [q for b in blocks for holder in ([b] + b.get("cards", [])) for q in holder.get("quotes", [])]
+
+
+def test_quotes_are_statements_each_once_and_the_shareable_page_spreads_them(sample: ProjectConfig) -> None:
+    data = report.load_report_data(sample)
+    internal = report.exemplars(data)
+    texts = [q["text"] for quotes in internal.values() for q in quotes]
+    assert len(texts) > 12 and len(texts) == len(set(texts))  # no quote serves two codes
+    assert sum(not t.endswith("?") and len(t.split()) >= report.MIN_QUOTE_WORDS for t in texts) >= 0.9 * len(texts)
+    assert report.SELF_DESCRIBED.search("As the director of the office that convenes this committee, I")
+    assert report.SELF_DESCRIBED.search("I'm a department lead, so I'm kind of the people setting the deadline")
+    assert not report.SELF_DESCRIBED.search("I lead with questions now, and I'm a better listener")
+
+    shared = report.deidentify_data(data, Deidentifier.for_project(sample, data.units))
+    quotes = _page_quotes(report.shareable_page(shared))
+    people = Counter(re.search(r"(Participant|Respondent) \d+", q["context"]).group(0) for q in quotes)
+    assert len(quotes) > 10 and max(people.values()) <= report.SHAREABLE_QUOTES_PER_PERSON
+    assert not [q for q in quotes if report.SELF_DESCRIBED.search(q["text"])]
+    by_text = shared.units.set_index("segment_id")
+    pool_texts = {report._quote(t) for t in by_text.loc[sorted(shared.quote_pool), "text"]}
+    assert {q["text"] for q in quotes} <= pool_texts  # only units NER read are quoted
 
 
 def test_redaction_of_local_numbers_initials_and_decomposed_accents() -> None:
