@@ -34,6 +34,7 @@ from cop_analysis.workbench import (
 
 log = logging.getLogger(__name__)
 APPLY, NOT_APPLY = "apply", "do not apply"
+MIN_SHARED = 10  # fewer segments seen by all compared coders: the figures are flagged as unreliable
 KIND_LABELS = {"transcript": "transcript turns", "survey": "survey responses"}
 TABLE_COLUMNS = ["code_id", "code", "n_segments", "n_applied", "percent_agreement", "cohen_kappa",
                  "krippendorff_alpha", "n_disagreements", "note"]
@@ -249,7 +250,8 @@ class ComparePanel:
         self.coders_row = w.HBox(layout=w.Layout(flex_flow="row wrap"))
         self.kind = w.Dropdown(options=[("all kinds", "")] + [(KIND_LABELS.get(k, k), k) for k in opts["kind"]],
                                value=kind or "", description="Kind")
-        self.source = w.Dropdown(options=[("all sources", "")] + [(v, v) for v in opts["source"]],
+        titles = s.view.source_titles()
+        self.source = w.Dropdown(options=[("all sources", "")] + [(titles.get(v, v), v) for v in opts["source"]],
                                  value=source or "", description="In source")
         self.refresh_btn = w.Button(description="Refresh", icon="refresh", tooltip="Re-read the ledger and recompute")
         self.overall = w.HTML()
@@ -334,9 +336,19 @@ class ComparePanel:
         self.status.value = f"Added {n} agreed coding{'s' if n != 1 else ''} to {html.escape(self.session.consensus)}."
 
     def _sync_coders(self) -> None:
-        """One checkbox per available coder (new ones appear; the default choice is ticked)."""
+        """One checkbox per available coder; the ticks stay as they are.
+
+        At first the default choice is ticked; coders who appear later (on Refresh) are added
+        unticked, so a new coder does not silently shrink "segments seen by all". Only while fewer
+        than two coders are ticked (nothing to compare yet) are new coders ticked.
+        """
         s, w = self.session, self.w
-        chosen = s.coders if s.coders is not None else s.default_coders()
+        if not self.coder_boxes and s.coders is not None:  # coders chosen when the panel was opened
+            chosen = list(s.coders)
+        else:
+            chosen = [c for c, box in self.coder_boxes.items() if box.value]
+            if len(chosen) < 2:
+                chosen += [c for c in s.default_coders() if c not in self.coder_boxes]
         on_coders = self._handler(self._on_coders)
         for name in s.available_coders():
             if name not in self.coder_boxes:
@@ -344,6 +356,8 @@ class ComparePanel:
                 box.observe(lambda _c: None if self._syncing else on_coders(), "value")
                 self.coder_boxes[name] = box
         self.coders_row.children = tuple(self.coder_boxes.values())
+        if self.coder_boxes:
+            s.coders = [c for c, box in self.coder_boxes.items() if box.value]
 
     # -- rendering -----------------------------------------------------------------------
     def render(self) -> None:
@@ -358,6 +372,12 @@ class ComparePanel:
                 f"<b>{len(res.coders)} coders</b> ({html.escape(', '.join(res.coders))}) &middot; "
                 f"{o['n_segments']} segments seen by all &middot; pooled agreement {_fmt(o['percent_agreement'], True)}"
                 f", kappa {_fmt(o['cohen_kappa'])}, alpha {_fmt(o['krippendorff_alpha'])}")
+            if o["n_segments"] < MIN_SHARED:
+                self.overall.value += (
+                    f"<div class='cop-cmp-warn' style='color:#8a4b00;background:#fff4e0;padding:2px 6px'>&#9888; "
+                    f"Only {o['n_segments']} segment{'s' if o['n_segments'] != 1 else ''} seen by all "
+                    f"{len(res.coders)} ticked coders (fewer than {MIN_SHARED}): these agreement figures are "
+                    "not reliable. Untick coders who have not coded the same segments.</div>")
             head = "".join(f"<th>{h}</th>" for h in ("Code", "Segments seen by all", "Applied", "% agreement",
                                                      "Cohen's kappa", "Krippendorff's alpha", "Disagreements", "Note"))
             rows = "".join(

@@ -209,6 +209,8 @@ class Ledger:
         """Apply one effective event to the derived state (used live and by :meth:`rebuild`)."""
         action, p, ts = ev["action"], ev["payload"], ev["ts"]
         key = (ev["segment_id"], ev["code_id"], ev["coder"], ev["span_start"], ev["span_end"])
+        if p.get("cleared_review") and (action == "code" or p.get("created_coding")):
+            conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?", (ev["segment_id"], ev["coder"]))
         if action == "code":
             self._insert_coding(conn, ev["event_id"], key, p.get("created_at", ts), ts)
         elif action == "uncode":
@@ -275,6 +277,8 @@ class Ledger:
         action = target["action"]
         if action == "code" or (action == "accept" and p.get("created_coding")):
             conn.execute(f"DELETE FROM codings WHERE {_KEY}", _key(*key))
+            if p.get("cleared_review"):  # the "no code applies" mark the coding replaced is back
+                conn.execute("INSERT OR IGNORE INTO reviews VALUES (?, ?, ?)", (key[0], key[2], p["cleared_review"]))
         elif action == "uncode":
             self._insert_coding(conn, ev["event_id"], key, p["created_at"], ts)
         elif action == "memo":
@@ -365,19 +369,23 @@ class Ledger:
                          " DO UPDATE SET role = COALESCE(excluded.role, role)", (name, role, _now()))
 
     def code(self, segment_id: str, code_id: str, coder: str, span: tuple[int, int] | None = None,
-             created_at: str | None = None) -> int:
+             created_at: str | None = None, clear_review: bool = False) -> int:
         """Apply ``code_id`` to a segment (optionally a sub-span); returns the event id.
 
         ``created_at`` (ISO 8601) keeps the time a coding was made elsewhere, e.g. in a REFI-QDA
         import; the event itself is stamped now. Coding an already-coded key is logged as a no-op
-        event (``effective = 0``).
+        event (``effective = 0``). ``clear_review=True`` (the workbench): the same event also
+        removes the coder's "no code applies" mark (review) on the segment, if any (payload
+        ``cleared_review``: the mark's time); undoing the coding puts the mark back.
         """
         self._check_coder(coder)
         start, end = _span(span)
         key = (str(segment_id), str(code_id), coder, start, end)
-        payload = {"created_at": utc_iso(created_at)} if created_at else None
+        payload: dict[str, Any] = {"created_at": utc_iso(created_at)} if created_at else {}
         with self._tx() as conn:
             exists = self._coding_exists(conn, key) is not None
+            if clear_review and not exists:
+                payload.update(self._cleared_review(conn, key[0], coder))
             return self._record(conn, "code", coder, key[0], key[1], (start, end), payload, effective=not exists)
 
     def uncode(self, segment_id: str, code_id: str, coder: str, span: tuple[int, int] | None = None) -> int:
@@ -618,7 +626,7 @@ class Ledger:
             self._record(conn, "withdraw", MACHINE, payload={"pairs": [list(r) for r in stale]})
         return len(stale)
 
-    def _decide(self, action: str, suggestion_id: int, coder: str) -> int:
+    def _decide(self, action: str, suggestion_id: int, coder: str, clear_review: bool = False) -> int:
         self._check_coder(coder)
         with self._tx() as conn:
             row = conn.execute("SELECT segment_id, code_id, status FROM suggestions WHERE suggestion_id = ?",
@@ -626,13 +634,36 @@ class Ledger:
             if row is None:
                 raise LedgerError(f"no suggestion {suggestion_id}")
             effective = row[2] == "suggested"
-            created = action == "accept" and effective and self._coding_exists(conn, (row[0], row[1], coder, None, None)) is None
-            payload = {"suggestion_id": int(suggestion_id), "created_coding": created}
-            return self._record(conn, action, coder, row[0], row[1], payload=payload, effective=effective)
+            new = action == "accept" and self._coding_exists(conn, (row[0], row[1], coder, None, None)) is None
+            payload: dict[str, Any] = {"suggestion_id": int(suggestion_id), "created_coding": new and effective}
+            if new and effective and clear_review:
+                payload.update(self._cleared_review(conn, row[0], coder))
+            event = self._record(conn, action, coder, row[0], row[1], payload=payload, effective=effective)
+            if new and not effective:  # decided (or withdrawn) meanwhile: the person's accept is still their coding
+                extra: dict[str, Any] = {"suggestion_id": int(suggestion_id), "accept_event": event}
+                if clear_review:
+                    extra.update(self._cleared_review(conn, row[0], coder))
+                self._record(conn, "code", coder, row[0], row[1], payload=extra)
+            return event
 
-    def accept(self, suggestion_id: int, coder: str) -> int:
-        """Accept a pending suggestion: one transaction writes the human coding and sets status ``accepted``."""
-        return self._decide("accept", suggestion_id, coder)
+    @staticmethod
+    def _cleared_review(conn: sqlite3.Connection, segment_id: str, coder: str) -> dict[str, Any]:
+        """The payload that makes a coding event also remove ``coder``'s "no code applies" mark on the segment."""
+        row = conn.execute("SELECT reviewed_at FROM reviews WHERE segment_id = ? AND coder = ?",
+                           (segment_id, coder)).fetchone()
+        return {} if row is None else {"cleared_review": row[0]}
+
+    def accept(self, suggestion_id: int, coder: str, clear_review: bool = False) -> int:
+        """Accept a suggestion: one transaction writes the human coding and sets status ``accepted``.
+
+        Returns the ``accept`` event id. A suggestion already decided by someone else (or withdrawn)
+        keeps its status (the ``accept`` is a logged no-op), but the person's decision is not lost:
+        the same transaction records their whole-segment coding of the code as a ``code`` event
+        (payload ``suggestion_id``, ``accept_event``) unless they already hold it.
+        ``clear_review``: the coding also removes the coder's "no code applies" mark on the segment
+        (see :meth:`code`).
+        """
+        return self._decide("accept", suggestion_id, coder, clear_review)
 
     def reject(self, suggestion_id: int, coder: str) -> int:
         """Reject a pending suggestion (deciding an already decided one is a logged no-op)."""

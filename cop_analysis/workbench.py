@@ -17,7 +17,9 @@ from typing import Any
 
 import pandas as pd
 
+from cop_analysis.agreement import CONSENSUS
 from cop_analysis.config import CONFIG_NAME, ProjectConfig
+from cop_analysis.ledger import RESERVED_CODERS
 
 Span = tuple[int, int]
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ def find_project_root(start: str | Path | None = None) -> Path:
 def span_of(start: Any, end: Any) -> Span | None:
     """A stored (start, end) pair as a span, None when either is missing."""
     return None if pd.isna(start) or pd.isna(end) else (int(start), int(end))
+
+
+_NOT_CODERS = {CONSENSUS, *RESERVED_CODERS}  # lower-case names the coding panel refuses
 
 
 class CodingSession:
@@ -94,15 +99,44 @@ class CodingSession:
         """Units this coder has coded or marked "no code applies"."""
         return set(self._codings["segment_id"]) | self._reviewed
 
-    def set_coder(self, name: str) -> None:
-        """Switch to coder ``name`` (registered in the ledger if new)."""
+    def coder_choices(self) -> list[str]:
+        """The people one can code as: ledger coders minus ``consensus`` (Compare coders' adjudication)."""
+        return [c for c in self.ledger.coders() if c.lower() not in _NOT_CODERS]
+
+    def set_coder(self, name: str) -> str:
+        """Switch to coder ``name`` (registered in the ledger if new); returns the name used.
+
+        Names match existing coders case-insensitively (``QA`` is the existing ``qa``). ``consensus``
+        (written by Compare coders) and the machine names are refused: coding or undoing as them
+        would silently change the adjudication.
+        """
         name = name.strip()
         if not name:
             raise WorkbenchError("the coder name is empty")
-        if name not in self.ledger.coders():
+        if name.lower() in _NOT_CODERS:
+            raise WorkbenchError(f"'{name}' is not a person: '{CONSENSUS}' holds the Compare coders adjudication"
+                                 " (change it there) and 'machine'/'system' are reserved; type your own name")
+        known = {c.lower(): c for c in reversed(self.ledger.coders())}  # the first spelling wins
+        name = known.get(name.lower(), name)
+        if name not in known.values():
             self.ledger.add_coder(name)
         self.coder = name
         self.refresh()
+        return name
+
+    def source_titles(self) -> dict[str, str]:
+        """Each source's title (sources.parquet ``title``) by source id; sources without one are left out."""
+        from cop_analysis.ingest import load_sources
+
+        try:
+            sources = load_sources(self.cfg)
+        except Exception:  # noqa: BLE001 - titles are cosmetic: fall back to the paths
+            log.exception("could not read the source titles")
+            return {}
+        if "title" not in sources.columns:
+            return {}
+        return {str(i): str(t).strip() for i, t in zip(sources["source_id"], sources["title"])
+                if pd.notna(t) and str(t).strip()}
 
     def options(self) -> dict[str, list[str]]:
         """Values the source, speaker and wave filters can take."""
@@ -248,15 +282,36 @@ class CodingSession:
         applied = code_id in self.codes(span)
         if applied:
             self.ledger.uncode(sid, code_id, coder, span=span)
-        else:
-            self.ledger.code(sid, code_id, coder, span=span)
+        else:  # a code replaces this coder's "no code applies" mark (same event; undo restores it)
+            self.ledger.code(sid, code_id, coder, span=span, clear_review=True)
         self.refresh()
         return not applied
 
-    def accept(self, suggestion_id: int) -> None:
-        """Accept a machine suggestion: it becomes this coder's coding."""
-        self.ledger.accept(int(suggestion_id), self._require_coder())
+    def code_name(self, code_id: str) -> str:
+        """A code's display name (its id, marked, if it is no longer in the codebook)."""
+        return self.codebook[code_id].name if code_id in self.codebook else f"{code_id} (not in codebook)"
+
+    def marked_no_code(self, segment_id: str | None = None) -> bool:
+        """Whether this coder marked a unit "no code applies" (and holds no coding on it)."""
+        sid = segment_id or self.current_id
+        return sid in self._reviewed and not self.codings(sid)
+
+    def accept(self, suggestion_id: int) -> str:
+        """Accept a machine suggestion: it becomes this coder's coding; returns a note for the status line.
+
+        If another coder rejected (or accepted) it meanwhile, or the auto-coder withdrew it, the
+        suggestion keeps that status but the accept still records this coder's coding of the code.
+        """
+        coder = self._require_coder()
+        self.ledger.accept(int(suggestion_id), coder, clear_review=True)
         self.refresh()
+        row = self.ledger.suggestions().set_index("suggestion_id").loc[int(suggestion_id)]
+        if row["status"] == "accepted" and row["decided_by"] == coder:
+            return ""
+        name = self.code_name(str(row["code_id"]))
+        by = "the auto-coder" if row["decided_by"] == "machine" else str(row["decided_by"])
+        return (f"This suggestion was already {row['status']} by {by}; {name} is recorded as your own coding"
+                " of this segment.")
 
     def reject(self, suggestion_id: int) -> None:
         """Reject a machine suggestion (it is kept in the ledger as rejected)."""
@@ -271,8 +326,17 @@ class CodingSession:
         return self.ledger.memo(text.strip(), coder, segment_id=self.current["segment_id"], code_id=code_id)
 
     def mark_no_code(self) -> None:
-        """Record that no code applies to the current unit (counts as done and as seen for agreement)."""
-        self.ledger.mark_reviewed(self.current["segment_id"], self._require_coder())
+        """Record that no code applies to the current unit (counts as done and as seen for agreement).
+
+        Refused while this coder has codes on the unit (remove them first): a unit is either coded
+        or marked, never both.
+        """
+        coder = self._require_coder()
+        mine = self.codings()
+        if mine:
+            names = ", ".join(sorted({self.code_name(c) for c, _ in mine}))
+            raise WorkbenchError(f"you applied {names} here: remove your codes before marking \"no code applies\"")
+        self.ledger.mark_reviewed(self.current["segment_id"], coder)
         self.refresh()
 
     def undo(self) -> str | None:
@@ -310,7 +374,8 @@ class CodingSession:
         if event["segment_id"] in self.order:
             self.goto(str(event["segment_id"]))
         action = json.loads(event["payload"]).get("action", "action")
-        what = f"{action} {event['code_id']}" if pd.notna(event["code_id"]) else str(action)
+        action = "no code applies" if action == "review" else action
+        what = f"{action} {self.code_name(str(event['code_id']))}" if pd.notna(event["code_id"]) else str(action)
         return what, bool(event["effective"])
 
 
@@ -322,7 +387,9 @@ PANEL_CSS = """<style>
 .cop-wb-chip {display: inline-block; padding: 1px 8px; margin: 2px; border-radius: 10px; font-size: 0.85em;}
 .cop-wb-memo {white-space: pre-wrap; font-size: 0.9em; color: #333; margin: 2px 0;}
 .cop-wb-context mark {background: #ffe58a;}
+.cop-wb-nocode {border: 1px solid #888; color: #333; background: #eeeeee;}
 </style>"""
+NO_CODE_BADGE = "<span class='cop-wb-chip cop-wb-nocode'>&#8856; marked: no code applies</span>"
 
 
 def _text_color(hex_color: str) -> str:
@@ -357,6 +424,12 @@ def short_text(text: str, n: int = 90) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
+def evidence_first(evidence: str) -> str:
+    """Suggestion evidence with the matched words first (``a | matched: "x" | b`` -> ``matched: "x" | a | b``)."""
+    parts = [p.strip() for p in str(evidence).split(" | ") if p.strip()]
+    return " | ".join(sorted(parts, key=lambda p: not p.startswith("matched:")))
+
+
 def who_html(row: pd.Series) -> str:
     """The speaker, or the survey question and respondent, of a unit as an HTML line (empty if unknown)."""
     if pd.notna(row["question"]):
@@ -366,14 +439,25 @@ def who_html(row: pd.Series) -> str:
     return f"<span class='cop-wb-who'>{html.escape(who)}</span><br>" if who else ""
 
 
-def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame, marks: Sequence[Span] = ()) -> str:
-    """A unit highlighted between its greyed neighbours; ``marks`` (source offsets) are highlighted in it."""
+def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame,
+                 marks: Sequence[Span | tuple[Span, str, str]] = ()) -> str:
+    """A unit highlighted between its greyed neighbours; ``marks`` (source offsets) are highlighted in it.
+
+    A mark is a span (the selection colour) or ``(span, colour, label)``: a code's colour, with the
+    code's name as its tooltip. Overlapping marks: the earlier one wins the overlap.
+    """
     text, off = str(row["text"]), int(row["start"])
     body, at = "", 0
-    for a, b in sorted((max(a - off, 0), min(b - off, len(text))) for a, b in marks):
+    spans = []
+    for mark in marks:
+        (a, b), color, label = (mark, "", "") if isinstance(mark[0], int) else mark  # type: ignore[misc]
+        spans.append((max(int(a) - off, 0), min(int(b) - off, len(text)), color, label))
+    for a, b, color, label in sorted(spans):
         if b > max(a, at):
             a = max(a, at)
-            body += f"{html.escape(text[at:a])}<mark>{html.escape(text[a:b])}</mark>"
+            style = (f" style='background:{_tint(color, 0.45)};border-bottom:3px solid {color}'"
+                     f" title='{html.escape(label, quote=True)}'") if color else ""
+            body += f"{html.escape(text[at:a])}<mark{style}>{html.escape(text[a:b])}</mark>"
             at = b
     body += html.escape(text[at:])
     parts = [f"<div class='cop-wb-turn'>{who_html(r)}{html.escape(str(r['text']))}</div>" for _, r in before.iterrows()]
@@ -392,16 +476,16 @@ class CodingWorkbench:
         root = Path(project_dir) if project_dir else find_project_root()
         self.session = s = CodingSession(root, coder, context)
         self.status = w.HTML()
-        self.coder = w.Combobox(value=s.coder or "", options=s.ledger.coders(), placeholder="your name",
+        self.coder = w.Combobox(value=s.coder or "", options=s.coder_choices(), placeholder="your name",
                                 description="Coder", ensure_option=False, continuous_update=False)
         opts = s.options()
-        self.source = w.Dropdown(options=[("all sources", "")] + [(v, v) for v in opts["source_id"]],
+        self._titles = titles = s.source_titles()
+        self.source = w.Dropdown(options=[("all sources", "")] + [(titles.get(v, v), v) for v in opts["source_id"]],
                                  description="Source")
-        self.speaker = w.Dropdown(options=[("all speakers", "")] + [(v, v) for v in opts["speaker"]],
-                                  description="Speaker")
+        self.speaker = w.Dropdown(options=self._speaker_options(None), description="Speaker")
         self.wave = w.Dropdown(options=[("all waves", "")] + [(v, v) for v in opts["wave"]], description="Wave")
         self.code_filter = w.Dropdown(options=[("any code", "")]
-                                      + [(s.codebook.path(c.id), c.id) for c in s.codebook.codes if c.codable],
+                                      + [(self._filter_label(c.id), c.id) for c in s.codebook.codes if c.codable],
                                       description="Coded with")
         self.uncoded = w.Checkbox(description="uncoded by me", indent=False)
         self.has_suggestion = w.Checkbox(description="has suggestions", indent=False)
@@ -496,14 +580,39 @@ class CodingWorkbench:
         return widget_action(action, self.status, self.render, log)
 
     # -- handlers ------------------------------------------------------------------------
+    def _speaker_options(self, source: str | None) -> list[tuple[str, str]]:
+        """"all speakers" plus the speakers of ``source`` (None: of every source)."""
+        units = self.session.units
+        if source:
+            units = units[units["source_id"].astype(str) == source]
+        names = sorted(set(units["speaker"].dropna().astype(str)) - {""})
+        return [("all speakers", "")] + [(v, v) for v in names]
+
+    def _filter_label(self, code_id: str) -> str:
+        """A code's name for the "Coded with" menu, indented under its parent (parents' names if ambiguous)."""
+        cb = self.session.codebook
+        code, depth, names = cb[code_id], cb.path(code_id).count("/"), [c.name for c in cb.codes]
+        if names.count(code.name) > 1 and code.parent is not None:
+            return "\u2003" * depth + f"{code.name} ({cb[code.parent].name})"
+        return "\u2003" * depth + code.name
+
     def _on_coder(self) -> None:
         if self.coder.value.strip():
-            self.session.set_coder(self.coder.value)
+            try:
+                name = self.session.set_coder(self.coder.value)
+            except WorkbenchError:
+                self.coder.value = self.session.coder or ""  # do not leave a refused name on screen
+                raise
             self.session.apply_filters(self.session.filters)
-            self.coder.options = self.session.ledger.coders()
+            self.coder.options = self.session.coder_choices()
+            if self.coder.value != name:  # "QA" typed next to an existing "qa": show the name used
+                self.coder.value = name
 
     def _on_filters(self) -> None:
-        self.session.apply_filters(Filters(self.source.value or None, self.speaker.value or None,
+        speaker = self.speaker.value or None  # a speaker not in the newly chosen source is dropped
+        if speaker and speaker not in {v for _, v in self._speaker_options(self.source.value or None)}:
+            speaker = None
+        self.session.apply_filters(Filters(self.source.value or None, speaker,
                                            self.wave.value or None, self.code_filter.value or None,
                                            self.uncoded.value, self.has_suggestion.value))
 
@@ -513,6 +622,11 @@ class CodingWorkbench:
     def _on_no_code(self) -> None:
         self.session.mark_no_code()
         self.session.next()
+
+    def _on_accept(self, suggestion_id: int) -> None:
+        note = self.session.accept(suggestion_id)
+        if note:
+            self.status.value = html.escape(note)
 
     def _on_undo(self) -> None:
         undone = self.session.undo()
@@ -533,6 +647,9 @@ class CodingWorkbench:
         self._syncing = True  # the session may have cleared its filters (goto a unit outside them)
         try:
             f = s.filters
+            speakers = self._speaker_options(f.source)
+            if list(self.speaker.options) != speakers:  # only the chosen source's speakers
+                self.speaker.options = speakers
             for box, value in ((self.source, f.source), (self.speaker, f.speaker), (self.wave, f.wave),
                                (self.code_filter, f.code)):
                 box.value = value or ""  # "" is "all" (a None value would show an empty dropdown)
@@ -551,7 +668,8 @@ class CodingWorkbench:
             self._render_codes()
             return
         row = s.current
-        self.position.value = (f"<b>{s.index + 1} / {len(s.order)}</b> &nbsp; {html.escape(str(row['source_id']))}"
+        title = self._titles.get(str(row["source_id"]), str(row["source_id"]))
+        self.position.value = (f"<b>{s.index + 1} / {len(s.order)}</b> &nbsp; {html.escape(title)}"
                                + (f" &middot; wave {html.escape(str(row['wave']))}" if pd.notna(row["wave"]) else ""))
         self._render_context()
         unit = "turn" if row["unit"] == "turn" else "response"
@@ -579,20 +697,31 @@ class CodingWorkbench:
         s = self.session
         row = s.current
         text, off, sel = str(row["text"]), int(row["start"]), self.scope
-        marks = [sel] if sel is not None and off <= sel[0] <= sel[1] <= off + len(text) else []
+        inside = (lambda sp: off <= sp[0] <= sp[1] <= off + len(text))
+        marks: list[Any] = [sel] if sel is not None and inside(sel) else []
+        if sel is None and s.coder:  # the whole turn: this coder's sentence codings in their codes' colours
+            for code_id, span in sorted(s.codings(), key=lambda c: (c[1] or (-1, -1), c[0])):
+                if span is not None and inside(span):
+                    code = s.codebook[code_id] if code_id in s.codebook else None
+                    marks.append((span, code.color if code and code.color else "#888888", s.code_name(code_id)))
         before, after = s.context()
         self.context_html.value = context_html(before, row, after, marks)
 
     def _render_codes(self) -> None:
         s = self.session
         on = s.codes(self.scope) if s.current_id and s.coder else set()
+        whole = s.codes(None) if s.current_id and s.coder and self.scope is not None else set()
         for code_id, btn in self.code_buttons.items():
             color = s.codebook[code_id].color
             applied = code_id in on
             btn.style.button_color = color if applied else _tint(color)
             btn.style.text_color = _text_color(color) if applied else "#222222"
             btn.style.font_weight = "bold" if applied else "normal"
-            btn.icon = "check" if applied else ""
+            on_turn = code_id in whole and not applied  # applied to the whole unit, a sentence is selected
+            btn.style.font_style = "italic" if on_turn else "normal"
+            btn.icon = "check" if applied else ("check-square-o" if on_turn else "")
+            tip = f"{s.codebook.path(code_id)}: {s.codebook[code_id].definition}"
+            btn.tooltip = f"Applied to the whole segment. {tip}" if on_turn else tip
             btn.disabled = s.current_id is None
         if not (s.current_id and s.coder):
             self.coded_html.value = ""
@@ -605,6 +734,8 @@ class CodingWorkbench:
             where = "" if span is None else f" — “{short_text(text[span[0] - offset:span[1] - offset], 50)}”"
             chips.append(f"<span class='cop-wb-chip' style='background:{color};color:{_text_color(color)}'>"
                          f"{html.escape(name)}{html.escape(where)}</span>")
+        if s.marked_no_code():
+            chips.append(NO_CODE_BADGE)
         self.coded_html.value = "Your codes: " + ("".join(chips) or "<i>none yet</i>")
 
     def _render_suggestions(self) -> None:
@@ -613,14 +744,17 @@ class CodingWorkbench:
         for sug in s.suggestions().itertuples():
             code = s.codebook[sug.code_id] if sug.code_id in s.codebook else None
             color, name = (code.color, code.name) if code else ("#888888", f"{sug.code_id} (not in codebook)")
-            evidence = f" — {short_text(sug.evidence, 120)}" if isinstance(sug.evidence, str) and sug.evidence else ""
+            full = evidence_first(sug.evidence) if isinstance(sug.evidence, str) else ""
+            evidence = f" — {short_text(full, 120)}" if full else ""
             chip = w.HTML(f"<span class='cop-wb-chip' style='border:2px dashed {color}'>"
                           f"{html.escape(name)} {sug.score:.2f}</span>"
-                          f"<span style='font-size:0.85em;color:#555'>{html.escape(evidence)}</span>")
+                          f"<span style='font-size:0.85em;color:#555' title='{html.escape(full, quote=True)}'>"
+                          f"{html.escape(evidence)}</span>", layout=w.Layout(flex="1 1 auto"))
             accept = w.Button(description="Accept", icon="check", button_style="success",
-                              layout=w.Layout(width="auto"))
-            reject = w.Button(description="Reject", icon="times", layout=w.Layout(width="auto"))
-            accept.on_click(self._handler(lambda sid=int(sug.suggestion_id): s.accept(sid)))
+                              layout=w.Layout(width="96px", min_width="96px", flex="0 0 auto"))
+            reject = w.Button(description="Reject", icon="times",
+                              layout=w.Layout(width="96px", min_width="96px", flex="0 0 auto"))
+            accept.on_click(self._handler(lambda sid=int(sug.suggestion_id): self._on_accept(sid)))
             reject.on_click(self._handler(lambda sid=int(sug.suggestion_id): s.reject(sid)))
             rows.append(w.HBox([chip, accept, reject]))
         self.suggestions_box.children = ([w.HTML("<b>Machine suggestions</b>")] + rows) if rows else []

@@ -229,3 +229,28 @@ def test_refresh_picks_up_new_coders_and_codings(tmp_path: Path) -> None:
     assert panel.status.value == "" and list(panel.coder_boxes) == ["ana", "ben"]
     assert "2 / 2" not in panel.progress.value and "0 / 2 adjudicated" in panel.progress.value
     assert type(compare(root)).__name__ == "VBox"
+
+
+def test_refresh_keeps_the_ticks_and_warns_on_few_shared_segments(project: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import cop_analysis.compare as compare_module
+
+    units = units_of(project)
+    panel = ComparePanel(project)
+    assert "Only 9 segments seen by all 2 ticked coders (fewer than 10)" in panel.overall.value
+    monkeypatch.setattr(compare_module, "MIN_SHARED", 9)
+    panel.render()
+    assert "9 segments seen by all" in panel.overall.value and "not reliable" not in panel.overall.value
+    ledger(project).code(units[0], "trust", "cy")  # a new coder, one segment
+    panel.refresh_btn.click()
+    assert list(panel.coder_boxes) == ["ana", "ben", "cy"] and not panel.coder_boxes["cy"].value
+    assert panel.session.result.coders == ["ana", "ben"] and "9 segments seen by all" in panel.overall.value
+    panel.coder_boxes["cy"].value = True  # ticked on purpose: 1 shared segment, flagged
+    assert "Only 1 segment seen by all 3 ticked coders" in panel.overall.value
+    assert "not reliable" in panel.overall.value
+    panel.coder_boxes["ana"].value = False
+    panel.refresh_btn.click()  # the user's ticks survive a refresh
+    assert [c for c, b in panel.coder_boxes.items() if b.value] == ["ben", "cy"]
+    ledger(project).code(units[1], "trust", "consensus")
+    panel.refresh_btn.click()
+    assert not panel.coder_boxes["consensus"].value and panel.session.result.coders == ["ben", "cy"]

@@ -143,8 +143,17 @@ def test_accept_reject_and_undo(led: Ledger) -> None:
     assert sug.loc["s1", "status"] == "accepted" and sug.loc["s1", "decided_by"] == "ana"
     assert sug.loc["s2", "status"] == "rejected" and led.codings()["segment_id"].tolist() == ["s1"]
     assert led.history(segment_id="s2")["effective"].tolist() == [True]
-    led.accept(ids["s2"], "ben")  # already decided: a logged no-op
-    assert led.suggestions(status="rejected")["segment_id"].tolist() == ["s2"] and len(led.codings()) == 1
+    led.accept(ids["s2"], "ben")  # already decided: the status stays, but ben's decision is his coding
+    assert led.suggestions(status="rejected")["segment_id"].tolist() == ["s2"]
+    assert led.codings(coder="ben")[["segment_id", "code_id", "coder"]].values.tolist() == [["s2", "harm", "ben"]]
+    hist = led.history(segment_id="s2")
+    assert hist[["action", "coder", "effective"]].values.tolist()[1:] == [["accept", "ben", False],
+                                                                        ["code", "ben", True]]
+    assert '"accept_event": ' + str(int(hist["event_id"].iloc[1])) in hist["payload"].iloc[2]
+    led.accept(ids["s2"], "ben")  # he holds it already: nothing more is written
+    assert len(led.codings(coder="ben")) == 1 and led.history(segment_id="s2")["effective"].tolist()[-1] is False
+    led.undo("ben")  # his undo removes that coding; the suggestion stays rejected by ana
+    assert led.codings(coder="ben").empty and len(led.suggestions(status="rejected")) == 1
     led.undo("ana")  # reject -> back to suggested
     led.undo("ana")  # accept -> back to suggested, coding removed
     assert set(led.suggestions(status="suggested")["segment_id"]) == {"s1", "s2", "s3"} and led.codings().empty
@@ -155,6 +164,39 @@ def test_accept_reject_and_undo(led: Ledger) -> None:
     assert led.codings(coder="ben")["segment_id"].tolist() == ["s3"]
     with pytest.raises(LedgerError, match="no suggestion 42"):
         led.accept(42, "ana")
+
+
+def test_a_coding_can_replace_the_no_code_applies_mark_in_one_event(led: Ledger) -> None:
+    led.mark_reviewed("s1", "ana")
+    led.mark_reviewed("s1", "ben")
+    marked_at = led.reviewed("ana")["reviewed_at"].iloc[0]
+    led.code("s1", "trust", "ben")  # the plain call (imports, scripts) keeps a review: it also means "seen"
+    assert len(led.reviewed("ben")) == 1
+    n = len(led.history())
+    led.code("s1", "harm", "ana", span=(0, 4), clear_review=True)
+    assert len(led.history()) == n + 1  # one event, one transaction
+    assert led.reviewed("ana").empty and led.codings("ana")["code_id"].tolist() == ["harm"]
+    assert json.loads(led.history().iloc[-1]["payload"])["cleared_review"]
+    led.undo("ana")  # the mark is back, with its first time
+    assert led.codings("ana").empty and led.reviewed("ana")["reviewed_at"].tolist() == [marked_at]
+    led.redo("ana")
+    assert led.reviewed("ana").empty and len(led.codings("ana")) == 1
+    led.add_suggestions(sugg(("s2", "trust", 0.9), ("s3", "trust", 0.8)))
+    ids = dict(zip(led.suggestions()["segment_id"], led.suggestions()["suggestion_id"]))
+    led.mark_reviewed("s2", "ana")
+    led.mark_reviewed("s3", "ana")
+    led.accept(ids["s2"], "ana", clear_review=True)
+    led.reject(ids["s3"], "ben")
+    led.accept(ids["s3"], "ana", clear_review=True)  # decided meanwhile: the code event clears the mark
+    assert led.reviewed("ana").empty
+    assert sorted(led.codings("ana")["segment_id"]) == ["s1", "s2", "s3"]
+    before = state(led.path)
+    assert led.rebuild() == int(led.history()["effective"].sum())
+    assert state(led.path) == before
+    led.undo("ana")
+    led.undo("ana")
+    assert sorted(led.reviewed("ana")["segment_id"]) == ["s2", "s3"]
+    assert led.suggestions().set_index("segment_id").loc["s2", "status"] == "suggested"
 
 
 # -- redo ------------------------------------------------------------------------------------
@@ -307,9 +349,14 @@ def test_replace_pending_withdraws_only_stale_pending_suggestions(led: Ledger) -
     assert led.codings().equals(codings)  # human codings untouched
     withdraw = led.history().query("action == 'withdraw'")
     assert withdraw["coder"].tolist() == ["machine"] and '"s4"' in withdraw["payload"].iloc[0]
-    # accepting a withdrawn suggestion (e.g. from a stale screen) is a logged no-op
+    # accepting a withdrawn suggestion (e.g. from a stale screen) leaves it withdrawn but records ana's coding
     led.accept(int(ids["s4"]), "ana")
-    assert led.suggestions().set_index("segment_id").loc["s4", "status"] == "withdrawn" and led.codings().equals(codings)
+    assert led.suggestions().set_index("segment_id").loc["s4", "status"] == "withdrawn"
+    assert led.codings().iloc[-1][["segment_id", "code_id", "coder"]].tolist() == ["s4", "trust", "ana"]
+    before = state(led.path)
+    assert led.rebuild() == int(led.history()["effective"].sum()) and state(led.path) == before
+    led.undo("ana")
+    assert led.codings().equals(codings)
     # suggested again -> pending again, same id; scope limits what is withdrawn; pair lists work too
     assert led.add_suggestions(sugg(("s4", "trust", 0.6), ("s7", "harm", 0.6), ("s8", "harm", 0.6))) == 3
     now = led.suggestions().set_index("segment_id")

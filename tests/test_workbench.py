@@ -227,7 +227,7 @@ def test_memo_and_undo(project: Path) -> None:
     wb.code_buttons["harm"].click()
     wb.next_btn.click()  # undo brings the coder back to the unit it changed
     wb.undo_btn.click()
-    assert wb.status.value == "Undid: code harm" and wb.session.current_id == sid
+    assert wb.status.value == "Undid: code Harm" and wb.session.current_id == sid
     assert ledger(project).codings()["code_id"].tolist() == ["trust"]
     assert wb.code_buttons["harm"].icon == "" and wb.code_buttons["trust"].icon == "check"
     wb.code_buttons["trust"].click()  # uncode, then undo the uncode: trust is back
@@ -247,18 +247,18 @@ def test_undo_then_redo_walks_back_and_forward(project: Path) -> None:
     second = wb.session.current_id
     wb.memo_text.value = "Compare with the first turn."
     wb.add_memo.click()
-    for expected in ("memo", "code harm", "code trust"):
+    for expected in ("memo", "code Harm", "code Trust"):
         wb.undo_btn.click()
         assert wb.status.value == f"Undid: {expected}"
     assert ledger(project).codings().empty and ledger(project).memos().empty
     assert wb.undo_btn.disabled and not wb.redo_btn.disabled
     wb.redo_btn.click()
-    assert wb.status.value == "Redid: code trust" and wb.session.current_id == sid
+    assert wb.status.value == "Redid: code Trust" and wb.session.current_id == sid
     assert wb.code_buttons["trust"].icon == "check" and wb.code_buttons["harm"].icon == ""
     again = CodingWorkbench(project, coder="ana")  # the redo chain is in the ledger: a reopened panel has it
     assert not again.redo_btn.disabled and not again.undo_btn.disabled
     wb.redo_btn.click()
-    assert wb.status.value == "Redid: code harm" and wb.code_buttons["harm"].icon == "check"
+    assert wb.status.value == "Redid: code Harm" and wb.code_buttons["harm"].icon == "check"
     wb.redo_btn.click()
     assert wb.status.value == "Redid: memo" and wb.session.current_id == second
     assert "Compare with the first turn." in wb.memos_html.value
@@ -287,10 +287,10 @@ def test_redo_that_no_longer_applies_is_reported(project: Path) -> None:
     wb.render()
     wb.suggestions_box.children[1].children[1].click()  # accept
     wb.undo_btn.click()
-    assert wb.status.value == "Undid: accept trust" and len(wb.suggestions_box.children) == 2
+    assert wb.status.value == "Undid: accept Trust" and len(wb.suggestions_box.children) == 2
     led.accept(int(led.suggestions()["suggestion_id"].iloc[0]), "ben")  # ben decides it meanwhile
     wb.redo_btn.click()
-    assert "could not redo accept trust" in wb.status.value and "b00020" in wb.status.value
+    assert "could not redo accept Trust" in wb.status.value and "b00020" in wb.status.value
     sug = ledger(project).suggestions().iloc[0]
     assert (sug["status"], sug["decided_by"]) == ("accepted", "ben")
     assert ledger(project).codings()["coder"].tolist() == ["ben"] and wb.code_buttons["trust"].icon == ""
@@ -308,7 +308,7 @@ def test_no_code_applies_counts_as_done_and_as_seen(project: Path) -> None:
     wb.uncoded.value = True
     assert first not in wb.session.order and len(wb.session.order) == 8
     wb.undo_btn.click()
-    assert wb.status.value == "Undid: review" and ledger(project).reviewed().empty
+    assert wb.status.value == "Undid: no code applies" and ledger(project).reviewed().empty
     assert wb.session.progress() == (0, 8)  # the filtered list is kept until the filters change
 
 
@@ -382,3 +382,130 @@ def test_most_informative_button_moves_to_the_unit_autocode_picks(project: Path)
     assert autocode.next_informative_segments(cfg, "ana", 1) == []
     wb.informative_btn.click()
     assert wb.session.current_id == second
+
+
+def test_accepting_a_suggestion_another_coder_rejected_still_records_the_coding(project: Path) -> None:
+    led = ledger(project)
+    wb = CodingWorkbench(project, coder="qa")
+    sid = turn_of(wb, "Maya", "I trust")
+    led.add_suggestions(pd.DataFrame({"segment_id": [sid], "code_id": ["harm"], "score": [0.8], "method": ["rules"],
+                                      "evidence": ['matched: "harm"']}))
+    wb.session.refresh()
+    wb.session.goto(sid)
+    wb.render()
+    accept = wb.suggestions_box.children[1].children[1]  # the panel is open; ben rejects meanwhile
+    led.reject(int(led.suggestions()["suggestion_id"].iloc[0]), "ben")
+    accept.click()
+    assert "already rejected by ben" in wb.status.value and "Harm is recorded as your own coding" in wb.status.value
+    fresh = ledger(project)
+    assert fresh.codings()[["segment_id", "code_id", "coder"]].values.tolist() == [[sid, "harm", "qa"]]
+    sug = fresh.suggestions().iloc[0]
+    assert (sug["status"], sug["decided_by"]) == ("rejected", "ben")
+    assert wb.code_buttons["harm"].icon == "check" and "Harm" in wb.coded_html.value
+    assert fresh.rebuild() == int(fresh.history()["effective"].sum())
+    assert fresh.codings()[["segment_id", "code_id", "coder"]].values.tolist() == [[sid, "harm", "qa"]]
+    wb.undo_btn.click()  # qa's own undo takes the coding back
+    assert wb.status.value == "Undid: code Harm" and ledger(project).codings().empty
+
+
+def test_consensus_and_reserved_names_are_refused_as_coders(project: Path) -> None:
+    ledger(project).code(turn_of(CodingWorkbench(project), "Maya", "I trust"), "trust", "consensus")
+    ledger(project).add_coder("ana")
+    wb = CodingWorkbench(project, coder="ana")
+    assert "consensus" in ledger(project).coders() and list(wb.coder.options) == ["ana"]
+    for name in ("consensus", " Consensus ", "MACHINE"):
+        wb.coder.value = name
+        assert "is not a person" in wb.status.value and "Compare coders" in wb.status.value
+        assert wb.session.coder == "ana" and wb.coder.value == "ana"
+    with pytest.raises(ValueError, match="not a person"):
+        CodingWorkbench(project, coder="consensus")
+    wb.undo_btn.click()  # ana's undo never touches the adjudication
+    assert ledger(project).codings("consensus")["code_id"].tolist() == ["trust"]
+
+
+def test_coder_names_match_case_insensitively(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="qa")
+    wb.code_buttons["trust"].click()
+    wb.coder.value = "QA"
+    assert wb.session.coder == "qa" and wb.coder.value == "qa" and wb.status.value == ""
+    assert ledger(project).coders() == ["qa"]
+    assert wb.code_buttons["trust"].icon == "check"  # the same coder's work
+    assert CodingSession(project, coder=" Qa").coder == "qa"
+
+
+def test_no_code_applies_shows_a_badge_and_a_code_replaces_it(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    first = wb.session.current_id
+    wb.no_code_btn.click()
+    wb.prev_btn.click()  # back on the marked unit: the mark is visible
+    assert wb.session.current_id == first and "marked: no code applies" in wb.coded_html.value
+    n = len(ledger(project).history())
+    wb.code_buttons["trust"].click()  # a code replaces the mark, in the same event
+    assert len(ledger(project).history()) == n + 1
+    assert ledger(project).reviewed().empty and ledger(project).codings()["code_id"].tolist() == ["trust"]
+    assert "marked: no code applies" not in wb.coded_html.value and wb.session.progress()[0] == 1
+    wb.no_code_btn.click()  # coded: marking "no code applies" is refused
+    assert "remove your codes" in wb.status.value and "Trust" in wb.status.value
+    assert ledger(project).reviewed().empty and wb.session.current_id == first
+    wb.undo_btn.click()  # undoing the code brings the mark back
+    assert wb.status.value == "Undid: code Trust" and ledger(project).codings().empty
+    assert ledger(project).reviewed()["segment_id"].tolist() == [first]
+    assert "marked: no code applies" in wb.coded_html.value
+
+
+def test_menus_and_messages_use_display_names(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    labels = dict((v, k) for k, v in wb.code_filter.options)
+    assert labels["trust"] == "Trust" and labels["pressure"].strip() == "Institutional pressure"
+    assert not any("/" in k for k, _ in wb.code_filter.options)
+    sources = dict((v, k) for k, v in wb.source.options)
+    assert sources["transcripts/interview_a.txt"] == "interview_a" and sources["surveys/wave1.csv"] == "wave1"
+    assert [v for _, v in wb.speaker.options] == ["", "Facilitator", "Jordan", "Maya", "Sam"]
+    wb.speaker.value = "Sam"
+    wb.source.value = "transcripts/interview_a.txt"  # Sam is not in it: the speaker choice is dropped
+    assert [v for _, v in wb.speaker.options] == ["", "Facilitator", "Jordan", "Maya"]
+    assert wb.speaker.value == "" and len(wb.session.order) == 5 and wb.status.value == ""
+    assert "interview_a" in wb.position.value and "transcripts/" not in wb.position.value
+    wb.speaker.value = "Maya"
+    assert len(wb.session.order) == 2
+    wb.source.value = ""
+    assert "Sam" in [v for _, v in wb.speaker.options] and wb.speaker.value == "Maya"
+
+
+def test_suggestion_evidence_shows_matched_words_first_and_buttons_keep_their_width(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid = wb.session.current_id
+    long = "like human-coded \"" + "x" * 150 + "\" (cos 0.71) | closest example: a timeline (cos 0.50)"
+    ledger(project).add_suggestions(pd.DataFrame({
+        "segment_id": [sid], "code_id": ["harm"], "score": [0.7], "method": ["combined"],
+        "evidence": [long + ' | matched: "repair", "moved on"']}))
+    wb.session.refresh()
+    wb.render()
+    chip, accept, reject = wb.suggestions_box.children[1].children
+    shown = chip.value.split("title=", 1)[1].split(">", 1)[1]
+    assert "matched: &quot;repair&quot;, &quot;moved on&quot;" in shown  # visible, before the cut
+    assert "title='matched: &quot;repair&quot;, &quot;moved on&quot; | like human-coded" in chip.value
+    assert "closest example: a timeline (cos 0.50)" in chip.value  # the full evidence is in the tooltip
+    assert accept.layout.width == reject.layout.width == "96px" and accept.layout.min_width == "96px"
+
+
+def test_whole_turn_shows_sentence_codings_in_colour_and_sentences_show_whole_turn_codes(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    wb.session.goto(turn_of(wb, "Maya", "I trust"))
+    wb.render()
+    wb.sentence.value = 2
+    wb.code_buttons["harm"].click()  # harm on sentence 2
+    wb.sentence.value = 0
+    value = wb.context_html.value
+    assert "border-bottom:3px solid #D62728' title='Harm'>We finally named the harm in the hiring process.</mark>" \
+        in value and value.count("<mark") == 1
+    wb.code_buttons["trust"].click()  # trust on the whole turn
+    wb.sentence.value = 1
+    assert wb.code_buttons["trust"].icon == "check-square-o" and wb.code_buttons["trust"].style.font_style == "italic"
+    assert wb.code_buttons["trust"].tooltip.startswith("Applied to the whole segment.")
+    assert wb.code_buttons["harm"].icon == "" and wb.code_buttons["ownership"].icon == ""
+    assert wb.context_html.value.count("<mark>") == 1  # only the selection is highlighted then
+    wb.sentence.value = 2
+    assert wb.code_buttons["harm"].icon == "check" and wb.code_buttons["trust"].icon == "check-square-o"
+    wb.sentence.value = 0
+    assert wb.code_buttons["trust"].icon == "check" and wb.code_buttons["trust"].style.font_style == "normal"

@@ -134,10 +134,10 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             assert rows["span_start"].isna().tolist() == [False, True]
             page.get_by_text("1 / 2 coded", exact=True).wait_for(timeout=20_000)
             page.locator("button.widget-button", has_text="Undo").click()
-            page.get_by_text("Undid: code trust", exact=True).wait_for(timeout=20_000)
+            page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
             assert poll_codings(cfg.ledger_path, 1)["code_id"].tolist() == ["harm"]
             page.locator("button.widget-button", has_text="Redo").click()  # enabled once there is an undo
-            page.get_by_text("Redid: code trust", exact=True).wait_for(timeout=20_000)
+            page.get_by_text("Redid: code Trust", exact=True).wait_for(timeout=20_000)
             assert poll_codings(cfg.ledger_path, 2)["code_id"].tolist() == ["harm", "trust"]
             Ledger(cfg.ledger_path).code(turn["segment_id"], "trust", "ben")  # a second coder: agrees on trust only
             page.locator("button.widget-button", has_text="Refresh").click()  # the "Compare coders" cell
