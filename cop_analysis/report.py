@@ -999,6 +999,9 @@ def internal_page(data: ReportData, manifest: dict[str, Any] | None = None) -> P
 
 def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shareable: bool) -> None:
     blocks = page.section("methods", "Methods appendix" if not shareable else "About this report")
+    if shareable:
+        _about_blocks(blocks, data, manifest)
+        return
     params = manifest.get("parameters", {})
     rows = [("Run", str(manifest.get("run_id", "–"))), ("Waves", ", ".join(data.waves) or "all"),
             ("Seed", str(params.get("seed", "–"))),
@@ -1006,28 +1009,43 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
             ("spaCy model", str(manifest.get("models", {}).get("spacy", "–"))),
             ("Codebook version", str(manifest.get("codebook_version", "–"))),
             ("Basis of counts", basis_text(data))]
-    if shareable:
-        rows.append(("De-identification", "speakers replaced by pseudonyms; names, e-mails, phone numbers, "
-                                          "links, organisation and place names redacted; roles only one "
-                                          "person had left out"))
-        selections = list(dict.fromkeys(data.theme_info["selection"].dropna()))
-        if selections:
-            rows.append(("Themes found in", "; ".join(selection_title(s) for s in selections)))
     blocks.append({"type": "stats", "stats": rows})
     steps = manifest.get("steps", [])
     if steps:
         frame = pd.DataFrame([{"Step": s["name"], "Status": "this report" if s["status"] == "running" else s["status"],
                                "Seconds": None if s["status"] == "running" else s.get("seconds")} for s in steps])
         blocks.append({"type": "html", "title": "Pipeline steps", "html": table_html(frame.set_index("Step"))})
-    if not shareable:
-        inputs = manifest.get("inputs", {})
-        if inputs:
-            frame = pd.DataFrame([{"File": k, "SHA-256": v[:16]} for k, v in inputs.items()]).set_index("File")
-            blocks.append({"type": "html", "title": "Inputs", "html": table_html(frame)})
-        packages = manifest.get("packages", {})
-        if packages:
-            frame = pd.DataFrame([{"Package": k, "Version": v} for k, v in packages.items()]).set_index("Package")
-            blocks.append({"type": "html", "title": "Package versions", "html": table_html(frame)})
+    inputs = manifest.get("inputs", {})
+    if inputs:
+        frame = pd.DataFrame([{"File": k, "SHA-256": v[:16]} for k, v in inputs.items()]).set_index("File")
+        blocks.append({"type": "html", "title": "Inputs", "html": table_html(frame)})
+    packages = manifest.get("packages", {})
+    if packages:
+        frame = pd.DataFrame([{"Package": k, "Version": v} for k, v in packages.items()]).set_index("Package")
+        blocks.append({"type": "html", "title": "Package versions", "html": table_html(frame)})
+
+
+def _about_blocks(blocks: list[dict[str, Any]], data: ReportData, manifest: dict[str, Any]) -> None:
+    """How the shareable report was made, in plain words for readers outside the project."""
+    kinds = data.sources["kind"].value_counts() if len(data.sources) else pd.Series(dtype=int)
+    model = str(manifest.get("models", {}).get("embedding", "")) or "a sentence-embedding model"
+    rows = [("Evidence", f"{_plural(int(kinds.get('transcript', 0)), 'recorded conversation')} (interviews and "
+                         f"reflection circles, as speaker turns) and {_plural(int(kinds.get('survey', 0)), 'survey')} "
+                         "(open-ended answers)"),
+            ("Waves", ", ".join(data.waves) or "one"),
+            ("Coding", "people applied the codes of a shared codebook" + (
+                "; where nobody had coded yet, machine suggestions stand in" if data.basis != "human" else "")),
+            ("Basis of counts", basis_text(data)),
+            ("Themes", f"contributions grouped by similarity of meaning (BERTopic on {model} embeddings), "
+                       "guided by the codebook")]
+    selections = list(dict.fromkeys(data.theme_info["selection"].dropna()))
+    if selections:
+        rows.append(("Themes found in", "; ".join(selection_title(s) for s in selections)))
+    rows.append(("De-identification", "speakers replaced by pseudonyms; names, e-mails, phone numbers, links, "
+                                      "organisation and place names redacted; roles only one person had left out; "
+                                      f"at most {SHAREABLE_QUOTES_PER_PERSON} quotes from one person"))
+    rows.append(("Made with", f"cop-analysis, run {manifest.get('run_id', '–')}"))
+    blocks.append({"type": "stats", "stats": rows})
 
 
 # -- shareable --------------------------------------------------------------------------------------

@@ -68,3 +68,14 @@ def test_change_between_waves_is_told_within_the_question() -> None:
     turns = table[table["label"].str.startswith("Trust")].iloc[0]
     assert "wave" not in report.theme_narrative(data, turns, pd.DataFrame())  # conversations of one wave only
     assert json.dumps(text)  # plain text
+
+
+def test_about_section_speaks_plainly() -> None:
+    manifest = {"run_id": "20261201-0300", "models": {"embedding": "all-MiniLM-L6-v2", "spacy": "en_core_web_sm"},
+                "steps": [{"name": "01_ingest", "status": "ok", "seconds": 1.0}], "inputs": {"data/raw/a.csv": "ab" * 32}}
+    page = report.shareable_page(_data(), manifest)
+    about = page.sections[-1]
+    text = json.dumps(about["blocks"])
+    assert about["title"] == "About this report"
+    assert "1 recorded conversation" in text and "2 surveys" in text and "all-MiniLM-L6-v2" in text
+    assert "01_ingest" not in text and "en_core_web_sm" not in text and "a.csv" not in text and "abab" not in text
