@@ -933,10 +933,17 @@ def _theme_blocks(page: Page, data: ReportData, table: pd.DataFrame, map_: bool 
     page.figure(blocks, fig_theme_sizes(table))
     if map_ and data.themes[["x", "y"]].notna().any().all():
         page.figure(blocks, fig_theme_map(data, table), "Each dot is one contribution; nearby dots say similar things.")
-    cards = [{"title": lab, "meta": f"{size} units · {percent(share)} · keywords: {kw}", "quotes": quotes}
-             for lab, size, share, kw, quotes in zip(table["label"], table["size"], table["share"], table["keywords"],
-                                                     theme_quotes(data, table))]
-    blocks.append({"type": "cards", "cards": cards})
+    quotes = theme_quotes(data, table)
+    order = table.groupby("selection", sort=False)["size"].sum().sort_values(ascending=False).index
+    for selection in order:  # one group of cards per selection (a question's answers, the conversations)
+        rows = [i for i in table.index if table.at[i, "selection"] == selection]
+        suffix = f" · {selection_title(selection)}"
+        cards = [{"title": str(table.at[i, "label"]).removesuffix(suffix),
+                  "meta": f"{table.at[i, 'size']} units · {percent(table.at[i, 'share'])} · "
+                          f"{percent(table.at[i, 'coded'])} coded · keywords: {table.at[i, 'keywords']}",
+                  "quotes": quotes[i]} for i in rows]
+        title = selection_title(selection)
+        blocks.append({"type": "cards", "title": title[:1].upper() + title[1:], "cards": cards})
     cross = theme_code_crosstab(data)
     if not cross.empty:
         page.figure(blocks, fig_heatmap(cross, "Themes × codes", colorscale="Purples", x_title="Code", y_title="Theme"))

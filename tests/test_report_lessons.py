@@ -79,3 +79,13 @@ def test_about_section_speaks_plainly() -> None:
     assert about["title"] == "About this report"
     assert "1 recorded conversation" in text and "2 surveys" in text and "all-MiniLM-L6-v2" in text
     assert "01_ingest" not in text and "en_core_web_sm" not in text and "a.csv" not in text and "abab" not in text
+
+
+def test_internal_theme_cards_are_grouped_by_selection() -> None:
+    page = report.internal_page(_data(), {})
+    themes = next(s for s in page.sections if s["id"] == "themes")
+    groups = [b for b in themes["blocks"] if b["type"] == "cards"]
+    assert [g["title"] for g in groups] == ["Conversations", "Answers to “Why?”"]  # largest selection first
+    conversations = {c["title"]: c["meta"] for c in groups[0]["cards"]}
+    assert set(conversations) == {"Good / great / hear", "Trust / turn / talked"}  # no ' · conversations'
+    assert "0% coded" in conversations["Good / great / hear"] and "100% coded" in conversations["Trust / turn / talked"]
