@@ -625,6 +625,12 @@ def print_report(report: IngestReport) -> None:
     table.add_row("(re)ingested / removed", f"{len(report.changed)} / {len(report.removed)}")
     if report.renamed:
         table.add_row("renamed or moved", ", ".join(f"{a} -> {b}" for a, b in sorted(report.renamed.items())))
+    if report.reanchored_codings or report.reanchored_memos:
+        table.add_row("re-anchored", f"{report.reanchored_codings} codings, {report.reanchored_memos} memos "
+                                     "(they follow their words)")
+    if report.orphaned_codings:
+        table.add_row("orphaned codings", f"{report.orphaned_codings} (their text is gone; kept in the ledger)",
+                      style="yellow")
     table.add_row("outputs", ("written" if report.written else "unchanged") + f" in {report.seconds:.1f} s")
     table.add_row("errors", str(len(report.errors)), style="red" if report.errors else None)
     console.print(table)
