@@ -7,6 +7,7 @@ session's state, so reopening the workbench shows what was saved.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -18,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from cop_analysis.agreement import CONSENSUS
+from cop_analysis.atomic import write_text
 from cop_analysis.config import CONFIG_NAME, ProjectConfig
 from cop_analysis.ledger import RESERVED_CODERS
 
@@ -56,12 +58,16 @@ def span_of(start: Any, end: Any) -> Span | None:
 
 
 _NOT_CODERS = {CONSENSUS, *RESERVED_CODERS}  # lower-case names the coding panel refuses
+STATE_NAME = "workbench_state.json"  # under data/processed/: each coder's last position and filters
+SURVEY_CONTEXTS = ("respondent", "question")  # a survey answer's context: the same person, or the same question
 
 
 class CodingSession:
     """One coder's pass over the project's coding units (transcript turns, survey responses)."""
 
-    def __init__(self, project_dir: str | Path, coder: str | None = None, context: int = 2) -> None:
+    def __init__(self, project_dir: str | Path, coder: str | None = None, context: int = 2,
+                 restore: bool = False) -> None:
+        """Open the session; ``restore``: reopen where the coder (default: the last one) left off (:meth:`restore`)."""
         from cop_analysis.codebook import load_project_codebook
         from cop_analysis.ingest import CODING_UNITS, load_segments
         from cop_analysis.ledger import Ledger
@@ -82,9 +88,19 @@ class CodingSession:
         self._codings = pd.DataFrame(columns=["segment_id", "code_id", "span_start", "span_end"])
         self._reviewed: set[str] = set()
         self._pending = self.ledger.suggestions(status="suggested")
+        self.survey_context = SURVEY_CONTEXTS[0]
+        self._saved: dict[str, Any] | None = None  # this coder's entry as last written (skip identical writes)
+        if restore and not coder:
+            last = self.load_state().get("last_coder")
+            try:  # the last coder of this project, if still a valid name
+                self.set_coder(str(last)) if isinstance(last, str) and last.strip() else None
+            except WorkbenchError:
+                log.warning("ignoring the remembered coder %r", last)
         if coder:
             self.set_coder(coder)
         self.apply_filters(Filters())
+        if restore and self.coder:
+            self.restore()
 
     # -- state -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -120,9 +136,92 @@ class CodingSession:
         name = known.get(name.lower(), name)
         if name not in known.values():
             self.ledger.add_coder(name)
+        if name != self.coder:
+            self._saved = None  # another coder's entry in the state file
         self.coder = name
         self.refresh()
         return name
+
+    # -- remembered position (data/processed/workbench_state.json, never the ledger) ---------
+    @property
+    def state_path(self) -> Path:
+        return self.cfg.processed / STATE_NAME
+
+    def load_state(self) -> dict[str, Any]:
+        """The remembered state: ``{"last_coder": name, "coders": {name: {"segment_id", "filters"}}}``.
+
+        A missing or unreadable file is an empty state (the panel then opens at the start).
+        """
+        try:
+            state = json.loads(self.state_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            log.warning("ignoring the unreadable %s", self.state_path, exc_info=True)
+            return {}
+        return state if isinstance(state, dict) else {}
+
+    def state(self) -> dict[str, Any]:
+        """This coder's position (segment id) and filters, as remembered between sessions."""
+        return {"segment_id": self.current_id, "filters": dataclasses.asdict(self.filters),
+                "survey_context": self.survey_context}
+
+    def save_state(self) -> bool:
+        """Remember this coder's position and filters (atomic write); True if the file was written.
+
+        Cheap to call after every action: nothing is written unless the position or filters changed.
+        Only this coder's entry (and ``last_coder``) is replaced, so coders in other kernels keep theirs.
+        """
+        if not self.coder:
+            return False
+        mine = self.state()
+        if mine == self._saved:
+            return False
+        state = self.load_state()
+        coders = state.get("coders") if isinstance(state.get("coders"), dict) else {}
+        state = {**state, "last_coder": self.coder, "coders": {**coders, self.coder: mine}}
+        try:
+            write_text(self.state_path, json.dumps(state, indent=1, sort_keys=True) + "\n")
+        except OSError:  # a read-only project folder: coding still works, the position is just not kept
+            log.warning("could not write %s", self.state_path, exc_info=True)
+            return False
+        self._saved = mine
+        return True
+
+    def restore(self) -> bool:
+        """Go back to this coder's remembered filters and position; True if there was something to restore.
+
+        Filter values that no longer exist (a removed source or code) are dropped; a remembered segment
+        that no longer exists is ignored. If the segment is no longer in the filtered list (e.g. "uncoded
+        by me" and it was coded), the panel opens at the next listed unit after it.
+        """
+        coders = self.load_state().get("coders")
+        entry = coders.get(self.coder) if isinstance(coders, dict) and self.coder else None
+        if not isinstance(entry, dict):
+            return False
+        saved = entry.get("filters") if isinstance(entry.get("filters"), dict) else {}
+        opts = self.options()
+        known = {"source": opts["source_id"], "speaker": opts["speaker"], "wave": opts["wave"],
+                 "code": [c.id for c in self.codebook.codes if c.codable]}
+        values: dict[str, Any] = {}
+        for name, allowed in known.items():
+            value = saved.get(name)
+            values[name] = value if isinstance(value, str) and value in allowed else None
+        for name in ("uncoded", "has_suggestion"):
+            values[name] = saved.get(name) is True
+        if entry.get("survey_context") in SURVEY_CONTEXTS:
+            self.survey_context = str(entry["survey_context"])
+        self.apply_filters(Filters(**values))
+        sid = entry.get("segment_id")
+        if isinstance(sid, str) and sid in self.units.index and self.order:
+            if sid in self.order:
+                self.index = self.order.index(sid)
+            else:  # the first listed unit at or after it in reading order (wrapping)
+                at = self.units.index.get_loc(sid)
+                listed = set(self.order)
+                later = [u for u in self.units.index[at:] if u in listed] or self.order
+                self.index = self.order.index(later[0])
+        return True
 
     def source_titles(self) -> dict[str, str]:
         """Each source's title (sources.parquet ``title``) by source id; sources without one are left out."""
@@ -208,25 +307,87 @@ class CodingSession:
         return hasattr(autocode, "next_informative_segments")
 
     def next_informative(self) -> str | None:
-        """Go to the segment the auto-coder would learn most from having coded (active learning)."""
+        """Go to the listed segment the auto-coder would learn most from having coded (active learning).
+
+        Only units in the current filtered list (other than the current one) are candidates; returns
+        None, staying put and keeping the filters, when none of them is left to code.
+        """
         import cop_analysis.autocode as autocode
 
         self._require_coder()
-        picked = autocode.next_informative_segments(self.cfg, self.coder, 1)
-        ids = list(picked["segment_id"]) if isinstance(picked, pd.DataFrame) else list(picked)
-        if not ids:
+        listed = set(self.order) - {self.current_id}
+        if not listed:
             return None
-        self.goto(str(ids[0]))
-        return self.current_id
+        # ranked over every unit not yet done (cached by the auto-coder; ranking them all costs no refit)
+        picked = autocode.next_informative_segments(self.cfg, self.coder, len(self.units))
+        ids = list(picked["segment_id"]) if isinstance(picked, pd.DataFrame) else list(picked)
+        best = next((str(i) for i in ids if str(i) in listed), None)
+        if best is None:
+            return None
+        self.index = self.order.index(best)
+        return best
 
     # -- what is on screen --------------------------------------------------------------
+    def is_survey_answer(self, row: pd.Series | None = None) -> bool:
+        """Whether a unit (default: the current one) is a survey answer with a known respondent."""
+        row = self.current if row is None else row
+        return row["unit"] == "response" and pd.notna(row.get("respondent_id")) and str(row["respondent_id"]) != ""
+
     def context(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The up to ``n_context`` coding units before and after the current one in the same source."""
+        """The units shown around the current one: (before, after).
+
+        A transcript turn: up to ``n_context`` turns before and after it in the same source. A survey
+        answer: the same respondent's other answers in that source (one person in context), or with
+        ``survey_context = "question"`` up to ``n_context`` other respondents' answers to the same question.
+        """
         row = self.current
         same = self.units[self.units["source_id"] == row["source_id"]]
+        n = self.n_context
+        if self.is_survey_answer(row):
+            if self.survey_context == "question" and pd.notna(row.get("question_id")):
+                same = same[same["question_id"].astype(str) == str(row["question_id"])]
+            else:
+                same = same[same["respondent_id"].astype(str) == str(row["respondent_id"])]
+                n = len(same)
         at = same.index.get_loc(row["segment_id"])
         assert isinstance(at, int)
-        return same.iloc[max(0, at - self.n_context):at], same.iloc[at + 1:at + 1 + self.n_context]
+        return same.iloc[max(0, at - n):at], same.iloc[at + 1:at + 1 + n]
+
+    def code_counts(self) -> dict[str, int]:
+        """How many units this coder coded with each code (whole unit or a sentence of it)."""
+        if not self.coder or self._codings.empty:
+            return {}
+        return {str(k): int(v) for k, v in self._codings.groupby("code_id")["segment_id"].nunique().items()}
+
+    def retrieve(self, code_id: str, all_coders: bool = False) -> pd.DataFrame:
+        """The passages coded with ``code_id`` by this coder (or by every coder), in reading order.
+
+        Columns: segment_id, span_start, span_end (missing: the whole unit), coder, source_id, who
+        (speaker, or respondent and question) and quote (the coded text: the sentence, or the unit).
+        """
+        columns = ["segment_id", "span_start", "span_end", "coder", "source_id", "who", "quote"]
+        if all_coders:
+            rows = self.ledger.codings()
+            rows = rows[rows["segment_id"].isin(self.units.index)]
+        else:
+            self._require_coder()
+            rows = self._codings.assign(coder=self.coder)
+        rows = rows[rows["code_id"] == code_id]
+        if rows.empty:
+            return pd.DataFrame(columns=columns)
+        units = self.units.loc[rows["segment_id"]]
+        out = pd.DataFrame({"segment_id": rows["segment_id"].to_numpy(), "span_start": rows["span_start"].to_numpy(),
+                            "span_end": rows["span_end"].to_numpy(), "coder": rows["coder"].astype(str).to_numpy(),
+                            "source_id": units["source_id"].astype(str).to_numpy()})
+        out["who"] = [_who_text(u) for _, u in units.iterrows()]
+        quotes = []
+        for (_, u), a, b in zip(units.iterrows(), out["span_start"], out["span_end"]):
+            text, off, span = str(u["text"]), int(u["start"]), span_of(a, b)
+            quotes.append(text if span is None else text[span[0] - off:span[1] - off])
+        out["quote"] = quotes
+        reading = {sid: i for i, sid in enumerate(self.units.index)}
+        out["_at"] = [(reading[s], -1 if pd.isna(a) else int(a)) for s, a in zip(out["segment_id"], out["span_start"])]
+        return out.sort_values(["_at", "coder"]).drop(columns="_at").reset_index(drop=True)[columns]
 
     def sentences(self, segment_id: str | None = None) -> pd.DataFrame:
         """The sentence segments inside a unit (what a coding can be narrowed to)."""
@@ -388,6 +549,8 @@ PANEL_CSS = """<style>
 .cop-wb-memo {white-space: pre-wrap; font-size: 0.9em; color: #333; margin: 2px 0;}
 .cop-wb-context mark {background: #ffe58a;}
 .cop-wb-nocode {border: 1px solid #888; color: #333; background: #eeeeee;}
+.cop-wb-quote {font-size: 0.9em; color: #111;}
+.cop-wb-meta {font-size: 0.85em; color: #555;}
 </style>"""
 NO_CODE_BADGE = "<span class='cop-wb-chip cop-wb-nocode'>&#8856; marked: no code applies</span>"
 
@@ -430,12 +593,16 @@ def evidence_first(evidence: str) -> str:
     return " | ".join(sorted(parts, key=lambda p: not p.startswith("matched:")))
 
 
+def _who_text(row: pd.Series) -> str:
+    """The speaker, or the survey question and respondent, of a unit (empty if unknown)."""
+    if pd.notna(row["question"]):
+        return f"Q: {row['question']}" + (f" ({row['respondent_id']})" if pd.notna(row["respondent_id"]) else "")
+    return str(row["speaker"]) if pd.notna(row["speaker"]) else ""
+
+
 def who_html(row: pd.Series) -> str:
     """The speaker, or the survey question and respondent, of a unit as an HTML line (empty if unknown)."""
-    if pd.notna(row["question"]):
-        who = f"Q: {row['question']}" + (f" ({row['respondent_id']})" if pd.notna(row["respondent_id"]) else "")
-    else:
-        who = str(row["speaker"]) if pd.notna(row["speaker"]) else ""
+    who = _who_text(row)
     return f"<span class='cop-wb-who'>{html.escape(who)}</span><br>" if who else ""
 
 
@@ -469,12 +636,13 @@ def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame,
 class CodingWorkbench:
     """The ipywidgets coding panel over a :class:`CodingSession`; ``show()`` returns the widget."""
 
-    def __init__(self, project_dir: str | Path | None = None, coder: str | None = None, context: int = 2) -> None:
+    def __init__(self, project_dir: str | Path | None = None, coder: str | None = None, context: int = 2,
+                 restore: bool = True) -> None:
         import ipywidgets as w
 
         self.w = w
         root = Path(project_dir) if project_dir else find_project_root()
-        self.session = s = CodingSession(root, coder, context)
+        self.session = s = CodingSession(root, coder, context, restore=restore)
         self.status = w.HTML()
         self.coder = w.Combobox(value=s.coder or "", options=s.coder_choices(), placeholder="your name",
                                 description="Coder", ensure_option=False, continuous_update=False)
@@ -490,6 +658,11 @@ class CodingWorkbench:
         self.uncoded = w.Checkbox(description="uncoded by me", indent=False)
         self.has_suggestion = w.Checkbox(description="has suggestions", indent=False)
         self.position = w.HTML()
+        self.survey_context = w.ToggleButtons(  # shown for survey answers only
+            options=[("this respondent's answers", "respondent"), ("this question, other respondents", "question")],
+            value=s.survey_context, description="Context", style={"button_width": "auto"},
+            tooltips=["The same person's other answers, with their questions",
+                      "Other respondents' answers to the same question"])
         self.context_html = w.HTML()
         self.sentence = w.Dropdown(description="Apply to", layout=w.Layout(width="95%"))  # value: index
         self._spans: list[Span | None] = [None]  # option index -> span (None: the whole unit)
@@ -514,10 +687,31 @@ class CodingWorkbench:
         nav = [self.prev_btn, self.next_btn, self.next_uncoded_btn, self.no_code_btn]
         self.informative_btn = None
         if s.informative_available():  # appears once the auto-coder offers active learning
-            self.informative_btn = w.Button(description="Most informative next", icon="lightbulb-o")
-            self.informative_btn.on_click(self._handler(s.next_informative))
+            self.informative_btn = w.Button(
+                description="Most informative next", icon="lightbulb-o", layout=w.Layout(width="auto"),
+                tooltip="Go to the segment in the current filter the auto-coder would learn most from")
+            self.informative_btn.on_click(self._handler(self._on_informative))
             nav.append(self.informative_btn)
         nav += [self.undo_btn, self.redo_btn]
+        self.nav_box = w.HBox(nav, layout=w.Layout(flex_flow="row wrap"))
+
+        # retrieval: every passage coded with one code, click to jump to it
+        self.retrieve_code = w.Dropdown(options=[("choose a code", "")]
+                                        + [(self._filter_label(c.id), c.id) for c in s.codebook.codes if c.codable],
+                                        description="Code")
+        self.retrieve_all = w.ToggleButtons(options=[("mine", False), ("all coders", True)], value=False,
+                                            style={"button_width": "auto"})
+        self.retrieve_box = w.VBox()
+        self.retrieval = w.Accordion(children=[w.VBox([w.HBox([self.retrieve_code, self.retrieve_all]),
+                                                       self.retrieve_box])], selected_index=None)
+        self.retrieval.set_title(0, "Retrieve coded passages")
+        self._retrieved: tuple[Any, ...] | None = None  # what the listed rows show (rebuilt only on change)
+        on_retrieve = self._handler(lambda: None)  # render() lists the passages while the fold-out is open
+        for box in (self.retrieve_code, self.retrieve_all):
+            box.observe(lambda _c: on_retrieve(), "value")
+        self.retrieval.observe(lambda _c: on_retrieve(), "selected_index")
+        on_survey = self._handler(self._on_survey_context)
+        self.survey_context.observe(lambda _c: None if self._syncing else on_survey(), "value")
 
         self._syncing = False
         self.coder.observe(self._handler(self._on_coder), "value")
@@ -538,9 +732,9 @@ class CodingWorkbench:
             w.HBox([self.coder, self.progress, self.progress_label]),
             w.HBox([self.source, self.speaker, self.wave]),
             w.HBox([self.code_filter, self.uncoded, self.has_suggestion]),
-            self.position, self.context_html, self.sentence, self.codes_box, self.coded_html,
+            self.position, self.survey_context, self.context_html, self.sentence, self.codes_box, self.coded_html,
             self.suggestions_box, self.memos_html, w.HBox([self.memo_text, self.add_memo]),
-            w.HBox(nav, layout=w.Layout(flex_flow="row wrap")), self.status,
+            self.nav_box, self.status, self.retrieval,
         ], layout=w.Layout(max_width="1100px"))
         self.render()
 
@@ -603,7 +797,8 @@ class CodingWorkbench:
             except WorkbenchError:
                 self.coder.value = self.session.coder or ""  # do not leave a refused name on screen
                 raise
-            self.session.apply_filters(self.session.filters)
+            if not self.session.restore():  # this coder's remembered filters and position, if any
+                self.session.apply_filters(self.session.filters)
             self.coder.options = self.session.coder_choices()
             if self.coder.value != name:  # "QA" typed next to an existing "qa": show the name used
                 self.coder.value = name
@@ -618,6 +813,38 @@ class CodingWorkbench:
 
     def _on_code(self, code_id: str) -> None:
         self.session.toggle(code_id, self.scope)
+
+    def _on_informative(self) -> None:
+        """Active learning within the current filter; the button shows it is busy while the model ranks."""
+        btn, s = self.informative_btn, self.session
+        s._require_coder()
+        btn.disabled, btn.icon = True, "hourglass-half"
+        self.status.value = "<i>Finding the most informative segment…</i>"
+        try:
+            found = s.next_informative()
+        finally:
+            btn.disabled, btn.icon = False, "lightbulb-o"
+        if found is not None:
+            self.status.value = ""
+        elif s.filters != Filters():
+            self.status.value = ("No other segment left to code in the current filter (the filters are kept);"
+                                 " clear or change them to look further.")
+        else:
+            self.status.value = "No other segment left to code: you have coded or marked every other segment."
+
+    def _on_survey_context(self, change: Any = None) -> None:
+        self.session.survey_context = self.survey_context.value
+
+    def _on_jump(self, segment_id: str, span: Span | None) -> None:
+        """Show a retrieved passage in the coding panel (its sentence selected if it was a sentence coding)."""
+        s = self.session
+        filtered = s.filters != Filters()
+        s.goto(segment_id)
+        self.render()
+        if span in self._spans:
+            self.sentence.value = self._spans.index(span)
+        if filtered and s.filters == Filters():
+            self.status.value = "The filters were cleared to show this passage."
 
     def _on_no_code(self) -> None:
         self.session.mark_no_code()
@@ -654,19 +881,25 @@ class CodingWorkbench:
                                (self.code_filter, f.code)):
                 box.value = value or ""  # "" is "all" (a None value would show an empty dropdown)
             self.uncoded.value, self.has_suggestion.value = f.uncoded, f.has_suggestion
+            self.survey_context.value = s.survey_context  # a switched-to coder's remembered choice
         finally:
             self._syncing = False
         coded, total = s.progress()
         self.progress.max, self.progress.value = max(total, 1), coded
         self.progress_label.value = f"{coded} / {total} coded" + ("" if s.coder else " (choose a coder)")
         self.undo_btn.disabled, self.redo_btn.disabled = not s.can_undo(), not s.can_redo()
+        if self.retrieval.selected_index == 0:
+            self._render_retrieval()
+        s.save_state()  # cheap: written only when the position or the filters changed
         if s.current_id is None:
             self.position.value = "<i>No segments match the filters.</i>"
             self.context_html.value = self.coded_html.value = self.memos_html.value = ""
             self.suggestions_box.children = ()
+            self.survey_context.layout.display = "none"
             self._scope_unit, self._spans, self.sentence.options = None, [None], [("whole segment", 0)]
             self._render_codes()
             return
+        self.survey_context.layout.display = "" if s.is_survey_answer() else "none"
         row = s.current
         title = self._titles.get(str(row["source_id"]), str(row["source_id"]))
         self.position.value = (f"<b>{s.index + 1} / {len(s.order)}</b> &nbsp; {html.escape(title)}"
@@ -711,7 +944,10 @@ class CodingWorkbench:
         s = self.session
         on = s.codes(self.scope) if s.current_id and s.coder else set()
         whole = s.codes(None) if s.current_id and s.coder and self.scope is not None else set()
+        counts = s.code_counts()
         for code_id, btn in self.code_buttons.items():
+            n = counts.get(code_id, 0)  # units this coder coded with it
+            btn.description = f"{s.codebook[code_id].name} ({n})" if n else s.codebook[code_id].name
             color = s.codebook[code_id].color
             applied = code_id in on
             btn.style.button_color = color if applied else _tint(color)
@@ -720,7 +956,8 @@ class CodingWorkbench:
             on_turn = code_id in whole and not applied  # applied to the whole unit, a sentence is selected
             btn.style.font_style = "italic" if on_turn else "normal"
             btn.icon = "check" if applied else ("check-square-o" if on_turn else "")
-            tip = f"{s.codebook.path(code_id)}: {s.codebook[code_id].definition}"
+            tip = f"{s.codebook.path(code_id)}: {s.codebook[code_id].definition}" + (
+                f" (you coded {n} segment{'s' * (n != 1)} with it)" if n else "")
             btn.tooltip = f"Applied to the whole segment. {tip}" if on_turn else tip
             btn.disabled = s.current_id is None
         if not (s.current_id and s.coder):
@@ -737,6 +974,54 @@ class CodingWorkbench:
         if s.marked_no_code():
             chips.append(NO_CODE_BADGE)
         self.coded_html.value = "Your codes: " + ("".join(chips) or "<i>none yet</i>")
+
+    RETRIEVE_MAX = 200  # rows listed at most (the count says how many there are)
+
+    def _render_retrieval(self) -> None:
+        """The passages coded with the chosen code: quote, source, speaker/respondent, coder; Go jumps to one."""
+        w, s = self.w, self.session
+        code_id = self.retrieve_code.value
+        everyone = bool(self.retrieve_all.value)
+        if not code_id or self.retrieval.selected_index != 0:
+            self._set_retrieved(None, [])
+            return
+        if not everyone and not s.coder:
+            self._set_retrieved(None, [w.HTML("<i>Choose a coder to see your passages, or pick all coders.</i>")])
+            return
+        rows = s.retrieve(code_id, all_coders=everyone)
+        key = (code_id, everyone, s.coder, tuple(map(tuple, rows.astype(str).to_numpy())))
+        if key == self._retrieved:  # unchanged: keep the widgets (no new ones at every click)
+            return
+        n_units = rows["segment_id"].nunique()
+        head = (f"<b>{len(rows)}</b> passage{'s' * (len(rows) != 1)} in <b>{n_units}</b> segment"
+                f"{'s' * (n_units != 1)} coded <b>{html.escape(s.code_name(code_id))}</b>"
+                + (" by any coder" if everyone else " by you"))
+        if len(rows) > self.RETRIEVE_MAX:
+            head += f" (the first {self.RETRIEVE_MAX} listed)"
+        items: list[Any] = [w.HTML(head)]
+        for r in rows.head(self.RETRIEVE_MAX).itertuples():
+            span = span_of(r.span_start, r.span_end)
+            go = w.Button(description="Go", icon="arrow-right", tooltip="Show this passage in the coding panel",
+                          layout=w.Layout(width="64px", min_width="64px", flex="0 0 auto"))
+            go.on_click(self._handler(lambda sid=str(r.segment_id), sp=span: self._on_jump(sid, sp)))
+            title = self._titles.get(str(r.source_id), str(r.source_id))
+            meta = " · ".join(x for x in (title, short_text(r.who, 60), str(r.coder)) if x)
+            quote = w.HTML(f"<span class='cop-wb-quote' title='{html.escape(str(r.quote), quote=True)}'>"
+                           f"“{html.escape(short_text(r.quote, 110))}”</span>"
+                           + ("" if span is None else " <span class='cop-wb-meta'>(sentence)</span>"),
+                           layout=w.Layout(flex="1 1 auto"))
+            where = w.HTML(f"<span class='cop-wb-meta'>{html.escape(meta)}</span>",
+                           layout=w.Layout(width="340px", min_width="200px", flex="0 1 auto"))
+            items.append(w.HBox([go, quote, where], layout=w.Layout(align_items="center")))
+        self._set_retrieved(key, items)
+
+    def _set_retrieved(self, key: tuple[Any, ...] | None, items: list[Any]) -> None:
+        """Replace the listed passages, closing the old row widgets (they would stay in the kernel)."""
+        old, self.retrieve_box.children, self._retrieved = self.retrieve_box.children, tuple(items), key
+        for row in old:
+            for child in getattr(row, "children", ()):
+                child.close()
+            row.close()
 
     def _render_suggestions(self) -> None:
         w, s = self.w, self.session
@@ -760,6 +1045,11 @@ class CodingWorkbench:
         self.suggestions_box.children = ([w.HTML("<b>Machine suggestions</b>")] + rows) if rows else []
 
 
-def workbench(project_dir: str | Path | None = None, coder: str | None = None, context: int = 2) -> Any:
-    """Open the coding panel for a project (default: the nearest folder with project.yml above the cwd)."""
-    return CodingWorkbench(project_dir, coder, context).show()
+def workbench(project_dir: str | Path | None = None, coder: str | None = None, context: int = 2,
+              restore: bool = True) -> Any:
+    """Open the coding panel for a project (default: the nearest folder with project.yml above the cwd).
+
+    ``restore``: reopen where the coder (default: the last one) left off: position and filters are
+    remembered in ``data/processed/workbench_state.json``.
+    """
+    return CodingWorkbench(project_dir, coder, context, restore).show()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import workbench_project
 from workbench_project import make_project
 
 import cop_analysis.autocode as autocode
@@ -238,7 +240,7 @@ def test_memo_and_undo(project: Path) -> None:
 def test_undo_then_redo_walks_back_and_forward(project: Path) -> None:
     wb = CodingWorkbench(project, coder="ana")
     assert wb.undo_btn.disabled and wb.redo_btn.disabled  # nothing done yet
-    assert wb.redo_btn.icon == "repeat" and wb.redo_btn in wb.widget.children[-2].children
+    assert wb.redo_btn.icon == "repeat" and wb.redo_btn in wb.nav_box.children
     sid = wb.session.current_id
     wb.code_buttons["trust"].click()
     wb.code_buttons["harm"].click()
@@ -509,3 +511,200 @@ def test_whole_turn_shows_sentence_codings_in_colour_and_sentences_show_whole_tu
     assert wb.code_buttons["harm"].icon == "check" and wb.code_buttons["trust"].icon == "check-square-o"
     wb.sentence.value = 0
     assert wb.code_buttons["trust"].icon == "check" and wb.code_buttons["trust"].style.font_style == "normal"
+
+
+def test_most_informative_stays_within_the_filters_and_shows_it_is_busy(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    units = wb.session.units
+    ranking = list(reversed(units.index))  # the auto-coder's pick overall is in interview_b
+    seen: list[tuple[bool, str]] = []
+
+    def ranked(cfg: ProjectConfig, coder: str, n: int = 10) -> list[str]:  # stands in for the slow model
+        seen.append((wb.informative_btn.disabled, wb.status.value))
+        done = set(ledger(project).codings(coder)["segment_id"]) | set(ledger(project).reviewed(coder)["segment_id"])
+        return [sid for sid in ranking if sid not in done][:n]
+
+    monkeypatch.setattr(autocode, "next_informative_segments", ranked)
+    btn = wb.informative_btn
+    assert btn is not None and btn.layout.width == "auto"  # the whole label shows
+    wb.source.value = "transcripts/interview_a.txt"
+    wb.speaker.value = "Maya"
+    maya = list(wb.session.order)
+    btn.click()
+    assert seen[-1] == (True, "<i>Finding the most informative segment…</i>")  # busy while ranking
+    assert not btn.disabled and btn.icon == "lightbulb-o" and wb.status.value == ""
+    best = next(sid for sid in ranking if sid in maya)
+    assert wb.session.current_id == best and ranking[0] not in maya  # the filter's best, not the overall best
+    assert (wb.source.value, wb.speaker.value) == ("transcripts/interview_a.txt", "Maya")
+    assert wb.session.filters.speaker == "Maya" and wb.session.order == maya
+    for sid in maya:
+        ledger(project).mark_reviewed(sid, "ana")
+    wb.session.refresh()
+    btn.click()  # nothing left to code in the filter: said so, the filter and position are kept
+    assert "No other segment left to code in the current filter" in wb.status.value
+    assert wb.session.current_id == best and wb.session.filters.speaker == "Maya"
+    assert not btn.disabled
+    wb.speaker.value = ""
+    wb.source.value = ""
+    for sid in units.index:
+        ledger(project).mark_reviewed(sid, "ana")
+    wb.session.refresh()
+    btn.click()
+    assert "coded or marked every other segment" in wb.status.value
+
+
+def state_file(project: Path) -> Path:
+    return ProjectConfig.load(project).processed / "workbench_state.json"
+
+
+def test_position_and_filters_are_remembered_per_coder(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    wb.source.value = "transcripts/interview_a.txt"
+    wb.speaker.value = "Maya"
+    wb.next_btn.click()
+    ana_at = wb.session.current_id
+    assert ana_at == turn_of(wb, "Maya", "People owned")
+    state = json.loads(state_file(project).read_text())
+    assert state["last_coder"] == "ana" and state["coders"]["ana"]["segment_id"] == ana_at
+    assert state["coders"]["ana"]["filters"]["speaker"] == "Maya"
+    assert not [p.name for p in state_file(project).parent.iterdir() if p.name.startswith(".workbench_state")]
+    assert ledger(project).history().empty  # navigation is not a ledger event
+    ben = CodingWorkbench(project, coder="ben")  # ben starts fresh, then moves
+    assert ben.session.index == 0 and ben.source.value == ""
+    ben.wave.value = "2025"
+    ben.next_btn.click()
+    ben_at = ben.session.current_id
+
+    again = CodingWorkbench(project)  # re-running the cell: the last coder, their filters and position
+    assert again.session.coder == "ben" and again.coder.value == "ben"
+    assert again.wave.value == "2025" and again.session.current_id == ben_at
+    assert again.position.value.startswith("<b>2 / 2</b>")
+    again.coder.value = "ana"  # switching coder brings back that coder's place
+    assert (again.source.value, again.speaker.value) == ("transcripts/interview_a.txt", "Maya")
+    assert again.session.current_id == ana_at and again.status.value == ""
+    assert json.loads(state_file(project).read_text())["last_coder"] == "ana"
+
+    state = json.loads(state_file(project).read_text())
+    state["coders"]["ana"]["segment_id"] = "gone-since-reingest"
+    state["coders"]["ana"]["filters"]["source"] = "transcripts/removed.txt"
+    state_file(project).write_text(json.dumps(state))
+    reopened = CodingWorkbench(project, coder="ana")  # unknown segment and source are ignored
+    assert reopened.source.value == "" and reopened.speaker.value == "Maya"
+    assert reopened.session.index == 0 and reopened.status.value == ""
+    assert CodingSession(project, coder="ana").filters == Filters()  # the bare session does not restore
+    assert CodingWorkbench(project, coder="ana", restore=False).session.filters == Filters()
+
+
+def test_restored_uncoded_filter_opens_at_the_next_unit_to_do(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    wb.uncoded.value = True
+    wb.next_btn.click()
+    wb.next_btn.click()
+    third = wb.session.current_id
+    wb.code_buttons["trust"].click()  # coded: the unit stays listed until the filters change
+    assert wb.session.current_id == third
+    again = CodingWorkbench(project)
+    assert again.uncoded.value is True and third not in again.session.order
+    assert again.session.current_id == wb.session.order[3] and again.session.index == 2
+    state_file(project).write_text("{not json")
+    assert CodingWorkbench(project).session.coder is None  # a broken file is ignored
+
+
+def test_retrieve_passages_by_code_and_jump_to_them(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    maya, sam = turn_of(wb, "Maya", "I trust"), turn_of(wb, "Sam", "Senior")
+    survey = wb.session.units[wb.session.units["respondent_id"] == "R1"].index[0]
+    wb.session.goto(maya)
+    wb.render()
+    wb.code_buttons["trust"].click()
+    wb.sentence.value = 2
+    wb.code_buttons["harm"].click()
+    harm_span = wb.scope
+    wb.session.goto(survey)
+    wb.render()
+    wb.code_buttons["trust"].click()
+    ledger(project).code(sam, "trust", "ben")
+    assert wb.code_buttons["trust"].description == "Trust (2)"  # units ana coded with it
+    assert wb.code_buttons["harm"].description == "Harm (1)" and wb.code_buttons["power"].description.startswith(
+        "Power") and "(" not in wb.code_buttons["power"].description
+    assert "you coded 2 segments" in wb.code_buttons["trust"].tooltip
+
+    assert wb.retrieval.get_title(0) == "Retrieve coded passages" and wb.retrieval in wb.widget.children
+    wb.retrieval.selected_index = 0
+    wb.retrieve_code.value = "trust"
+    head, *rows = wb.retrieve_box.children
+    assert "<b>2</b> passages in <b>2</b> segments coded <b>Trust</b> by you" in head.value
+    texts = [" ".join(c.value for c in r.children[1:]) for r in rows]  # in the panel's reading order
+    assert "Honest check-ins" in texts[0] and "wave1 · Q: What built trust? (R1) · ana" in texts[0]
+    assert "I trust the group more now." in texts[1] and "interview_a · Maya · ana" in texts[1]
+    wb.retrieve_all.value = True
+    head, *rows = wb.retrieve_box.children
+    assert "by any coder" in head.value and len(rows) == 3
+    assert "Senior staff still decide" in rows[2].children[1].value and "Sam · ben" in rows[2].children[2].value
+    wb.speaker.value = "Jordan"
+    kept = wb.retrieve_box.children
+    rows[2].children[0].click()  # Go: Sam's turn is outside the filter, so the filters are cleared
+    assert wb.retrieve_box.children == kept  # the list did not change: its widgets are not rebuilt
+    assert wb.session.current_id == sam and wb.speaker.value == ""
+    assert wb.status.value == "The filters were cleared to show this passage."
+    assert "Senior staff still decide" in wb.context_html.value
+
+    wb.retrieve_code.value = "harm"
+    wb.retrieve_all.value = False
+    head, row = wb.retrieve_box.children
+    assert "We finally named the harm in the hiring process." in row.children[1].value
+    assert "(sentence)" in row.children[1].value and "I trust" not in row.children[1].value
+    row.children[0].click()  # a sentence coding: the jump selects that sentence
+    assert wb.session.current_id == maya and wb.scope == harm_span and wb.code_buttons["harm"].icon == "check"
+    wb.code_buttons["harm"].click()  # uncoding updates the open list and the count
+    assert wb.retrieve_box.children[0].value.startswith("<b>0</b> passages")
+    assert wb.code_buttons["harm"].description == "Harm"
+
+
+def test_retrieved_quotes_are_escaped(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    wb.session.goto(turn_of(wb, "Jordan", "rushed"))
+    wb.render()
+    wb.code_buttons["pressure"].click()
+    wb.retrieval.selected_index = 0
+    wb.retrieve_code.value = "pressure"
+    row = wb.retrieve_box.children[1]
+    assert "<script>" not in row.children[1].value and "&lt;script&gt;" in row.children[1].value
+
+
+@pytest.fixture
+def survey_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two respondents' answers stored question by question (a respondent's neighbours are other people)."""
+    monkeypatch.setattr(workbench_project, "SURVEY", ("surveys/wave1.csv", "1", [
+        ("R1", "Q1", "What built trust?", "Honest check-ins."),
+        ("R2", "Q1", "What built trust?", "Being paid for our time."),
+        ("R1", "Q2", "What got in the way?", "Deadlines from the county."),
+        ("R2", "Q2", "What got in the way?", "Nobody answered our emails."),
+        ("R1", "Q3", "Anything else?", "I would do it again."),
+    ]))
+    return make_project(tmp_path / "survey")
+
+
+def test_survey_context_shows_the_same_respondent_or_the_same_question(survey_project: Path) -> None:
+    wb = CodingWorkbench(survey_project, coder="ana")
+    wb.session.goto(turn_of(wb, "Maya", "I trust"))
+    wb.render()
+    assert wb.survey_context.layout.display == "none"  # a transcript turn: no survey toggle
+    units = wb.session.units
+    r1q2 = units[(units["respondent_id"] == "R1") & (units["question_id"] == "Q2")].index[0]
+    wb.session.goto(r1q2)
+    wb.render()
+    assert wb.survey_context.layout.display == "" and wb.survey_context.value == "respondent"
+    before, after = wb.session.context()
+    assert before["text"].tolist() == ["Honest check-ins."] and after["text"].tolist() == ["I would do it again."]
+    value = wb.context_html.value
+    assert value.index("Q: What built trust? (R1)") < value.index("Deadlines from the county") \
+        < value.index("Q: Anything else? (R1)")
+    assert "Being paid" not in value and "Nobody answered" not in value  # R2's answers
+    wb.survey_context.value = "question"  # other respondents' answers to the same question
+    value = wb.context_html.value
+    assert "Nobody answered our emails." in value and "(R2)" in value
+    assert "Honest check-ins" not in value and "I would do it again" not in value
+    assert json.loads(state_file(survey_project).read_text())["coders"]["ana"]["survey_context"] == "question"
+    assert CodingWorkbench(survey_project, coder="ana").survey_context.value == "question"

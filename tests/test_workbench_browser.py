@@ -133,6 +133,16 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             assert rows[["code_id", "coder"]].values.tolist() == [["harm", "maya"], ["trust", "maya"]]
             assert rows["span_start"].isna().tolist() == [False, True]
             page.get_by_text("1 / 2 coded", exact=True).wait_for(timeout=20_000)
+            page.locator("button.widget-button", has_text="Trust (1)").wait_for(timeout=20_000)  # the count
+            informative = page.locator("button.widget-button", has_text="Most informative next")
+            assert informative.evaluate("b => b.scrollWidth <= b.clientWidth")  # the label is not cut
+            page.get_by_text("Retrieve coded passages", exact=True).click()  # the retrieval fold-out
+            page.get_by_label("Code", exact=True).select_option(label="Harm")
+            page.locator(".cop-wb-quote", has_text="We finally named the harm").wait_for(timeout=20_000)
+            page.locator("button.widget-button", has_text="Go").first.click()
+            page.locator(".cop-wb-current mark", has_text="We finally named the harm").wait_for(timeout=20_000)
+            state = json.loads((cfg.processed / "workbench_state.json").read_text())
+            assert state["last_coder"] == "maya" and state["coders"]["maya"]["filters"]["speaker"] == "Maya"
             page.locator("button.widget-button", has_text="Undo").click()
             page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
             assert poll_codings(cfg.ledger_path, 1)["code_id"].tolist() == ["harm"]
