@@ -787,8 +787,9 @@ def fig_theme_map(data: ReportData, table: pd.DataFrame, title: str = "Map of wh
     colors = theme_colors([n for (key, _), n in zip(groups, names) if key[1] >= 0], code_colors(data))
     fig = go.Figure()
     for ((sel, tid), group), name in zip(groups, names):
-        custom = [[_hover_text(name), _snippet(units["text"].get(seg)), _hover_text(units["source_title"].get(seg, ""))]
-                  for seg in group["segment_id"]]
+        ids = group["segment_id"]
+        custom = [[_hover_text(name), snippet, source] for snippet, source in zip(
+            ids.map(units["text"]).map(_snippet), ids.map(units["source_title"]).fillna("").map(_hover_text))]
         fig.add_scatter(x=group["x"], y=group["y"], mode="markers", name=name, customdata=custom,
                         marker={"size": 7, "opacity": 0.75, "color": OUTLIER_COLOR if tid < 0 else colors[name]},
                         hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<br><i>%{customdata[2]}</i>"
