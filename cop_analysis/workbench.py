@@ -552,6 +552,9 @@ PANEL_CSS = """<style>
 .cop-wb-quote {font-size: 0.9em; color: #111;}
 .cop-wb-meta {font-size: 0.85em; color: #555;}
 </style>"""
+KEY_LEGEND = ("Keys (pointer over the segment, codes or buttons): j/k next/prev · 1-9 code · u undo · r redo"
+              " · n no code · a/x accept/reject")
+TEXT_TAGS = {"INPUT", "TEXTAREA", "SELECT"}  # a key typed into one of these is text, not a shortcut
 NO_CODE_BADGE = "<span class='cop-wb-chip cop-wb-nocode'>&#8856; marked: no code applies</span>"
 
 
@@ -727,14 +730,21 @@ class CodingWorkbench:
         self.undo_btn.on_click(self._handler(self._on_undo))
         self.redo_btn.on_click(self._handler(self._on_redo))
 
+        # keyboard shortcuts work over the parts without text fields (see _attach_keys)
+        self.key_legend = w.HTML(f"<span class='cop-wb-meta'>{KEY_LEGEND}</span>")
+        self._suggestion_rows: list[tuple[Any, Any]] = []  # (accept, reject) buttons, best suggestion first
+        self.reading_box = w.VBox([self.position, self.survey_context, self.context_html])
+        self.review_box = w.VBox([self.coded_html, self.suggestions_box, self.memos_html])
+        self.actions_box = w.VBox([self.nav_box, self.key_legend, self.status])
+        self.key_events = self._attach_keys()
+
         self.widget = w.VBox([
             w.HTML(PANEL_CSS),
             w.HBox([self.coder, self.progress, self.progress_label]),
             w.HBox([self.source, self.speaker, self.wave]),
             w.HBox([self.code_filter, self.uncoded, self.has_suggestion]),
-            self.position, self.survey_context, self.context_html, self.sentence, self.codes_box, self.coded_html,
-            self.suggestions_box, self.memos_html, w.HBox([self.memo_text, self.add_memo]),
-            self.nav_box, self.status, self.retrieval,
+            self.reading_box, self.sentence, self.codes_box, self.review_box,
+            w.HBox([self.memo_text, self.add_memo]), self.actions_box, self.retrieval,
         ], layout=w.Layout(max_width="1100px"))
         self.render()
 
@@ -772,6 +782,66 @@ class CodingWorkbench:
 
     def _handler(self, action: Callable[..., Any]) -> Callable[..., None]:
         return widget_action(action, self.status, self.render, log)
+
+    def _attach_keys(self) -> list[Any]:
+        """Keyboard shortcuts (:meth:`_on_key`) over the code buttons, the codes/suggestions and the
+        navigation buttons: the parts of the panel without a text field, and not the segment text, where
+        selecting and copying a quote (Ctrl+C) must keep working.
+
+        ipyevents listens while the pointer is over one of these parts: it focuses that part and catches
+        every keydown at the document (capture phase), sends it to the kernel and stops it there
+        (``stopPropagation`` + ``preventDefault``), so JupyterLab's notebook shortcuts (``b`` new cell,
+        ``j``/``k`` move, ...) do not fire. It does so for every key, so the coder box, the filters and
+        the memo box are left out: there keys type text as usual.
+        """
+        from ipyevents import Event
+
+        events = []
+        for zone in (self.codes_box, self.review_box, self.actions_box):
+            zone.add_class("cop-wb-keys")
+            event = Event(source=zone, watched_events=["keydown"], prevent_default_action=True,
+                          ignore_modifier_key_events=True)  # a lone Shift is no key; Shift+U arrives as "U"
+            event.on_dom_event(self._on_key)
+            events.append(event)
+        return events
+
+    def _key_button(self, key: str, shift: bool) -> Any:
+        """The button a key stands for (None: no shortcut); see KEY_LEGEND."""
+        if key in ("ArrowDown", "ArrowUp"):
+            return self.next_btn if key == "ArrowDown" else self.prev_btn
+        if key.isdigit() and key != "0":
+            buttons = list(self.code_buttons.values())  # in the order shown (the labels carry the digit)
+            return buttons[int(key) - 1] if int(key) <= len(buttons) else None
+        letter = key.lower() if len(key) == 1 else ""  # caps lock: "J" is j; Shift+U is redo
+        if letter == "u":
+            return self.redo_btn if shift else self.undo_btn
+        if letter in ("a", "x"):
+            if not self._suggestion_rows:
+                return None
+            accept, reject = self._suggestion_rows[0]
+            return accept if letter == "a" else reject
+        return {"j": self.next_btn, "k": self.prev_btn, "r": self.redo_btn, "n": self.no_code_btn}.get(letter)
+
+    def _on_key(self, event: dict[str, Any]) -> None:
+        """A keydown delivered by ipyevents: click the button the key stands for (the same handler, so the
+        ledger write, undo and messages are those of a click). Keys typed in a text field, keys with
+        Ctrl/Alt/Meta and unknown keys do nothing; a held-down key repeats navigation only."""
+        if event.get("type", event.get("event")) != "keydown":
+            return
+        target = event.get("target") if isinstance(event.get("target"), dict) else {}
+        if str(target.get("tagName", "")).upper() in TEXT_TAGS:
+            return
+        if event.get("ctrlKey") or event.get("altKey") or event.get("metaKey"):
+            return
+        key = str(event.get("key", ""))
+        button = self._key_button(key, bool(event.get("shiftKey")))
+        if button is None:
+            if key.lower() in ("a", "x") and self.session.current_id is not None:
+                self.status.value = "No machine suggestion on this segment."
+            return
+        if event.get("repeat") and button not in (self.next_btn, self.prev_btn):
+            return  # a held-down digit would apply and remove the code again and again
+        button.click()
 
     # -- handlers ------------------------------------------------------------------------
     def _speaker_options(self, source: str | None) -> list[tuple[str, str]]:
@@ -894,7 +964,7 @@ class CodingWorkbench:
         if s.current_id is None:
             self.position.value = "<i>No segments match the filters.</i>"
             self.context_html.value = self.coded_html.value = self.memos_html.value = ""
-            self.suggestions_box.children = ()
+            self.suggestions_box.children, self._suggestion_rows = (), []
             self.survey_context.layout.display = "none"
             self._scope_unit, self._spans, self.sentence.options = None, [None], [("whole segment", 0)]
             self._render_codes()
@@ -945,9 +1015,10 @@ class CodingWorkbench:
         on = s.codes(self.scope) if s.current_id and s.coder else set()
         whole = s.codes(None) if s.current_id and s.coder and self.scope is not None else set()
         counts = s.code_counts()
-        for code_id, btn in self.code_buttons.items():
+        for number, (code_id, btn) in enumerate(self.code_buttons.items(), 1):
             n = counts.get(code_id, 0)  # units this coder coded with it
-            btn.description = f"{s.codebook[code_id].name} ({n})" if n else s.codebook[code_id].name
+            digit = f"{number} " if number <= 9 else ""  # the key that applies it (see KEY_LEGEND)
+            btn.description = digit + (f"{s.codebook[code_id].name} ({n})" if n else s.codebook[code_id].name)
             color = s.codebook[code_id].color
             applied = code_id in on
             btn.style.button_color = color if applied else _tint(color)
@@ -958,6 +1029,7 @@ class CodingWorkbench:
             btn.icon = "check" if applied else ("check-square-o" if on_turn else "")
             tip = f"{s.codebook.path(code_id)}: {s.codebook[code_id].definition}" + (
                 f" (you coded {n} segment{'s' * (n != 1)} with it)" if n else "")
+            tip += f" (key {number})" if number <= 9 else ""
             btn.tooltip = f"Applied to the whole segment. {tip}" if on_turn else tip
             btn.disabled = s.current_id is None
         if not (s.current_id and s.coder):
@@ -1025,7 +1097,7 @@ class CodingWorkbench:
 
     def _render_suggestions(self) -> None:
         w, s = self.w, self.session
-        rows = []
+        rows, self._suggestion_rows = [], []
         for sug in s.suggestions().itertuples():
             code = s.codebook[sug.code_id] if sug.code_id in s.codebook else None
             color, name = (code.color, code.name) if code else ("#888888", f"{sug.code_id} (not in codebook)")
@@ -1042,6 +1114,7 @@ class CodingWorkbench:
             accept.on_click(self._handler(lambda sid=int(sug.suggestion_id): self._on_accept(sid)))
             reject.on_click(self._handler(lambda sid=int(sug.suggestion_id): s.reject(sid)))
             rows.append(w.HBox([chip, accept, reject]))
+            self._suggestion_rows.append((accept, reject))
         self.suggestions_box.children = ([w.HTML("<b>Machine suggestions</b>")] + rows) if rows else []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -625,9 +626,9 @@ def test_retrieve_passages_by_code_and_jump_to_them(project: Path) -> None:
     wb.render()
     wb.code_buttons["trust"].click()
     ledger(project).code(sam, "trust", "ben")
-    assert wb.code_buttons["trust"].description == "Trust (2)"  # units ana coded with it
-    assert wb.code_buttons["harm"].description == "Harm (1)" and wb.code_buttons["power"].description.startswith(
-        "Power") and "(" not in wb.code_buttons["power"].description
+    assert wb.code_buttons["trust"].description == "1 Trust (2)"  # its key, then the units ana coded with it
+    assert wb.code_buttons["harm"].description == "2 Harm (1)" and wb.code_buttons["power"].description.startswith(
+        "3 Power") and "(" not in wb.code_buttons["power"].description
     assert "you coded 2 segments" in wb.code_buttons["trust"].tooltip
 
     assert wb.retrieval.get_title(0) == "Retrieve coded passages" and wb.retrieval in wb.widget.children
@@ -659,7 +660,7 @@ def test_retrieve_passages_by_code_and_jump_to_them(project: Path) -> None:
     assert wb.session.current_id == maya and wb.scope == harm_span and wb.code_buttons["harm"].icon == "check"
     wb.code_buttons["harm"].click()  # uncoding updates the open list and the count
     assert wb.retrieve_box.children[0].value.startswith("<b>0</b> passages")
-    assert wb.code_buttons["harm"].description == "Harm"
+    assert wb.code_buttons["harm"].description == "2 Harm"
 
 
 def test_retrieved_quotes_are_escaped(project: Path) -> None:
@@ -671,6 +672,118 @@ def test_retrieved_quotes_are_escaped(project: Path) -> None:
     wb.retrieve_code.value = "pressure"
     row = wb.retrieve_box.children[1]
     assert "<script>" not in row.children[1].value and "&lt;script&gt;" in row.children[1].value
+
+
+def keydown(key: str, shift: bool = False, tag: str = "DIV", repeat: bool = False, ctrl: bool = False) -> dict:
+    """A keydown as ipyevents 2 sends it to the kernel (the browser event's fields and its target's)."""
+    return {"altKey": False, "ctrlKey": ctrl, "metaKey": False, "shiftKey": shift, "type": "keydown",
+            "timeStamp": 1234.5, "code": f"Key{key.upper()}" if key.isalpha() and len(key) == 1 else key,
+            "key": key, "location": 0, "repeat": repeat,
+            "target": {"tagName": tag, "id": "", "className": "widget-box widget-vbox cop-wb-keys"},
+            "event": "keydown"}
+
+
+def press(wb: CodingWorkbench, key: str, **kw: Any) -> None:
+    """Deliver a keydown the way ipyevents does: a custom comm message to the Event widget."""
+    wb.key_events[0]._handle_mouse_msg(None, keydown(key, **kw), [])
+
+
+def test_keys_code_navigate_undo_and_redo_like_clicks(project: Path) -> None:
+    import ipywidgets as w
+
+    wb = CodingWorkbench(project, coder="ana")
+    s, sid = wb.session, wb.session.current_id
+    zones = [e.source for e in wb.key_events]
+    assert zones == [wb.codes_box, wb.review_box, wb.actions_box]  # not the segment text: copying works there
+    assert all(e.watched_events == ["keydown"] and e.prevent_default_action for e in wb.key_events)
+    assert "Keys" in wb.key_legend.value and wb.key_legend in wb.actions_box.children
+    assert [b.description for b in wb.code_buttons.values()] == [
+        "1 Trust", "2 Harm", "3 Power & positionality", "4 Ownership", "5 Institutional pressure"]
+
+    def inside(box: Any) -> list[Any]:
+        return [box] + [x for c in getattr(box, "children", ()) for x in inside(c)]
+    fields = (w.Text, w.Textarea, w.Combobox, w.Dropdown, w.Checkbox)
+    assert not [x for z in zones for x in inside(z) if isinstance(x, fields)]  # keys type text there
+
+    press(wb, "1")
+    assert ledger(project).codings()[["segment_id", "code_id", "coder"]].values.tolist() == [[sid, "trust", "ana"]]
+    assert wb.code_buttons["trust"].icon == "check" and wb.code_buttons["trust"].description == "1 Trust (1)"
+    press(wb, "2")
+    assert ledger(project).codings()["code_id"].tolist() == ["trust", "harm"]
+    press(wb, "j")  # undo brings the coder back, as the button does
+    assert s.index == 1 and wb.position.value.startswith("<b>2 / 9</b>")
+    press(wb, "u")
+    assert wb.status.value == "Undid: code Harm" and s.current_id == sid
+    assert ledger(project).codings()["code_id"].tolist() == ["trust"]
+    press(wb, "U", shift=True)  # Shift+U: redo
+    assert wb.status.value == "Redid: code Harm"
+    assert ledger(project).codings()["code_id"].tolist() == ["trust", "harm"]
+    press(wb, "u")
+    press(wb, "r")  # r: redo too
+    assert wb.status.value == "Redid: code Harm"
+    press(wb, "1")  # a digit toggles: trust is removed
+    assert ledger(project).codings()["code_id"].tolist() == ["harm"] and wb.code_buttons["trust"].icon == ""
+    press(wb, "u")
+    assert wb.status.value == "Undid: uncode Trust"
+    assert sorted(ledger(project).codings()["code_id"]) == ["harm", "trust"]
+
+    press(wb, "ArrowDown")
+    press(wb, "ArrowDown")
+    assert s.index == 2 and wb.position.value.startswith("<b>3 / 9</b>")
+    press(wb, "k")
+    press(wb, "ArrowUp")
+    assert s.index == 0
+    press(wb, "j")
+    unit = s.current_id
+    press(wb, "n")  # no code applies, then the next segment
+    assert unit in set(ledger(project).reviewed("ana")["segment_id"]) and s.index == 2
+    press(wb, "u")
+    assert wb.status.value == "Undid: no code applies" and s.current_id == unit
+    assert unit not in set(ledger(project).reviewed("ana")["segment_id"])
+    before = len(ledger(project).history())
+    for key in ("9", "0", "q", "Enter", "Tab"):  # no 9th code; no shortcut
+        press(wb, key)
+    assert len(ledger(project).history()) == before and s.current_id == unit
+
+
+def test_keys_are_ignored_in_text_fields_with_modifiers_and_when_held(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    s = wb.session
+    for tag in ("TEXTAREA", "INPUT", "SELECT", "textarea"):
+        press(wb, "1", tag=tag)
+        press(wb, "j", tag=tag)
+    press(wb, "1", ctrl=True)  # Ctrl+1 is the browser's, not a code
+    press(wb, "1", repeat=True)  # a held-down digit would toggle the code on and off
+    wb.key_events[0]._handle_mouse_msg(None, {**keydown("1"), "type": "keyup", "event": "keyup"}, [])
+    assert ledger(project).codings().empty and s.index == 0 and wb.status.value == ""
+    press(wb, "j", repeat=True)  # a held-down j keeps moving
+    assert s.index == 1
+    fresh = CodingWorkbench(project, restore=False)  # no coder: the key is refused like the click, same message
+    press(fresh, "1")
+    assert "choose a coder" in fresh.status.value and ledger(project).codings().empty
+
+
+def test_keys_accept_and_reject_the_first_suggestion(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid = turn_of(wb, "Maya", "I trust")
+    ledger(project).add_suggestions(pd.DataFrame({
+        "segment_id": [sid, sid], "code_id": ["trust", "harm"], "score": [0.91, 0.42], "method": ["rules"] * 2,
+        "evidence": ["matched: trust", "matched: harm"]}))
+    wb.session.refresh()
+    wb.session.goto(sid)
+    wb.render()
+    press(wb, "a")  # the best suggestion (listed first): trust
+    status = ledger(project).suggestions().set_index("code_id")
+    assert status.loc["trust", "status"] == "accepted" and status.loc["trust", "decided_by"] == "ana"
+    assert ledger(project).codings()[["segment_id", "code_id"]].values.tolist() == [[sid, "trust"]]
+    press(wb, "x")  # now harm is first
+    assert ledger(project).suggestions().set_index("code_id").loc["harm", "status"] == "rejected"
+    assert wb.suggestions_box.children == ()
+    press(wb, "a")
+    assert wb.status.value == "No machine suggestion on this segment."
+    press(wb, "u")  # undo the reject: harm is pending again
+    assert ledger(project).suggestions().set_index("code_id").loc["harm", "status"] == "suggested"
+    assert len(wb.suggestions_box.children) == 2
 
 
 @pytest.fixture

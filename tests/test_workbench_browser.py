@@ -160,3 +160,65 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
         finally:
             page.screenshot(path=str(SCREENSHOT), full_page=True)  # the panel as the coder saw it
             browser.close()
+
+
+def test_keyboard_shortcuts_code_and_navigate_and_do_not_reach_jupyterlab(lab: tuple[str, Path]) -> None:
+    """With the pointer on the segment (ipyevents), keys go to the panel: 1 codes, j moves, u undoes;
+    JupyterLab's notebook shortcuts (b: new cell, 1: heading, j: next cell) do not fire."""
+    from playwright.sync_api import sync_playwright
+
+    url, root = lab
+    cfg = ProjectConfig.load(root)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
+            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            page.locator("button.widget-button", has_text="1 Trust").wait_for(timeout=60_000)  # numbered
+            page.get_by_text("Keys (pointer over the segment", exact=False).wait_for(timeout=20_000)  # legend
+            coder = page.get_by_placeholder("your name")
+            coder.fill("maya")
+            coder.press("Enter")
+            page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)
+            cells = page.locator(".jp-Notebook .jp-Cell")
+            n_cells = cells.count()
+            active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active").first.inner_text()[:200]
+            markdown = page.locator(".jp-Notebook .jp-MarkdownCell").count()
+            page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)  # the position line
+            first = page.locator(".cop-wb-current").first.inner_text()
+            page.locator(".cop-wb-keys").first.hover()  # the code buttons (the segment text stays copyable)
+            page.keyboard.press("1")
+            rows = poll_codings(cfg.ledger_path, 1)
+            assert rows[["code_id", "coder"]].values.tolist() == [["trust", "maya"]]
+            page.locator("button.widget-button", has_text="1 Trust (1)").wait_for(timeout=20_000)
+            page.keyboard.press("j")
+            page.get_by_text("2 / 9", exact=True).wait_for(timeout=20_000)
+            assert page.locator(".cop-wb-current").first.inner_text() != first
+            page.keyboard.press("b")
+            page.keyboard.press("u")  # undo goes back to the unit it changed
+            page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
+            assert poll_codings(cfg.ledger_path, 0).empty
+            page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)
+            page.wait_for_timeout(500)
+            assert cells.count() == n_cells  # b added no cell
+            assert page.locator(".jp-Notebook .jp-MarkdownCell").count() == markdown  # 1 made no heading
+            assert page.locator(".jp-Notebook .jp-Cell.jp-mod-active").first.inner_text()[:200] == active  # j, k
+            memo = page.get_by_placeholder("Memo on this segment", exact=False)
+            memo.click()  # the memo box is no shortcut zone: keys type text there
+            page.keyboard.type("jb1 u")
+            assert memo.input_value() == "jb1 u" and poll_codings(cfg.ledger_path, 0).empty
+            assert cells.count() == n_cells
+            # the control: the same key with the pointer and focus on the notebook is JupyterLab's
+            page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
+            page.mouse.move(5, 300)  # off the panel
+            page.keyboard.press("Escape")
+            page.keyboard.press("b")
+            page.wait_for_function(f"document.querySelectorAll('.jp-Notebook .jp-Cell').length == {n_cells + 1}",
+                                   timeout=20_000)
+        finally:
+            page.screenshot(path=str(SCREENSHOT.with_name("workbench_keys.png")), full_page=True)
+            browser.close()
