@@ -145,11 +145,20 @@ def table(rows: list[dict[str, object]], columns: list[str]) -> str:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] == ["--one"]:
-        print(json.dumps(one(argv[1], argv[2], int(argv[3]))))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Theme recovery and scaling benchmark; writes its tables into "
+                                                 "docs/themes.md (both parts unless one is chosen).")
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument("--quality", action="store_true", help="only NMI/ARI against the human labels")
+    part.add_argument("--scaling", action="store_true", help="only the 1k / 10k / 100k scaling run")
+    part.add_argument("--one", nargs=3, metavar=("CONFIG", "DATASET", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(one(args.one[0], args.one[1], int(args.one[2]))))
         return
     parts = []
-    if "--scaling" not in argv:
+    if not args.scaling:
         rows = []
         for dataset in ("nhs", "banking77"):
             configs = ["bertopic-defaults", "ours"]
@@ -163,7 +172,7 @@ def main(argv: list[str]) -> None:
         parts.append("### Theme recovery (NMI/ARI against the human labels)\n\n" + table(
             rows, ["dataset", "config", "n", "fit_s", "fit_ratio", "themes", "unassigned", "nmi", "ari",
                    "nmi_5_states", "ari_5_states", "peak_rss_mb"]))
-    if "--quality" not in argv:
+    if not args.quality:
         rows = []
         for size in (1000, 10000, 100000):
             for config in (["ours", "ours static"] if size <= 10000 else ["ours static"]):
