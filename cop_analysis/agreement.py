@@ -156,12 +156,50 @@ def ledger_agreement(ledger: Any, coders: Sequence[str] | None = None, segments:
     return agreement(ledger.codings(), coders=coders, segments=segments, reviewed=ledger.reviewed(), codes=codes)
 
 
-def record_consensus(ledger: Any, decisions: Any, coder: str = CONSENSUS, result: AgreementResult | None = None) -> int:
+def _span_or_none(start: Any, end: Any) -> tuple[int, int] | None:
+    """A (start, end) span, or None for a whole-unit coding (missing offsets)."""
+    import pandas as pd
+
+    return None if pd.isna(start) or pd.isna(end) else (int(start), int(end))
+
+
+def consensus_span(codings: Any, segment_id: str, code_id: str) -> tuple[int, int] | None:
+    """The span a consensus coding of ``code_id`` on a unit gets: the coders' common sub-span, else None.
+
+    ``codings``: the compared coders' codings (segment_id, code_id, coder, span_start, span_end).
+    When every coder who applied the code to the unit holds exactly one coding of it there and
+    all of them used the same sub-span (e.g. the same sentence), that span is returned; otherwise
+    (a whole-unit coding, different or several spans, nobody) None: a whole-unit coding.
+    Agreement is computed per unit (any coding of the code in the unit counts as applied), so the
+    span is only carried over when the coders leave no doubt about it.
+    """
+    if codings is None or not len(codings) or "span_start" not in codings.columns:
+        return None
+    rows = codings[(codings["segment_id"].astype(str) == str(segment_id))
+                   & (codings["code_id"].astype(str) == str(code_id))]
+    per_coder = rows.groupby(rows["coder"].astype(str))
+    if rows.empty or per_coder.size().max() != 1:
+        return None
+    spans = {_span_or_none(a, b) for a, b in zip(rows["span_start"], rows["span_end"])}
+    return spans.pop() if len(spans) == 1 else None
+
+
+def record_consensus(ledger: Any, decisions: Any, coder: str = CONSENSUS, result: AgreementResult | None = None,
+                     codings: Any = None) -> int:
     """Record adjudicated codes in the ledger as their own coder; returns how many codings that coder now holds.
 
     ``decisions``: DataFrame or iterable of mappings with segment_id, code_id and optional ``apply``
     (default True; False removes a consensus coding). With ``result``, the codes all coders already
     agreed on are recorded too, so the consensus coder holds the complete adjudicated coding.
+
+    Spans: agreement is computed per unit, but a coder may have applied the code to one sentence
+    of it. An applied code is recorded with the sub-span every coder who applied it to the unit
+    used, when they all used the same one (:func:`consensus_span`), and as a whole-unit coding
+    otherwise. ``codings``: the coders' codings the spans are read from (segment_id, code_id,
+    coder, span_start, span_end); default: the ledger's codings of ``result.coders``, or without
+    ``result`` of every coder except ``coder``. "Do not apply" removes every coding ``coder``
+    holds of the code on the unit (whatever its span); when it holds none, an uncode of the whole
+    unit records the refusal (a no-op event). Each code/uncode is one ledger transaction.
     """
     import pandas as pd
 
@@ -170,6 +208,19 @@ def record_consensus(ledger: Any, decisions: Any, coder: str = CONSENSUS, result
     if len(frame):
         apply = frame["apply"] if "apply" in frame.columns else [True] * len(frame)
         items += [(str(s), str(c), bool(a)) for s, c, a in zip(frame["segment_id"], frame["code_id"], apply)]
+    if not items:
+        return len(ledger.codings(coder))
+    if codings is None:
+        codings = ledger.codings()
+        codings = codings[codings["coder"].isin(result.coders)] if result is not None else \
+            codings[codings["coder"] != coder]
     for segment_id, code_id, keep in items:
-        (ledger.code if keep else ledger.uncode)(segment_id, code_id, coder)
+        if keep:
+            ledger.code(segment_id, code_id, coder, span=consensus_span(codings, segment_id, code_id))
+            continue
+        held = ledger.codings(coder)  # read per decision: an earlier item may have changed it
+        mine = held[(held["segment_id"] == segment_id) & (held["code_id"] == code_id)]
+        spans = [_span_or_none(a, b) for a, b in zip(mine["span_start"], mine["span_end"])] or [None]
+        for span in spans:
+            ledger.uncode(segment_id, code_id, coder, span=span)
     return len(ledger.codings(coder))

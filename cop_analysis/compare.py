@@ -58,7 +58,9 @@ class CompareSession:
         self.table = pd.DataFrame(columns=TABLE_COLUMNS)
         self.items = pd.DataFrame(columns=ITEM_COLUMNS)
         self.index = 0
+        self.code_filter: str | None = None  # show only this code's disagreements (None: all)
         self._codings = pd.DataFrame(columns=["segment_id", "code_id", "coder", "span_start", "span_end"])
+        self._titles: dict[str, str] | None = None
 
     # -- choosing what to compare ---------------------------------------------------------
     def available_coders(self) -> list[str]:
@@ -114,8 +116,11 @@ class CompareSession:
             code=[self.code_name(c) for c in res.disagreements["code_id"]],
             text=[str(texts[s]) if s in texts.index else "" for s in res.disagreements["segment_id"]], decision=None)
         self.result, self.table, self.items = res, table[TABLE_COLUMNS], items[ITEM_COLUMNS].reset_index(drop=True)
+        if self.code_filter is not None and self.code_filter not in set(self.items["code_id"]):
+            self.code_filter = None  # that code has no disagreements (left) in this comparison
         self.index = min(self.index, max(len(self.items) - 1, 0))
         self._load_decisions()
+        self._keep_visible()
         return res
 
     def code_name(self, code_id: str) -> str:
@@ -144,30 +149,86 @@ class CompareSession:
                                                                                   self.items["code_id"])],
                                            index=self.items.index, dtype=object)  # None: not adjudicated
 
-    def progress(self) -> tuple[int, int]:
-        """(adjudicated disagreements, disagreements)."""
-        return int(self.items["decision"].notna().sum()), len(self.items)
+    def progress(self, code_id: str | None = None) -> tuple[int, int]:
+        """(adjudicated disagreements, disagreements), of one code with ``code_id``."""
+        items = self.items if code_id is None else self.items[self.items["code_id"] == code_id]
+        return int(items["decision"].notna().sum()), len(items)
+
+    # -- filtering the disagreements by code ----------------------------------------------------
+    def code_counts(self) -> list[tuple[str, str, int, int]]:
+        """(code_id, name, disagreements, still open) of each code with disagreements, in table order."""
+        out = []
+        for code_id in self.table["code_id"]:
+            done, total = self.progress(code_id)
+            if total:
+                out.append((str(code_id), self.code_name(code_id), total, total - done))
+        return out
+
+    def shown(self) -> list[int]:
+        """Positions in :attr:`items` of the disagreements listed under the code filter."""
+        if self.code_filter is None:
+            return list(range(len(self.items)))
+        return [int(i) for i in self.items.index[self.items["code_id"] == self.code_filter]]
+
+    def set_code_filter(self, code_id: str | None) -> None:
+        """List only ``code_id``'s disagreements (None: all); selects the first open one of them."""
+        if code_id is not None and code_id not in set(self.items["code_id"]):
+            raise WorkbenchError(f"no disagreements on {self.code_name(code_id)}")
+        self.code_filter = code_id
+        self._keep_visible(prefer_open=True)
+
+    def _keep_visible(self, prefer_open: bool = False) -> None:
+        """Move the selection into the filtered list when it is not in it (an open one if ``prefer_open``)."""
+        shown = self.shown()
+        if not shown or self.index in shown:
+            return
+        open_ = [i for i in shown if pd.isna(self.items["decision"].iloc[i])]
+        self.index = (open_ or shown)[0] if prefer_open else shown[0]
 
     # -- the selected disagreement ----------------------------------------------------------
     @property
     def current(self) -> pd.Series | None:
-        return self.items.iloc[self.index] if len(self.items) else None
+        """The selected disagreement (None: none, or none under the code filter)."""
+        return self.items.iloc[self.index] if self.index in self.shown() else None
 
     def select(self, index: int) -> None:
         """Select a disagreement by its position in :attr:`items`."""
         if not 0 <= index < len(self.items):
             raise WorkbenchError(f"no disagreement {index + 1} (there are {len(self.items)})")
+        if index not in self.shown():
+            raise WorkbenchError(f"disagreement {index + 1} is not about {self.code_name(str(self.code_filter))}")
         self.index = index
 
     def next_open(self) -> bool:
-        """Select the next disagreement not yet adjudicated (after the current one, wrapping); False if none."""
-        n = len(self.items)
-        for step in range(1, n + 1):
-            i = (self.index + step) % n
+        """Select the next disagreement not yet adjudicated (after the current one, wrapping, within the
+        code filter); False if none."""
+        shown = self.shown()
+        after = [i for i in shown if i > self.index] + [i for i in shown if i <= self.index]
+        for i in after:
             if pd.isna(self.items["decision"].iloc[i]):
                 self.index = i
                 return True
         return False
+
+    def origin(self) -> tuple[str, str]:
+        """(source, who) of the selected disagreement's unit: the source's title (its path if it has
+        none) and the speaker, or for a survey answer the respondent and the question ("" if unknown)."""
+        sid = str(self._require_current()["segment_id"])
+        units = self.view.units
+        if sid not in units.index:
+            return "", ""
+        row = units.loc[sid]
+        if self._titles is None:
+            self._titles = self.view.source_titles()
+        source = str(row["source_id"])
+        title = self._titles.get(source, source)
+        if pd.notna(row.get("question")) or pd.notna(row.get("respondent_id")):
+            who = " · ".join(part for part in (
+                f"respondent {row['respondent_id']}" if pd.notna(row.get("respondent_id")) else "",
+                f"Q: {row['question']}" if pd.notna(row.get("question")) else "") if part)
+        else:
+            who = str(row["speaker"]) if pd.notna(row.get("speaker")) else ""
+        return title, who
 
     def coder_decisions(self) -> list[tuple[str, bool, list[Span | None]]]:
         """Each compared coder's (name, applied, spans) for the selected code on the selected segment."""
@@ -207,10 +268,38 @@ class CompareSession:
         """Record the consensus decision on the selected disagreement, then select the next open one."""
         row = self._require_current()
         record_consensus(self.ledger, [{"segment_id": row["segment_id"], "code_id": row["code_id"], "apply": apply}],
-                         coder=self.consensus)
+                         coder=self.consensus, codings=self._codings)  # the compared coders' spans
         self._load_decisions()
         self.next_open()
         return f"{self.consensus}: {APPLY if apply else NOT_APPLY} {row['code']}"
+
+    def can_undo(self) -> bool:
+        """Whether the consensus coder has a decision to undo."""
+        return bool(self.ledger.can_undo(self.consensus))
+
+    def undo(self) -> str | None:
+        """Undo the consensus coder's last decision (``Ledger.undo(consensus)``), select it if it is listed.
+
+        Returns what was undone (e.g. ``"consensus: apply Trust"``), None when there is nothing to undo.
+        One call undoes one ledger action: one Apply / Do not apply click, or one of the codings
+        that "Add agreed codes" recorded.
+        """
+        event_id = self.ledger.undo(self.consensus)
+        if event_id is None:
+            return None
+        history = self.ledger.history(coder=self.consensus).set_index("event_id")
+        undo = history.loc[event_id]
+        target = history.loc[int(undo["undoes_event_id"])]
+        action = str(target["action"])
+        if action == "redo" and pd.notna(target["undoes_event_id"]):  # undoing a redo: name the original action
+            action = str(history.loc[int(history.loc[int(target["undoes_event_id"])]["undoes_event_id"])]["action"])
+        segment_id, code_id = str(undo["segment_id"]), str(undo["code_id"])
+        self._load_decisions()
+        hit = self.items.index[(self.items["segment_id"] == segment_id) & (self.items["code_id"] == code_id)]
+        if len(hit) and int(hit[0]) in self.shown():
+            self.index = int(hit[0])
+        what = {"code": APPLY, "uncode": NOT_APPLY}.get(action, action)
+        return f"{self.consensus}: {what} {self.code_name(code_id)}"
 
     def record_agreed(self) -> int:
         """Give the consensus coder every code all compared coders agreed on; returns how many were added.
@@ -223,7 +312,7 @@ class CompareSession:
         todo = [{"segment_id": s, "code_id": c, "apply": True}
                 for s, c in self.result.agreed.itertuples(index=False) if (s, c) not in decided]
         if todo:
-            record_consensus(self.ledger, todo, coder=self.consensus)
+            record_consensus(self.ledger, todo, coder=self.consensus, codings=self._codings)
         return len(todo)
 
 
@@ -257,6 +346,9 @@ class ComparePanel:
         self.overall = w.HTML()
         self.table_html = w.HTML()
         self.progress = w.HTML()
+        self.code_filter = w.Dropdown(options=[("all codes", "")], value="", description="Disagreements in",
+                                      layout=w.Layout(width="auto"), style={"description_width": "initial"},
+                                      tooltip="List only one code's disagreements (disagreements, still open)")
         self.disagreements = w.Select(description="Disagreements", rows=8, layout=w.Layout(width="95%"),
                                       style={"description_width": "initial"})
         self.position = w.HTML()
@@ -272,6 +364,8 @@ class ComparePanel:
         self.agreed_btn = w.Button(description="Add agreed codes to consensus", icon="plus",
                                    layout=w.Layout(width="auto"),
                                    tooltip="Record every code all compared coders applied as a consensus coding")
+        self.undo_btn = w.Button(description="Undo last consensus decision", icon="undo", layout=w.Layout(width="auto"),
+                                 tooltip="Undo the last decision recorded as the consensus coder")
 
         self._syncing = False
         on_scope = self._handler(self._on_scope)
@@ -285,6 +379,9 @@ class ComparePanel:
         self.not_apply_btn.on_click(self._handler(lambda: self._on_decide(False)))
         self.next_open_btn.on_click(self._handler(self._on_next_open))
         self.agreed_btn.on_click(self._handler(self._on_agreed))
+        self.undo_btn.on_click(self._handler(self._on_undo))
+        on_code = self._handler(lambda: s.set_code_filter(self.code_filter.value or None))
+        self.code_filter.observe(lambda _c: None if self._syncing else on_code(), "value")
 
         self.widget = w.VBox([
             w.HTML(PANEL_CSS + "<style>.cop-cmp td, .cop-cmp th {padding: 2px 8px; text-align: right;}"
@@ -293,9 +390,9 @@ class ComparePanel:
                    "</style><h3>Compare coders</h3>"),
             w.HBox([w.Label("Coders"), self.coders_row]),
             w.HBox([self.kind, self.source, self.refresh_btn]),
-            self.overall, self.table_html, self.progress, self.disagreements,
+            self.overall, self.table_html, w.HBox([self.progress, self.code_filter]), self.disagreements,
             self.position, self.context_html, self.decisions_html, self.memos_html,
-            w.HBox([self.apply_btn, self.not_apply_btn, self.next_open_btn, self.agreed_btn],
+            w.HBox([self.apply_btn, self.not_apply_btn, self.next_open_btn, self.undo_btn, self.agreed_btn],
                    layout=w.Layout(flex_flow="row wrap")),
             self.status,
         ], layout=w.Layout(max_width="1100px"))
@@ -330,6 +427,10 @@ class ComparePanel:
     def _on_next_open(self) -> None:
         if not self.session.next_open():
             self.status.value = "No open disagreements left."
+
+    def _on_undo(self) -> None:
+        what = self.session.undo()
+        self.status.value = "Nothing to undo." if what is None else html.escape(f"Undid {what}.")
 
     def _on_agreed(self) -> None:
         n = self.session.record_agreed()
@@ -390,15 +491,26 @@ class ComparePanel:
             self.progress.value = f"<b>{done} / {total} adjudicated</b>"
         self._syncing = True
         try:
-            self.disagreements.options = [(self._label(r), i) for i, r in enumerate(s.items.itertuples())]
-            self.disagreements.value = s.index if len(s.items) else None
+            def counts(n: int, n_open: int) -> str:
+                return f"({n}, {n_open} open)" if n_open else f"({n}, all adjudicated)"
+
+            done, total = s.progress()
+            codes = [(f"all codes {counts(total, total - done)}", "")] + [
+                (f"{name} {counts(n, n_open)}", code_id) for code_id, name, n, n_open in s.code_counts()]
+            if list(self.code_filter.options) != codes:
+                self.code_filter.options = codes
+            self.code_filter.value = s.code_filter or ""
+            shown = s.shown()
+            self.disagreements.options = [(self._label(s.items.iloc[i]), i) for i in shown]
+            self.disagreements.value = s.index if s.index in shown else None
         finally:
             self._syncing = False
         self._render_current()
 
-    def _label(self, r: Any) -> str:
-        mark = {APPLY: "[✓ applied]", NOT_APPLY: "[✗ not applied]"}.get(r.decision, "[open]")
-        return f"{mark} {r.code} — “{short_text(r.text, 60)}” — applied: {r.applied_by} · not: {r.not_applied_by}"
+    def _label(self, r: pd.Series) -> str:
+        mark = {APPLY: "[✓ applied]", NOT_APPLY: "[✗ not applied]"}.get(r["decision"], "[open]")
+        return (f"{mark} {r['code']} — “{short_text(r['text'], 60)}” — applied: {r['applied_by']}"
+                f" · not: {r['not_applied_by']}")
 
     def _render_current(self) -> None:
         s = self.session
@@ -406,14 +518,18 @@ class ComparePanel:
         for btn in (self.apply_btn, self.not_apply_btn, self.next_open_btn):
             btn.disabled = row is None
         self.agreed_btn.disabled = s.result is None
+        self.undo_btn.disabled = not s.can_undo()
         if row is None:
             self.position.value = "" if s.result is None else "<i>No disagreements.</i>"
             self.context_html.value = self.decisions_html.value = self.memos_html.value = ""
             return
         decided = {APPLY: "consensus: <b>apply</b>", NOT_APPLY: "consensus: <b>do not apply</b>"}.get(
             row["decision"], "not adjudicated yet")
-        self.position.value = (f"<b>{s.index + 1} / {len(s.items)}</b> &nbsp; {html.escape(row['code'])} &middot; "
-                               f"{decided}")
+        listed = s.shown()
+        title, who = s.origin()
+        where = "".join(f"{html.escape(part)} &middot; " for part in (title, who) if part)
+        self.position.value = (f"<b>{listed.index(s.index) + 1} / {len(listed)}</b> &nbsp; {where}"
+                               f"<b>{html.escape(row['code'])}</b> &middot; {decided}")
         decisions = s.coder_decisions()
         shown = s.context()
         if shown is None:

@@ -139,3 +139,46 @@ def test_cli_agreement_and_export(tmp_path: Path) -> None:
     res = runner.invoke(app, ["export-codings", "--project", str(tmp_path), str(out)])
     assert res.exit_code == 0 and pd.read_excel(out)["code_path"].tolist()[0] == "relational/trust"
     assert runner.invoke(app, ["export-codings", "--project", str(tmp_path), str(tmp_path / "x.txt")]).exit_code == 1
+
+
+def test_consensus_keeps_the_span_all_applying_coders_used(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "ledger.sqlite") as led:
+        for seg in ("s1", "s2", "s3", "s4", "s5"):
+            for coder in ("A", "B"):
+                led.mark_reviewed(seg, coder)
+        led.code("s1", "trust", "A", span=(0, 5))  # both coders, same sentence: agreed, span kept
+        led.code("s1", "trust", "B", span=(0, 5))
+        led.code("s2", "harm", "A", span=(3, 9))  # one coder, one sentence: the disagreement is about it
+        led.code("s3", "power", "A", span=(0, 4))  # different sentences: whole unit
+        led.code("s3", "power", "B", span=(5, 9))
+        led.code("s3", "harm", "A")  # whole unit vs. a sentence: whole unit
+        led.code("s3", "harm", "B", span=(5, 9))
+        led.code("s4", "trust", "A", span=(0, 4))  # two sentences by one coder: whole unit
+        led.code("s4", "trust", "A", span=(5, 9))
+        result = ledger_agreement(led)
+        assert sorted(map(tuple, result.disagreements[["segment_id", "code_id"]].values)) == [
+            ("s2", "harm"), ("s4", "trust")]
+        decided = [{"segment_id": s, "code_id": c} for s, c in (("s2", "harm"), ("s4", "trust"))]
+        assert record_consensus(led, decided, result=result) == 5
+        held = {(r.segment_id, r.code_id): (r.span_start, r.span_end) for r in led.codings("consensus").itertuples()}
+        whole = (pd.NA, pd.NA)
+        assert held == {("s1", "trust"): (0, 5), ("s2", "harm"): (3, 9), ("s3", "power"): whole,
+                        ("s3", "harm"): whole, ("s4", "trust"): whole}
+        # "do not apply" removes the consensus coding whatever its span ...
+        assert record_consensus(led, [{"segment_id": "s2", "code_id": "harm", "apply": False}]) == 4
+        now = led.codings("consensus")
+        assert ("s2", "harm") not in set(zip(now["segment_id"], now["code_id"]))
+        # ... and where consensus holds nothing, an uncode of the whole unit records the refusal
+        record_consensus(led, [{"segment_id": "s5", "code_id": "harm", "apply": False}])
+        last = led.history(coder="consensus").iloc[-1]
+        assert (last["action"], last["segment_id"], last["effective"], pd.isna(last["span_start"])) == (
+            "uncode", "s5", False, True)
+        # without ``result`` the spans come from every coder but consensus; explicit ``codings`` win
+        record_consensus(led, [{"segment_id": "s2", "code_id": "harm"}])
+        spans = led.codings("consensus").set_index(["segment_id", "code_id"])
+        assert tuple(spans.loc[("s2", "harm"), ["span_start", "span_end"]]) == (3, 9)
+        record_consensus(led, [{"segment_id": "s2", "code_id": "harm", "apply": False}])
+        only_b = led.codings()[lambda d: d["coder"] == "B"]
+        record_consensus(led, [{"segment_id": "s2", "code_id": "harm"}], codings=only_b)  # B never coded it
+        spans = led.codings("consensus").set_index(["segment_id", "code_id"])
+        assert spans.loc[("s2", "harm"), "span_start"] is pd.NA

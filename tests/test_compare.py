@@ -254,3 +254,102 @@ def test_refresh_keeps_the_ticks_and_warns_on_few_shared_segments(project: Path,
     ledger(project).code(units[1], "trust", "consensus")
     panel.refresh_btn.click()
     assert not panel.coder_boxes["consensus"].value and panel.session.result.coders == ["ben", "cy"]
+
+
+def test_header_names_the_source_and_speaker_or_respondent(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    units = units_of(project)
+    ledger(project).code(units[1], "harm", "ana")  # a survey answer (R2) becomes a disagreement too
+    panel = ComparePanel(project)
+    s = panel.session
+    panel.disagreements.value = item(s, units[6], "trust")
+    assert s.origin() == ("interview_a", "Jordan")
+    assert "interview_a &middot; Jordan &middot; <b>Trust</b> &middot; not adjudicated yet" in panel.position.value
+    panel.disagreements.value = item(s, units[1], "harm")
+    assert s.origin() == ("wave1", "respondent R2 · Q: What built trust?")
+    assert "wave1 &middot; respondent R2 · Q: What built trust? &middot; <b>Harm</b>" in panel.position.value
+    fresh = CompareSession(project)  # a source without a title: its path
+    monkeypatch.setattr(fresh.view, "source_titles", lambda: {})
+    fresh.refresh()
+    fresh.select(item(fresh, units[8], "harm"))
+    assert fresh.origin() == ("transcripts/interview_b.txt", "Sam")
+
+
+def test_code_filter_restricts_the_disagreements_with_counts(project: Path) -> None:
+    units = units_of(project)
+    panel = ComparePanel(project)
+    s = panel.session
+    assert [label for label, _ in panel.code_filter.options] == [
+        "all codes (3, 3 open)", "Trust (2, 2 open)", "Harm (1, 1 open)"]
+    panel.code_filter.value = "harm"
+    assert s.code_filter == "harm" and [v for _, v in panel.disagreements.options] == [item(s, units[8], "harm")]
+    assert s.current["code_id"] == "harm" and panel.position.value.startswith("<b>1 / 1</b>")
+    assert "0 / 3 adjudicated" in panel.progress.value  # the overall count
+    panel.apply_btn.click()  # no other open Harm disagreement: the selection stays in the filter
+    assert s.current["code_id"] == "harm" and not s.next_open()
+    assert [label for label, _ in panel.code_filter.options][2] == "Harm (1, all adjudicated)"
+    assert "1 / 3 adjudicated" in panel.progress.value
+    with pytest.raises(WorkbenchError, match="not about Harm"):
+        s.select(item(s, units[5], "trust"))
+    panel.code_filter.value = "trust"
+    trust = sorted([item(s, units[5], "trust"), item(s, units[6], "trust")])
+    assert sorted(v for _, v in panel.disagreements.options) == trust and s.index in trust
+    assert panel.position.value.startswith(f"<b>{trust.index(s.index) + 1} / 2</b>")
+    panel.refresh_btn.click()  # Refresh keeps the filter
+    assert panel.code_filter.value == "trust" and len(panel.disagreements.options) == 2
+    panel.kind.value = "survey"  # no Trust disagreements there: back to all codes
+    assert panel.code_filter.value == "" and s.code_filter is None
+    with pytest.raises(WorkbenchError, match="no disagreements on Trust"):
+        s.set_code_filter("trust")
+    panel.kind.value = ""
+    panel.code_filter.value = ""
+    assert len(panel.disagreements.options) == 3
+
+
+def test_undo_last_consensus_decision(project: Path) -> None:
+    units = units_of(project)
+    panel = ComparePanel(project)
+    s = panel.session
+    assert panel.undo_btn.disabled
+    jordan = item(s, units[6], "trust")
+    panel.disagreements.value = jordan
+    panel.apply_btn.click()
+    assert "1 / 3 adjudicated" in panel.progress.value and not panel.undo_btn.disabled and s.index != jordan
+    panel.undo_btn.click()
+    assert panel.status.value == "Undid consensus: apply Trust."
+    assert ledger(project).codings("consensus").empty and "0 / 3 adjudicated" in panel.progress.value
+    assert s.index == jordan and panel.disagreements.value == jordan  # back on the undone one
+    assert panel.disagreements.options[jordan][0].startswith("[open] Trust") and panel.undo_btn.disabled
+    panel.apply_btn.click()  # change of mind: apply, then do not apply; undo brings "apply" back
+    panel.disagreements.value = jordan
+    panel.not_apply_btn.click()
+    assert s.decisions()[(units[6], "trust")] == "do not apply"
+    panel.undo_btn.click()
+    assert panel.status.value == "Undid consensus: do not apply Trust."
+    assert s.items.loc[jordan, "decision"] == "apply" and "1 / 3 adjudicated" in panel.progress.value
+    assert ledger(project).codings("consensus")["segment_id"].tolist() == [units[6]]
+    panel.undo_btn.click()
+    assert s.undo() is None and ledger(project).codings("consensus").empty
+    panel.undo_btn.disabled = False  # a stale button: says so
+    panel.undo_btn.click()
+    assert panel.status.value == "Nothing to undo."
+    ledger(project).redo("consensus")  # redo elsewhere, then undo the redo here
+    assert s.undo() == "consensus: apply Trust"
+
+
+def test_apply_keeps_the_sentence_the_coders_applied_the_code_to(project: Path) -> None:
+    units = units_of(project)
+    panel = ComparePanel(project)
+    s = panel.session
+    panel.disagreements.value = item(s, units[8], "harm")  # ana coded one sentence, ben nothing
+    panel.apply_btn.click()
+    sentence = CodingSession(project).sentences(units[8]).iloc[1]
+    held = ledger(project).codings("consensus")
+    assert held[["segment_id", "code_id", "span_start", "span_end"]].values.tolist() == [
+        [units[8], "harm", int(sentence["start"]), int(sentence["end"])]]
+    panel.disagreements.value = item(s, units[8], "harm")
+    panel.not_apply_btn.click()  # removes the sentence coding, and counts as "do not apply"
+    assert ledger(project).codings("consensus").empty
+    assert s.decisions()[(units[8], "harm")] == "do not apply"
+    panel.disagreements.value = item(s, units[5], "trust")  # ana coded the whole turn
+    panel.apply_btn.click()
+    assert ledger(project).codings("consensus")["span_start"].isna().all()
