@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -322,16 +323,22 @@ def _covered(cfg: ProjectConfig, codings: pd.DataFrame) -> dict[tuple[str, str],
     return out
 
 
-def test_typo_fix_keeps_later_codings_on_their_words(tmp_path: Path) -> None:
+def _coded_project(tmp_path: Path, files: dict[str, str]) -> tuple[ProjectConfig, pd.DataFrame, Any]:
+    """A transcript project, ingested, each turn coded ``code<i>`` by maya: (config, turns, ledger)."""
     from cop_analysis.ledger import Ledger
 
-    root = make_project(tmp_path, {"t/a.txt": THREE}, {"transcripts": [{"path": "t/*.txt"}]})
-    cfg = ProjectConfig.load(root)
+    cfg = ProjectConfig.load(make_project(tmp_path, files, {"transcripts": [{"path": "t/*.txt"}]}))
     ingest_project(cfg)
     turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
     ledger = Ledger(cfg.ledger_path)
     for i, row in turns.iterrows():
         ledger.code(row["segment_id"], f"code{i}", "maya")
+    return cfg, turns, ledger
+
+
+def test_typo_fix_keeps_later_codings_on_their_words(tmp_path: Path) -> None:
+    cfg, turns, ledger = _coded_project(tmp_path, {"t/a.txt": THREE})
+    root = cfg.root
     ledger.code(turns.loc[1, "segment_id"], "pace", "ben", created_at="2025-01-02T03:04:05Z")
     sub = THREE.index("That matters to me.")
     ledger.code(turns.loc[3, "segment_id"], "belonging", "maya", span=(sub, sub + len("That matters to me.")))
@@ -422,16 +429,9 @@ def test_deleted_turn_stays_orphaned_and_merged_turns_keep_both_codings(tmp_path
 
 
 def test_renamed_file_keeps_its_codings_and_a_removed_one_orphans_them(tmp_path: Path) -> None:
-    from cop_analysis.ledger import Ledger
-
     other = "Di Park (DP): Our parks need shade trees and benches.\n\nEd Wu (EW): And water fountains.\n"
-    root = make_project(tmp_path, {"t/a.txt": THREE, "t/b.txt": other}, {"transcripts": [{"path": "t/*.txt"}]})
-    cfg = ProjectConfig.load(root)
-    ingest_project(cfg)
-    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
-    ledger = Ledger(cfg.ledger_path)
-    for i, row in turns.iterrows():
-        ledger.code(row["segment_id"], f"code{i}", "maya")
+    cfg, turns, ledger = _coded_project(tmp_path, {"t/a.txt": THREE, "t/b.txt": other})
+    root = cfg.root
     covered = _covered(cfg, ledger.codings())
 
     # a.txt renamed (and a typo fixed on the way), b.txt deleted, an unrelated c.txt added
