@@ -27,7 +27,8 @@ BUSY_TIMEOUT_S = 30.0
 MACHINE = "machine"  # coder name of suggestion events
 SYSTEM = "system"  # coder name of orphan-marking and re-anchoring events
 RESERVED_CODERS = (MACHINE, SYSTEM)
-UNDOABLE = ("code", "uncode", "memo", "memo_edit", "accept", "reject", "review")  # a person's own actions
+# a person's own actions
+UNDOABLE = ("code", "uncode", "memo", "memo_edit", "memo_delete", "accept", "reject", "review")
 DERIVED_TABLES = ("codings", "memos", "suggestions", "reviews", "segments_seen")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -221,6 +222,8 @@ class Ledger:
                           p.get("created_at", ts), ts))
         elif action == "memo_edit":
             conn.execute("UPDATE memos SET text = ?, updated_at = ? WHERE memo_id = ?", (p["text"], ts, p["memo_id"]))
+        elif action == "memo_delete":
+            conn.execute("DELETE FROM memos WHERE memo_id = ?", (p["memo_id"],))
         elif action in ("accept", "reject"):
             status = "accepted" if action == "accept" else "rejected"
             conn.execute("UPDATE suggestions SET status = ?, decided_by = ?, decided_at = ? WHERE suggestion_id = ?",
@@ -286,6 +289,10 @@ class Ledger:
         elif action == "memo_edit":
             conn.execute("UPDATE memos SET text = ?, updated_at = ? WHERE memo_id = ?",
                          (p["old_text"], ts, p["memo_id"]))
+        elif action == "memo_delete":  # the memo is back as it was: same id, author, text and times
+            conn.execute("INSERT OR IGNORE INTO memos VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (p["memo_id"], p["author"], target["segment_id"], target["code_id"], p["text"],
+                          p["created_at"], p["updated_at"]))
         elif action == "review":
             conn.execute("DELETE FROM reviews WHERE segment_id = ? AND coder = ?", (key[0], target["coder"]))
         if action in ("accept", "reject"):
@@ -416,6 +423,18 @@ class Ledger:
             payload = {"memo_id": int(memo_id), "text": str(text), "old_text": row[0]}
             return self._record(conn, "memo_edit", coder, row[1], row[2], payload=payload, effective=row[0] != text)
 
+    def delete_memo(self, memo_id: int, coder: str) -> int:
+        """Delete a memo (the deleter is logged; undo brings it back as it was); returns the event id."""
+        self._check_coder(coder)
+        with self._tx() as conn:
+            row = conn.execute("SELECT coder, segment_id, code_id, text, created_at, updated_at FROM memos"
+                               " WHERE memo_id = ?", (memo_id,)).fetchone()
+            if row is None:
+                raise LedgerError(f"no memo {memo_id}")
+            payload = {"memo_id": int(memo_id), "author": row[0], "text": row[3], "created_at": row[4],
+                       "updated_at": row[5]}
+            return self._record(conn, "memo_delete", coder, row[1], row[2], payload=payload)
+
     def mark_reviewed(self, segment_id: str, coder: str) -> int:
         """Record that ``coder`` looked at a segment (even without coding it); used by agreement."""
         self._check_coder(coder)
@@ -525,12 +544,13 @@ class Ledger:
             return self._coding_exists(conn, key) is None
         if name == "uncode":
             return self._coding_exists(conn, key) is not None
-        if name == "memo_edit":
+        if name in ("memo_edit", "memo_delete"):
             return conn.execute("SELECT 1 FROM memos WHERE memo_id = ?", (p["memo_id"],)).fetchone() is not None
+        if name == "memo":  # free unless someone brought the memo back meanwhile (undid its deletion)
+            return conn.execute("SELECT 1 FROM memos WHERE memo_id = ?", (action["event_id"],)).fetchone() is None
         if name == "review":
             return conn.execute("SELECT 1 FROM reviews WHERE segment_id = ? AND coder = ?",
                                 (key[0], action["coder"])).fetchone() is None
-        return True  # memo: its id is its own event id, free again since the undo deleted it
 
     def undo(self, coder: str) -> int | None:
         """Reverse ``coder``'s last effective action (or redo) not yet undone; returns the undo event id.

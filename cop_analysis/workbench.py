@@ -486,6 +486,29 @@ class CodingSession:
             raise WorkbenchError("the memo is empty")
         return self.ledger.memo(text.strip(), coder, segment_id=self.current["segment_id"], code_id=code_id)
 
+    def _own_memo(self, memo_id: int) -> pd.Series:
+        """This coder's memo ``memo_id`` (a memo by another coder is theirs to change)."""
+        coder = self._require_coder()
+        memos = self.ledger.memos().set_index("memo_id")
+        if int(memo_id) not in memos.index:
+            raise WorkbenchError(f"memo {memo_id} no longer exists (undone or deleted)")
+        memo = memos.loc[int(memo_id)]
+        if memo["coder"] != coder:
+            raise WorkbenchError(f"this memo is {memo['coder']}'s: you can edit or delete only your own memos")
+        return memo
+
+    def edit_memo(self, memo_id: int, text: str) -> int:
+        """Replace the text of one of this coder's memos (an undoable ``memo_edit`` event)."""
+        self._own_memo(memo_id)
+        if not text.strip():
+            raise WorkbenchError("the memo is empty (delete it instead)")
+        return self.ledger.edit_memo(int(memo_id), text.strip(), self._require_coder())
+
+    def delete_memo(self, memo_id: int) -> int:
+        """Delete one of this coder's memos (an undoable ``memo_delete`` event: Undo brings it back)."""
+        self._own_memo(memo_id)
+        return self.ledger.delete_memo(int(memo_id), self._require_coder())
+
     def mark_no_code(self) -> None:
         """Record that no code applies to the current unit (counts as done and as seen for agreement).
 
@@ -535,7 +558,8 @@ class CodingSession:
         if event["segment_id"] in self.order:
             self.goto(str(event["segment_id"]))
         action = json.loads(event["payload"]).get("action", "action")
-        action = "no code applies" if action == "review" else action
+        names = {"review": "no code applies", "memo_edit": "edit memo", "memo_delete": "delete memo"}
+        action = names.get(action, action)
         what = f"{action} {self.code_name(str(event['code_id']))}" if pd.notna(event["code_id"]) else str(action)
         return what, bool(event["effective"])
 
@@ -551,8 +575,12 @@ PANEL_CSS = """<style>
 .cop-wb-nocode {border: 1px solid #888; color: #333; background: #eeeeee;}
 .cop-wb-quote {font-size: 0.9em; color: #111;}
 .cop-wb-meta {font-size: 0.85em; color: #555;}
+.cop-wb-memo-tag {display: inline-block; padding: 0 6px; margin-right: 4px; border-radius: 4px; font-size: 0.8em;
+  background: #fff3bf; border: 1px solid #e0c060; color: #5c4a00;}
+.cop-wb-reading {overflow-y: auto; border: 1px solid #e3e3e3; border-radius: 4px;}
+.cop-wb-reading .cop-wb-before {display: flex; flex-direction: column-reverse; max-height: 7.5em; overflow-y: auto;}
 </style>"""
-KEY_LEGEND = ("Keys (pointer over the segment, codes or buttons): j/k next/prev · 1-9 code · u undo · r redo"
+KEY_LEGEND = ("Keys (pointer over the codes or buttons): j/k next/prev · 1-9 code · u undo · r redo"
               " · n no code · a/x accept/reject")
 TEXT_TAGS = {"INPUT", "TEXTAREA", "SELECT"}  # a key typed into one of these is text, not a shortcut
 NO_CODE_BADGE = "<span class='cop-wb-chip cop-wb-nocode'>&#8856; marked: no code applies</span>"
@@ -577,7 +605,10 @@ def widget_action(action: Callable[..., Any], status: Any, render: Callable[[], 
         try:
             action()
         except Exception as exc:
-            logger.exception("panel action failed")
+            if isinstance(exc, ValueError):  # the user's to fix (WorkbenchError, LedgerError, ...): the message says how
+                logger.debug("panel action refused", exc_info=True)
+            else:  # a bug: keep the traceback
+                logger.exception("panel action failed")
             status.value = f"<span style='color:#b00020'>{html.escape(str(exc))}</span>"
         render()
 
@@ -588,6 +619,28 @@ def short_text(text: str, n: int = 90) -> str:
     """``text`` on one line, cut to ``n`` characters with an ellipsis."""
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def memo_time(created: Any, updated: Any = None) -> str:
+    """A memo's time in the kernel's local time zone, short (``1 Dec 14:05``; the year if not this one),
+    plus when it was last edited if later."""
+    from datetime import datetime
+
+    def local(ts: Any) -> datetime:
+        when = pd.Timestamp(ts)
+        return (when.tz_localize("UTC") if when.tzinfo is None else when).to_pydatetime().astimezone()
+
+    def short(when: datetime) -> str:
+        fmt = "%d %b %H:%M" if when.year == datetime.now().year else "%d %b %Y %H:%M"
+        return when.strftime(fmt).lstrip("0")
+
+    if created is None or pd.isna(created):
+        return ""
+    made = local(created)
+    text = short(made)
+    if updated is not None and pd.notna(updated) and (local(updated) - made).total_seconds() >= 1:
+        text += f", edited {short(local(updated))}"
+    return text
 
 
 def evidence_first(evidence: str) -> str:
@@ -614,23 +667,41 @@ def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame,
     """A unit highlighted between its greyed neighbours; ``marks`` (source offsets) are highlighted in it.
 
     A mark is a span (the selection colour) or ``(span, colour, label)``: a code's colour, with the
-    code's name as its tooltip. Overlapping marks: the earlier one wins the overlap.
+    code's name as its tooltip. Where marks overlap (a sentence range and a sentence in it), the text
+    takes the colour of the mark that starts first, the next one's colour as a top border, and every
+    covering mark's name in the tooltip, so each range stays visible in full.
     """
     text, off = str(row["text"]), int(row["start"])
-    body, at = "", 0
     spans = []
     for mark in marks:
         (a, b), color, label = (mark, "", "") if isinstance(mark[0], int) else mark  # type: ignore[misc]
-        spans.append((max(int(a) - off, 0), min(int(b) - off, len(text)), color, label))
-    for a, b, color, label in sorted(spans):
-        if b > max(a, at):
-            a = max(a, at)
-            style = (f" style='background:{_tint(color, 0.45)};border-bottom:3px solid {color}'"
-                     f" title='{html.escape(label, quote=True)}'") if color else ""
-            body += f"{html.escape(text[at:a])}<mark{style}>{html.escape(text[a:b])}</mark>"
-            at = b
-    body += html.escape(text[at:])
+        a, b = max(int(a) - off, 0), min(int(b) - off, len(text))
+        if b > a:
+            spans.append((a, b, color, label))
+    spans.sort(key=lambda m: (m[0], -m[1]))
+    cuts = sorted({0, len(text), *(x for m in spans for x in m[:2])})
+    pieces: list[tuple[int, int, tuple[tuple[str, str], ...]]] = []
+    for a, b in zip(cuts, cuts[1:]):
+        on = tuple(dict.fromkeys((c, lab) for x, y, c, lab in spans if x <= a and b <= y))
+        if pieces and pieces[-1][2] == on:  # the same marks go on: one piece
+            pieces[-1] = (pieces[-1][0], b, on)
+        else:
+            pieces.append((a, b, on))
+    body = ""
+    for a, b, on in pieces:
+        if not on:
+            body += html.escape(text[a:b])
+            continue
+        color, label = on[0]
+        style = ""
+        if color:
+            style = f"background:{_tint(color, 0.45)};border-bottom:3px solid {color}"
+            style += "".join(f";border-top:3px solid {c}" for c, _ in on[1:2] if c)
+            names = ", ".join(lab for _, lab in on if lab)
+            style = f" style='{style}' title='{html.escape(names, quote=True)}'"
+        body += f"<mark{style}>{html.escape(text[a:b])}</mark>"
     parts = [f"<div class='cop-wb-turn'>{who_html(r)}{html.escape(str(r['text']))}</div>" for _, r in before.iterrows()]
+    parts = [f"<div class='cop-wb-before'><div>{''.join(parts)}</div></div>"] if parts else []
     parts.append(f"<div class='cop-wb-turn cop-wb-current'>{who_html(row)}{body}</div>")
     parts += [f"<div class='cop-wb-turn'>{who_html(r)}{html.escape(str(r['text']))}</div>" for _, r in after.iterrows()]
     return f"<div class='cop-wb-context'>{''.join(parts)}</div>"
@@ -667,7 +738,9 @@ class CodingWorkbench:
             tooltips=["The same person's other answers, with their questions",
                       "Other respondents' answers to the same question"])
         self.context_html = w.HTML()
-        self.sentence = w.Dropdown(description="Apply to", layout=w.Layout(width="95%"))  # value: index
+        self.sentence = w.Dropdown(description="Apply to", layout=w.Layout(width="98%"))  # value: index
+        self.sentence_to = w.Dropdown(description="to", layout=w.Layout(width="98%", display="none"),
+                                      tooltip="The last sentence of the span: code several sentences at once")
         self._spans: list[Span | None] = [None]  # option index -> span (None: the whole unit)
         self._scope_unit: str | None = None  # the unit the sentence options belong to
         self.code_buttons: dict[str, Any] = {}
@@ -675,9 +748,15 @@ class CodingWorkbench:
         self.coded_html = w.HTML()
         self.suggestions_box = w.VBox()
         self.memos_html = w.HTML()
+        self.memo_buttons: dict[int, tuple[Any, Any]] = {}  # memo id -> (edit, delete): this coder's memos
+        self.memo_buttons_box = w.HBox(layout=w.Layout(flex_flow="row wrap"))
+        self._memo_key: tuple[Any, ...] | None = None  # what the memo buttons were built for
+        self._editing: tuple[str, int] | None = None  # (segment, memo id) being edited in the memo box
         self.memo_text = w.Textarea(placeholder="Memo on this segment (saved when you click Add memo)",
-                                    layout=w.Layout(width="95%", height="70px"))
-        self.add_memo = w.Button(description="Add memo", icon="sticky-note")
+                                    layout=w.Layout(flex="1 1 auto", height="70px"))
+        self.add_memo = w.Button(description="Add memo", icon="pencil")
+        self.cancel_edit = w.Button(description="Cancel", icon="times", layout=w.Layout(display="none"),
+                                    tooltip="Stop editing: the memo keeps its text")
         self.prev_btn = w.Button(description="Previous", icon="arrow-left")
         self.next_btn = w.Button(description="Next", icon="arrow-right")
         self.next_uncoded_btn = w.Button(description="Next uncoded", icon="forward")
@@ -721,8 +800,10 @@ class CodingWorkbench:
         on_filters = self._handler(self._on_filters)
         for box in (self.source, self.speaker, self.wave, self.code_filter, self.uncoded, self.has_suggestion):
             box.observe(lambda _c: None if self._syncing else on_filters(), "value")
-        self.sentence.observe(lambda _c: self._render_scope(), "value")
+        self.sentence.observe(lambda _c: self._on_sentence(), "value")
+        self.sentence_to.observe(lambda _c: self._render_scope(), "value")
         self.add_memo.on_click(self._handler(self._on_memo))
+        self.cancel_edit.on_click(self._handler(self._stop_editing))
         self.prev_btn.on_click(self._handler(s.previous))
         self.next_btn.on_click(self._handler(s.next))
         self.next_uncoded_btn.on_click(self._handler(s.next_uncoded))
@@ -732,27 +813,55 @@ class CodingWorkbench:
 
         # keyboard shortcuts work over the parts without text fields (see _attach_keys)
         self.key_legend = w.HTML(f"<span class='cop-wb-meta'>{KEY_LEGEND}</span>")
+        for box in (self.source, self.speaker, self.wave, self.code_filter):  # the filters: one wrapping row
+            box.layout.width, box.style.description_width = "auto", "initial"
+        for btn in nav:
+            btn.layout.width = "auto"
         self._suggestion_rows: list[tuple[Any, Any]] = []  # (accept, reject) buttons, best suggestion first
-        self.reading_box = w.VBox([self.position, self.survey_context, self.context_html])
-        self.review_box = w.VBox([self.coded_html, self.suggestions_box, self.memos_html])
-        self.actions_box = w.VBox([self.nav_box, self.key_legend, self.status])
+        # layout: navigation, position and messages on top; below, the segment (a fixed-height box with its own
+        # scroll, so nothing under it moves from one segment to the next) with the code buttons to its right
+        # (under it when the panel is narrow)
+        self.reading_box = w.VBox([self.survey_context, self.context_html],
+                                  layout=w.Layout(flex="3 1 360px", min_width="300px", height="44vh",
+                                                  min_height="260px", margin="0 8px 4px 0"))
+        self.reading_box.add_class("cop-wb-reading")
+        self.review_box = w.VBox([self.coded_html, self.suggestions_box, self.memos_html, self.memo_buttons_box])
+        self.position.layout.min_height = "1.6em"
+        self.actions_box = w.VBox([self.nav_box, self.position, self.status, self.key_legend])
         self.key_events = self._attach_keys()
+        self.coding_box = w.VBox([self.sentence, self.sentence_to, self.codes_box, self.review_box],
+                                 layout=w.Layout(flex="2 1 260px", min_width="240px"))
+        self.main_box = w.HBox([self.reading_box, self.coding_box],
+                               layout=w.Layout(flex_flow="row wrap", align_items="flex-start"))
 
         self.widget = w.VBox([
             w.HTML(PANEL_CSS),
             w.HBox([self.coder, self.progress, self.progress_label]),
-            w.HBox([self.source, self.speaker, self.wave]),
-            w.HBox([self.code_filter, self.uncoded, self.has_suggestion]),
-            self.reading_box, self.sentence, self.codes_box, self.review_box,
-            w.HBox([self.memo_text, self.add_memo]), self.actions_box, self.retrieval,
+            w.HBox([self.source, self.speaker, self.wave, self.code_filter, self.uncoded, self.has_suggestion],
+                   layout=w.Layout(flex_flow="row wrap", align_items="center")),
+            self.actions_box, self.main_box,
+            w.HBox([self.memo_text, self.add_memo, self.cancel_edit], layout=w.Layout(align_items="flex-start")),
+            self.retrieval,
         ], layout=w.Layout(max_width="1100px"))
         self.render()
 
     @property
     def scope(self) -> Span | None:
-        """The span the code buttons apply to: the chosen sentence, or None for the whole unit."""
+        """The span the code buttons apply to: from the chosen sentence to the "to" sentence (the same one by
+        default), or None for the whole unit."""
         index = self.sentence.value or 0
-        return self._spans[index] if index < len(self._spans) else None
+        if not 0 < index < len(self._spans):
+            return None
+        last = self.sentence_to.value if isinstance(self.sentence_to.value, int) else index
+        first, end = self._spans[index], self._spans[max(index, min(last, len(self._spans) - 1))]
+        assert first is not None and end is not None
+        return first[0], end[1]
+
+    def select_span(self, first: int, last: int | None = None) -> None:
+        """Choose sentences ``first`` to ``last`` (1-based, inclusive; default ``first`` alone; 0: whole unit)."""
+        self.sentence.value = first
+        if first and last is not None:
+            self.sentence_to.value = last
 
     def show(self) -> Any:
         """The panel widget (display it, or leave it as a notebook cell's last expression)."""
@@ -911,8 +1020,10 @@ class CodingWorkbench:
         filtered = s.filters != Filters()
         s.goto(segment_id)
         self.render()
-        if span in self._spans:
-            self.sentence.value = self._spans.index(span)
+        starts = [sp[0] if sp else None for sp in self._spans]
+        ends = [sp[1] if sp else None for sp in self._spans]
+        if span is not None and span[0] in starts and span[1] in ends:  # one sentence, or a run of them
+            self.select_span(starts.index(span[0]), ends.index(span[1]))
         if filtered and s.filters == Filters():
             self.status.value = "The filters were cleared to show this passage."
 
@@ -933,9 +1044,38 @@ class CodingWorkbench:
         redone = self.session.redo()
         self.status.value = f"Redid: {html.escape(redone)}" if redone else "Nothing to redo."
 
+    def _on_sentence(self) -> None:
+        """A new first sentence: the "to" menu offers it (the default: just this sentence) and the ones after it."""
+        first = self.sentence.value or 0
+        self.sentence_to.options = [(f"sentence {i}" + (" (just this one)" if i == first else ""), i)
+                                    for i in range(first, len(self._spans))] if first else []
+        self.sentence_to.value = first or None
+        self.sentence_to.layout.display = "" if first and len(self._spans) > first + 1 else "none"
+        self._render_scope()
+
     def _on_memo(self) -> None:
-        self.session.memo(self.memo_text.value)
+        """Add a memo, or save the one being edited."""
+        if self._editing and self._editing[0] == self.session.current_id:
+            self.session.edit_memo(self._editing[1], self.memo_text.value)
+            self.status.value = "Memo saved (Undo restores the previous text)."
+        else:
+            self.session.memo(self.memo_text.value)
+        self._stop_editing()
+
+    def _start_editing(self, memo_id: int, text: str) -> None:
+        """Load one of this coder's memos into the memo box; Save memo replaces its text."""
+        self._editing = (str(self.session.current_id), int(memo_id))
+        self.memo_text.value = text
+
+    def _stop_editing(self) -> None:
+        self._editing = None
         self.memo_text.value = ""
+
+    def _on_delete_memo(self, memo_id: int) -> None:
+        self.session.delete_memo(memo_id)
+        if self._editing and self._editing[1] == memo_id:
+            self._stop_editing()
+        self.status.value = "Memo deleted (Undo brings it back)."
 
     # -- rendering -----------------------------------------------------------------------
     def render(self) -> None:
@@ -968,6 +1108,7 @@ class CodingWorkbench:
             self.survey_context.layout.display = "none"
             self._scope_unit, self._spans, self.sentence.options = None, [None], [("whole segment", 0)]
             self._render_codes()
+            self._render_memos()
             return
         self.survey_context.layout.display = "" if s.is_survey_answer() else "none"
         row = s.current
@@ -983,12 +1124,47 @@ class CodingWorkbench:
                 (int(a), int(b)) for a, b in zip(sentences["start"], sentences["end"])]
             self.sentence.options = list(zip(labels, range(len(labels))))
             self.sentence.value = 0
+            self._on_sentence()
         self._render_codes()
         self._render_suggestions()
-        memos = s.memos()
+        self._render_memos()
+
+    def _render_memos(self) -> None:
+        """The memos on the segment, each with its time; Edit and Delete buttons for this coder's own."""
+        w, s = self.w, self.session
+        memos = s.memos() if s.current_id is not None else pd.DataFrame(columns=["memo_id", "coder", "text"])
+        if self._editing and (self._editing[0] != s.current_id or self._editing[1] not in set(memos["memo_id"])):
+            self._stop_editing()  # another segment, or the memo was undone/deleted
+        editing = self._editing is not None
+        self.add_memo.description, self.add_memo.icon = (
+            ("Save memo", "floppy-o") if editing else ("Add memo", "pencil"))
+        self.cancel_edit.layout.display = "" if editing else "none"
+        own = [m for m in memos.itertuples() if s.coder and m.coder == s.coder]
+        number = {int(m.memo_id): i for i, m in enumerate(own, 1)}
         self.memos_html.value = "".join(
-            f"<div class='cop-wb-memo'>&#128221; <b>{html.escape(str(m.coder))}</b>: {html.escape(str(m.text))}</div>"
-            for m in memos.itertuples())
+            f"<div class='cop-wb-memo'><span class='cop-wb-memo-tag'>"
+            f"{'memo' if int(m.memo_id) not in number else f'your memo {number[int(m.memo_id)]}'}</span>"
+            f"<b>{html.escape(str(m.coder))}</b> <span class='cop-wb-meta'>{memo_time(m.created_at, m.updated_at)}"
+            f"</span>: {html.escape(str(m.text))}</div>" for m in memos.itertuples())
+        key = (s.current_id, s.coder, tuple(number), tuple(m.text for m in own))
+        if key == self._memo_key:
+            return
+        self._memo_key, old, self.memo_buttons = key, self.memo_buttons, {}
+        buttons: list[Any] = []
+        for m in own:
+            n, label = number[int(m.memo_id)], f"your memo {number[int(m.memo_id)]}" if len(own) > 1 else "your memo"
+            edit = w.Button(description=f"Edit {n}" if len(own) > 1 else "Edit memo", icon="pencil",
+                            tooltip=f"Load {label} into the memo box to change it", layout=w.Layout(width="auto"))
+            delete = w.Button(description=f"Delete {n}" if len(own) > 1 else "Delete memo", icon="trash",
+                              tooltip=f"Delete {label} (Undo brings it back)", layout=w.Layout(width="auto"))
+            edit.on_click(self._handler(lambda mid=int(m.memo_id), t=str(m.text): self._start_editing(mid, t)))
+            delete.on_click(self._handler(lambda mid=int(m.memo_id): self._on_delete_memo(mid)))
+            self.memo_buttons[int(m.memo_id)] = (edit, delete)
+            buttons += [edit, delete]
+        self.memo_buttons_box.children = tuple(buttons)
+        for pair in old.values():
+            for btn in pair:
+                btn.close()
 
     def _render_scope(self) -> None:
         """Redraw what depends on the chosen scope (whole unit or one sentence)."""
@@ -1031,7 +1207,10 @@ class CodingWorkbench:
                 f" (you coded {n} segment{'s' * (n != 1)} with it)" if n else "")
             tip += f" (key {number})" if number <= 9 else ""
             btn.tooltip = f"Applied to the whole segment. {tip}" if on_turn else tip
-            btn.disabled = s.current_id is None
+            btn.disabled = s.current_id is None or not s.coder
+            if not s.coder:
+                btn.tooltip = "choose a coder first (type your name in the Coder box)"
+        self.no_code_btn.disabled = s.current_id is None or not s.coder
         if not (s.current_id and s.coder):
             self.coded_html.value = ""
             return

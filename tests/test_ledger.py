@@ -228,6 +228,7 @@ def test_undo_redo_walks_back_and_forward_over_every_action(led: Ledger) -> None
         lambda: led.accept(ids["s1"], "ana"),  # creates a coding
         lambda: led.reject(ids["s2"], "ana"),
         lambda: led.mark_reviewed("s3", "ana"),  # "no code applies"
+        lambda: led.delete_memo(memo[0], "ana"),
     ]
     states = [own_state(led, "ana")]
     for i, act in enumerate(actions):
@@ -459,6 +460,34 @@ def test_reanchor_moves_codings_and_memos_and_undo_follows_them(led: Ledger) -> 
     assert len(led.history().query("action == 'reanchor'")) == 3
 
 
+def test_delete_memo_is_undoable_and_replayed(led: Ledger) -> None:
+    memo = led.memo("first", "ana", segment_id="s1", code_id="trust")
+    time.sleep(0.002)
+    led.edit_memo(memo, "second", "ana")
+    kept = led.memos()
+    event = led.delete_memo(memo, "ana")
+    assert led.memos().empty and led.history().set_index("event_id").loc[event, "action"] == "memo_delete"
+    with pytest.raises(LedgerError, match="no memo"):
+        led.delete_memo(memo, "ana")
+    led.undo("ana")  # back as it was: same id, author, text, segment, code and times
+    assert led.memos().equals(kept)
+    led.redo("ana")
+    assert led.memos().empty
+    led.undo("ana")
+    before = state(led.path)
+    assert led.rebuild() == int(led.history()["effective"].sum()) and state(led.path) == before
+    # another coder's delete, undone after the author undid the memo: the author's redo is a no-op
+    other = led.memo("ben's", "ben", segment_id="s2")
+    led.delete_memo(other, "ana")
+    led.undo("ben")  # ben's memo: already gone
+    led.undo("ana")  # ana's delete: the memo is back
+    skipped = led.redo("ben")
+    assert not led.history().set_index("event_id").loc[skipped, "effective"]
+    assert sorted(led.memos()["text"]) == ["ben's", "second"]
+    before = state(led.path)
+    assert led.rebuild() == int(led.history()["effective"].sum()) and state(led.path) == before
+
+
 def test_rebuild_equals_incremental_state(led: Ledger) -> None:
     rng = random.Random(7)
     coders, segs, codes = ["ana", "ben", "cy"], [f"s{i}" for i in range(12)], ["trust", "harm", "ownership"]
@@ -466,7 +495,7 @@ def test_rebuild_equals_incremental_state(led: Ledger) -> None:
     for _ in range(300):
         coder, seg, code = rng.choice(coders), rng.choice(segs), rng.choice(codes)
         op = rng.choice(["code", "code", "code", "uncode", "undo", "redo", "memo", "edit", "accept", "reject",
-                         "review", "suggest", "orphans", "span"])
+                         "review", "suggest", "orphans", "span", "delete"])
         if op == "code":
             led.code(seg, code, coder)
         elif op == "span":
@@ -484,6 +513,8 @@ def test_rebuild_equals_incremental_state(led: Ledger) -> None:
             led.memo(f"memo {rng.random()}", coder, segment_id=seg)
         elif op == "edit" and not led.memos().empty:
             led.edit_memo(int(rng.choice(led.memos()["memo_id"].tolist())), f"edit {rng.random()}", coder)
+        elif op == "delete" and len(led.memos()) > 3:
+            led.delete_memo(int(rng.choice(led.memos()["memo_id"].tolist())), coder)
         elif op in ("accept", "reject"):
             sid = int(rng.choice(led.suggestions()["suggestion_id"].tolist()))
             (led.accept if op == "accept" else led.reject)(sid, coder)

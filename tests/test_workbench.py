@@ -93,6 +93,50 @@ def test_narrow_coding_to_a_sentence(project: Path) -> None:
     assert wb.scope is None and wb.sentence.value == 0 and len(wb.sentence.options) == 2
 
 
+def test_code_a_range_of_sentences(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid = turn_of(wb, "Maya", "I trust")
+    wb.session.goto(sid)
+    wb.render()
+    first, second = [(int(a), int(b)) for a, b in wb.session.sentences(sid)[["start", "end"]].to_numpy()]
+    assert wb.sentence_to.layout.display == "none"  # the whole turn: no range to choose
+    wb.sentence.value = 1
+    assert wb.sentence_to.layout.display == "" and wb.sentence_to.value == 1 and wb.scope == first
+    assert [v for _, v in wb.sentence_to.options] == [1, 2]  # a range never runs back
+    wb.sentence_to.value = 2  # sentences 1 to 2: one sub-span coding from 1's start to 2's end
+    assert wb.scope == (first[0], second[1])
+    assert "<mark>I trust the group more now. We finally named the harm in the hiring process.</mark>" \
+        in wb.context_html.value
+    wb.code_buttons["power"].click()
+    rows = ledger(project).codings()
+    assert rows[["code_id", "span_start", "span_end"]].values.tolist() == [["power", first[0], second[1]]]
+    assert wb.code_buttons["power"].icon == "check"
+    wb.sentence.value = 2  # a new first sentence starts a new choice: that sentence alone
+    assert wb.sentence_to.value == 2 and wb.scope == second and wb.code_buttons["power"].icon == ""
+    wb.code_buttons["harm"].click()
+    wb.sentence.value = 0  # the whole turn shows both sub-span codings, the range in full
+    value = wb.context_html.value
+    assert "title='Power &amp; positionality'>I trust the group more now. </mark>" in value  # the range, in full ...
+    assert "border-top:3px solid #D62728' title='Power &amp; positionality, Harm'>We finally named the harm in the" \
+        " hiring process.</mark>" in value  # ... and the sentence in it: both colours, both names
+    assert "Power" in wb.coded_html.value
+    wb.select_span(1, 2)  # single-sentence codings still work alongside, and undo takes the range back
+    wb.code_buttons["power"].click()
+    assert ledger(project).codings()["code_id"].tolist() == ["harm"]
+    wb.undo_btn.click()
+    assert wb.status.value == "Undid: uncode Power &amp; positionality"
+    got = ledger(project).codings().sort_values("code_id")
+    assert got[["code_id", "span_start", "span_end"]].values.tolist() == [
+        ["harm", *second], ["power", first[0], second[1]]]
+    wb.retrieve_code.value = "power"  # a range coding found by retrieval is selected again on Go
+    wb.retrieval.selected_index = 0
+    wb.sentence.value = 0
+    wb.retrieve_box.children[1].children[0].click()
+    assert (wb.sentence.value, wb.sentence_to.value, wb.scope) == (1, 2, (first[0], second[1]))
+    wb.next_btn.click()  # a new unit: the whole unit again
+    assert wb.scope is None and wb.sentence_to.layout.display == "none"
+
+
 def test_filters_and_progress(project: Path) -> None:
     wb = CodingWorkbench(project, coder="ana")
     assert wb.session.progress() == (0, 9)
@@ -236,6 +280,88 @@ def test_memo_and_undo(project: Path) -> None:
     wb.code_buttons["trust"].click()  # uncode, then undo the uncode: trust is back
     wb.undo_btn.click()
     assert ledger(project).codings()["code_id"].tolist() == ["trust"]
+
+
+def test_edit_and_delete_own_memos_with_their_time(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cop_analysis.workbench import memo_time
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    import time as _time
+    _time.tzset()
+    try:
+        year = pd.Timestamp.now().year
+        assert memo_time(pd.Timestamp(f"{year}-01-15T13:05:00Z")) == "15 Jan 14:05"  # local time, short
+        assert memo_time(pd.Timestamp("2020-07-04T08:00:00Z")) == "4 Jul 2020 10:00"  # summer time; another year
+        assert memo_time(pd.Timestamp(f"{year}-01-05T13:05:00Z"), pd.Timestamp(f"{year}-01-05T15:00:00Z")) == \
+            "5 Jan 14:05, edited 5 Jan 16:00"
+    finally:
+        monkeypatch.delenv("TZ")
+        _time.tzset()
+    ledger(project).memo("ben's note", "ben", segment_id=None)
+    wb = CodingWorkbench(project, coder="ana")
+    sid = wb.session.current_id
+    ledger(project).memo("Ben was here.", "ben", segment_id=sid)
+    wb.memo_text.value = "First thought."
+    wb.add_memo.click()
+    memo_id = int(ledger(project).memos().query("coder == 'ana'")["memo_id"].iloc[0])
+    assert list(wb.memo_buttons) == [memo_id]  # buttons for ana's own memo only, not ben's
+    assert "&#128221;" not in wb.memos_html.value and "cop-wb-memo-tag" in wb.memos_html.value
+    created = ledger(project).memos().set_index("memo_id").loc[memo_id, "created_at"]
+    assert memo_time(created) in wb.memos_html.value  # each memo shows its time
+    edit, delete = wb.memo_buttons[memo_id]
+    assert (edit.description, delete.description, delete.icon) == ("Edit memo", "Delete memo", "trash")
+    edit.click()  # the text goes into the memo box; Add memo becomes Save memo
+    assert wb.memo_text.value == "First thought." and wb.add_memo.description == "Save memo"
+    assert wb.cancel_edit.layout.display == ""
+    wb.memo_text.value = "Second thought."
+    wb.add_memo.click()
+    memos = ledger(project).memos().set_index("memo_id")
+    assert memos.loc[memo_id, "text"] == "Second thought." and len(memos) == 3
+    assert wb.add_memo.description == "Add memo" and wb.memo_text.value == ""
+    assert "Second thought." in wb.memos_html.value
+    wb.undo_btn.click()
+    assert wb.status.value == "Undid: edit memo" and "First thought." in wb.memos_html.value
+    wb.redo_btn.click()
+    wb.memo_buttons[memo_id][1].click()  # delete
+    assert memo_id not in set(ledger(project).memos()["memo_id"]) and "Second thought" not in wb.memos_html.value
+    assert wb.memo_buttons == {} and "Undo brings it back" in wb.status.value
+    assert "Ben was here." in wb.memos_html.value  # another coder's memo stays
+    wb.undo_btn.click()  # the memo is back as it was: same id, text and time
+    back = ledger(project).memos().set_index("memo_id").loc[memo_id]
+    assert wb.status.value == "Undid: delete memo" and back["text"] == "Second thought."
+    assert back["created_at"] == created and list(wb.memo_buttons) == [memo_id]
+    ben = int(ledger(project).memos().query("coder == 'ben' and segment_id == @sid")["memo_id"].iloc[0])
+    with pytest.raises(Exception, match="only your own memos"):
+        wb.session.delete_memo(ben)
+    wb.memo_buttons[memo_id][0].click()  # editing, then Cancel: nothing changes
+    wb.memo_text.value = "never saved"
+    wb.cancel_edit.click()
+    assert wb.memo_text.value == "" and wb.add_memo.description == "Add memo"
+    assert ledger(project).memos().set_index("memo_id").loc[memo_id, "text"] == "Second thought."
+    wb.memo_buttons[memo_id][0].click()
+    wb.memo_text.value = "  "
+    wb.add_memo.click()
+    assert "empty" in wb.status.value
+    led = ledger(project)
+    before = led.memos()
+    led.rebuild()
+    assert led.memos().equals(before)
+
+
+def test_layout_puts_navigation_on_top_and_codes_beside_the_text(project: Path) -> None:
+    wb = CodingWorkbench(project)
+    parts = list(wb.widget.children)
+    assert parts.index(wb.actions_box) < parts.index(wb.main_box)  # nav, position and messages first
+    assert list(wb.actions_box.children[:3]) == [wb.nav_box, wb.position, wb.status]
+    assert list(wb.main_box.children) == [wb.reading_box, wb.coding_box]  # the codes right of the text ...
+    assert wb.main_box.layout.flex_flow == "row wrap"  # ... or under it on a narrow screen
+    assert wb.codes_box in wb.coding_box.children and wb.sentence in wb.coding_box.children
+    assert wb.reading_box.layout.height and "cop-wb-reading" in wb.reading_box._dom_classes  # its own scroll
+    assert all(b.disabled and b.tooltip.startswith("choose a coder first") for b in wb.code_buttons.values())
+    assert wb.no_code_btn.disabled
+    wb.coder.value = "ana"
+    assert not any(b.disabled for b in wb.code_buttons.values())
+    assert wb.code_buttons["trust"].tooltip == "trust: Confidence in others. (key 1)"
 
 
 def test_undo_then_redo_walks_back_and_forward(project: Path) -> None:

@@ -143,10 +143,10 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
             page.locator(".cop-wb-current mark", has_text="We finally named the harm").wait_for(timeout=20_000)
             state = json.loads((cfg.processed / "workbench_state.json").read_text())
             assert state["last_coder"] == "maya" and state["coders"]["maya"]["filters"]["speaker"] == "Maya"
-            page.locator("button.widget-button", has_text="Undo").click()
+            page.get_by_title("Undo your last action", exact=True).click()  # not Compare coders' undo
             page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
             assert poll_codings(cfg.ledger_path, 1)["code_id"].tolist() == ["harm"]
-            page.locator("button.widget-button", has_text="Redo").click()  # enabled once there is an undo
+            page.get_by_title("Redo the action you last undid", exact=True).click()  # enabled once there is an undo
             page.get_by_text("Redid: code Trust", exact=True).wait_for(timeout=20_000)
             assert poll_codings(cfg.ledger_path, 2)["code_id"].tolist() == ["harm", "trust"]
             Ledger(cfg.ledger_path).code(turn["segment_id"], "trust", "ben")  # a second coder: agrees on trust only
@@ -179,7 +179,7 @@ def test_keyboard_shortcuts_code_and_navigate_and_do_not_reach_jupyterlab(lab: t
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             page.locator("button.widget-button", has_text="1 Trust").wait_for(timeout=60_000)  # numbered
-            page.get_by_text("Keys (pointer over the segment", exact=False).wait_for(timeout=20_000)  # legend
+            page.get_by_text("Keys (pointer over the codes", exact=False).wait_for(timeout=20_000)  # legend
             coder = page.get_by_placeholder("your name")
             coder.fill("maya")
             coder.press("Enter")
@@ -221,4 +221,57 @@ def test_keyboard_shortcuts_code_and_navigate_and_do_not_reach_jupyterlab(lab: t
                                    timeout=20_000)
         finally:
             page.screenshot(path=str(SCREENSHOT.with_name("workbench_keys.png")), full_page=True)
+            browser.close()
+
+
+def test_layout_keeps_navigation_and_position_in_view_after_next(lab: tuple[str, Path]) -> None:
+    """In an 1100 x 900 window: after Next, the new position and the Next button are still on screen and the
+    Next button has not moved; the code buttons sit right of the segment text; they are greyed out until
+    a coder is chosen. Screenshot: /tmp/wblayout.png."""
+    from playwright.sync_api import sync_playwright
+
+    url, root = lab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
+            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            trust = page.locator("button.widget-button", has_text="1 Trust")
+            trust.wait_for(timeout=60_000)
+            assert trust.is_disabled() and trust.get_attribute("title").startswith("choose a coder first")
+            coder = page.get_by_placeholder("your name")
+            coder.fill("maya")
+            coder.press("Enter")
+            page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)
+            page.wait_for_function("!document.querySelector('button.widget-button[title^=\"trust:\"]').disabled",
+                                   timeout=20_000)
+            next_btn = page.locator("button.widget-button", has_text="Next").first
+            next_btn.scroll_into_view_if_needed()
+            page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)
+            before = next_btn.bounding_box()
+            text, codes = page.locator(".cop-wb-reading").first.bounding_box(), trust.bounding_box()
+            assert codes["x"] >= text["x"] + text["width"] - 1 and codes["y"] < text["y"] + text["height"]  # beside
+            for step in (2, 3, 4):
+                next_btn.click()
+                position = page.get_by_text(f"{step} / 9", exact=True)
+                position.wait_for(timeout=20_000)
+                for box in (position.bounding_box(), next_btn.bounding_box()):
+                    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 900, box
+                assert next_btn.bounding_box() == before  # the button has not moved
+            memo = page.get_by_placeholder("Memo on this segment", exact=False)
+            memo.fill("A first memo.")
+            page.locator("button.widget-button", has_text="Add memo").click()
+            page.locator("button.widget-button", has_text="Delete memo").wait_for(timeout=20_000)
+            tag = page.locator(".cop-wb-memo-tag").first
+            assert tag.inner_text() == "your memo 1" and tag.bounding_box()["width"] > 20
+            page.locator("button.widget-button", has_text="Edit memo").scroll_into_view_if_needed()
+            page.screenshot(path="/tmp/wblayout_memo.png")
+            next_btn.scroll_into_view_if_needed()
+            page.wait_for_timeout(300)
+        finally:
+            page.screenshot(path="/tmp/wblayout.png")
             browser.close()
