@@ -37,7 +37,10 @@ MIN_SEGMENTS = 30
 FILLER_WORDS = ("said", "say", "says", "saying", "laughs", "laughter", "just", "like", "yeah", "yes", "okay", "ok",
                 "know", "think", "really", "um", "uh", "gonna", "want", "got", "going", "thing", "things", "lot",
                 "kind", "right", "mean", "actually", "maybe", "that's", "it's", "i'm", "i'll", "i've", "don't",
-                "didn't", "we're", "they're", "you're", "there's", "can't", "won't", "let's", "xxx", "xxxx")
+                "didn't", "we're", "they're", "you're", "there's", "can't", "won't", "let's", "xxx", "xxxx",
+                "isn't", "aren't", "wasn't", "weren't", "doesn't", "couldn't", "wouldn't", "shouldn't", "haven't",
+                "hasn't", "hadn't", "ain't", "i'd", "you've", "you'll", "you'd", "he's", "she's", "we've", "we'll",
+                "we'd", "they've", "they'll", "they'd", "what's", "who's", "here's")
 
 
 def stop_words() -> list[str]:
