@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -82,6 +84,26 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         log.close()
 
 
+@contextlib.contextmanager
+def workbench_page(url: str, viewport: dict[str, int], screenshot: str | Path) -> Iterator[Any]:
+    """Headless Debian chromium on the workbench notebook, all cells run; a full-page screenshot at the end."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport=viewport)
+        try:
+            page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
+            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # kernel up and connected
+            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+            yield page
+        finally:
+            page.screenshot(path=str(screenshot), full_page=True)  # the panel as the coder saw it
+            browser.close()
+
+
 def poll_codings(path: Path, n: int, timeout: float = 30.0) -> pd.DataFrame:
     """The ledger's codings once it holds ``n`` rows (the kernel writes them; we read from outside)."""
     deadline = time.monotonic() + timeout
@@ -93,8 +115,6 @@ def poll_codings(path: Path, n: int, timeout: float = 30.0) -> pd.DataFrame:
 
 
 def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
-    from playwright.sync_api import sync_playwright
-
     url, root = lab
     cfg = ProjectConfig.load(root)
     segments = pd.read_parquet(cfg.processed / "segments.parquet")
@@ -103,175 +123,138 @@ def test_click_in_jupyterlab_writes_the_ledger(lab: tuple[str, Path]) -> None:
     Ledger(cfg.ledger_path).add_suggestions(pd.DataFrame({
         "segment_id": [turn["segment_id"]], "code_id": ["trust"], "score": [0.87], "method": ["rules"],
         "evidence": ["matched: trust"]}))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
-            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # kernel up and connected
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            trust = page.locator("button.widget-button", has_text="Trust")
-            trust.wait_for(timeout=60_000)
-            coder = page.get_by_placeholder("your name")
-            coder.fill("maya")
-            coder.press("Enter")
-            page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)  # the kernel took the coder
-            page.get_by_label("Speaker", exact=True).select_option("Maya")
-            page.get_by_text("0 / 2 coded", exact=True).wait_for(timeout=20_000)
-            page.get_by_label("Apply to", exact=True).select_option(index=2)
-            page.locator(".cop-wb-current mark", has_text="We finally named the harm").wait_for(timeout=20_000)
-            page.locator("button.widget-button", has_text="Harm").click()
-            rows = poll_codings(cfg.ledger_path, 1)
-            assert rows[["segment_id", "code_id", "coder", "span_start", "span_end"]].values.tolist() == [
-                [turn["segment_id"], "harm", "maya", harm["start"], harm["end"]]]
-            page.get_by_label("Apply to", exact=True).select_option(index=0)
-            page.get_by_text("Trust 0.87", exact=True).wait_for(timeout=20_000)  # the suggestion chip
-            trust.click()
-            rows = poll_codings(cfg.ledger_path, 2)
-            assert rows[["code_id", "coder"]].values.tolist() == [["harm", "maya"], ["trust", "maya"]]
-            assert rows["span_start"].isna().tolist() == [False, True]
-            page.get_by_text("1 / 2 coded", exact=True).wait_for(timeout=20_000)
-            page.locator("button.widget-button", has_text="Trust (1)").wait_for(timeout=20_000)  # the count
-            informative = page.locator("button.widget-button", has_text="Most informative next")
-            assert informative.evaluate("b => b.scrollWidth <= b.clientWidth")  # the label is not cut
-            page.get_by_text("Retrieve coded passages", exact=True).click()  # the retrieval fold-out
-            page.get_by_label("Code", exact=True).select_option(label="Harm")
-            page.locator(".cop-wb-quote", has_text="We finally named the harm").wait_for(timeout=20_000)
-            page.locator("button.widget-button", has_text="Go").first.click()
-            page.locator(".cop-wb-current mark", has_text="We finally named the harm").wait_for(timeout=20_000)
-            state = json.loads((cfg.processed / "workbench_state.json").read_text())
-            assert state["last_coder"] == "maya" and state["coders"]["maya"]["filters"]["speaker"] == "Maya"
-            page.get_by_title("Undo your last action", exact=True).click()  # not Compare coders' undo
-            page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
-            assert poll_codings(cfg.ledger_path, 1)["code_id"].tolist() == ["harm"]
-            page.get_by_title("Redo the action you last undid", exact=True).click()  # enabled once there is an undo
-            page.get_by_text("Redid: code Trust", exact=True).wait_for(timeout=20_000)
-            assert poll_codings(cfg.ledger_path, 2)["code_id"].tolist() == ["harm", "trust"]
-            Ledger(cfg.ledger_path).code(turn["segment_id"], "trust", "ben")  # a second coder: agrees on trust only
-            page.locator("button.widget-button", has_text="Refresh").click()  # the "Compare coders" cell
-            page.get_by_text("0 / 1 adjudicated", exact=True).wait_for(timeout=20_000)
-            page.get_by_title("Apply (consensus)", exact=True).click()
-            rows = poll_codings(cfg.ledger_path, 4)
-            assert rows.loc[rows["coder"] == "consensus", ["segment_id", "code_id"]].values.tolist() == [
-                [turn["segment_id"], "harm"]]
-            page.get_by_text("1 / 1 adjudicated", exact=True).wait_for(timeout=20_000)
-        finally:
-            page.screenshot(path=str(SCREENSHOT), full_page=True)  # the panel as the coder saw it
-            browser.close()
+    with workbench_page(url, {"width": 1400, "height": 1100}, str(SCREENSHOT)) as page:
+        trust = page.locator("button.widget-button", has_text="Trust")
+        trust.wait_for(timeout=60_000)
+        coder = page.get_by_placeholder("your name")
+        coder.fill("maya")
+        coder.press("Enter")
+        page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)  # the kernel took the coder
+        page.get_by_label("Speaker", exact=True).select_option("Maya")
+        page.get_by_text("0 / 2 coded", exact=True).wait_for(timeout=20_000)
+        page.get_by_label("Apply to", exact=True).select_option(index=2)
+        page.locator(".cop-wb-current mark", has_text="We finally named the harm").wait_for(timeout=20_000)
+        page.locator("button.widget-button", has_text="Harm").click()
+        rows = poll_codings(cfg.ledger_path, 1)
+        assert rows[["segment_id", "code_id", "coder", "span_start", "span_end"]].values.tolist() == [
+            [turn["segment_id"], "harm", "maya", harm["start"], harm["end"]]]
+        page.get_by_label("Apply to", exact=True).select_option(index=0)
+        page.get_by_text("Trust 0.87", exact=True).wait_for(timeout=20_000)  # the suggestion chip
+        trust.click()
+        rows = poll_codings(cfg.ledger_path, 2)
+        assert rows[["code_id", "coder"]].values.tolist() == [["harm", "maya"], ["trust", "maya"]]
+        assert rows["span_start"].isna().tolist() == [False, True]
+        page.get_by_text("1 / 2 coded", exact=True).wait_for(timeout=20_000)
+        page.locator("button.widget-button", has_text="Trust (1)").wait_for(timeout=20_000)  # the count
+        informative = page.locator("button.widget-button", has_text="Most informative next")
+        assert informative.evaluate("b => b.scrollWidth <= b.clientWidth")  # the label is not cut
+        page.get_by_text("Retrieve coded passages", exact=True).click()  # the retrieval fold-out
+        page.get_by_label("Code", exact=True).select_option(label="Harm")
+        page.locator(".cop-wb-quote", has_text="We finally named the harm").wait_for(timeout=20_000)
+        page.locator("button.widget-button", has_text="Go").first.click()
+        page.locator(".cop-wb-current mark", has_text="We finally named the harm").wait_for(timeout=20_000)
+        state = json.loads((cfg.processed / "workbench_state.json").read_text())
+        assert state["last_coder"] == "maya" and state["coders"]["maya"]["filters"]["speaker"] == "Maya"
+        page.get_by_title("Undo your last action", exact=True).click()  # not Compare coders' undo
+        page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
+        assert poll_codings(cfg.ledger_path, 1)["code_id"].tolist() == ["harm"]
+        page.get_by_title("Redo the action you last undid", exact=True).click()  # enabled once there is an undo
+        page.get_by_text("Redid: code Trust", exact=True).wait_for(timeout=20_000)
+        assert poll_codings(cfg.ledger_path, 2)["code_id"].tolist() == ["harm", "trust"]
+        Ledger(cfg.ledger_path).code(turn["segment_id"], "trust", "ben")  # a second coder: agrees on trust only
+        page.locator("button.widget-button", has_text="Refresh").click()  # the "Compare coders" cell
+        page.get_by_text("0 / 1 adjudicated", exact=True).wait_for(timeout=20_000)
+        page.get_by_title("Apply (consensus)", exact=True).click()
+        rows = poll_codings(cfg.ledger_path, 4)
+        assert rows.loc[rows["coder"] == "consensus", ["segment_id", "code_id"]].values.tolist() == [
+            [turn["segment_id"], "harm"]]
+        page.get_by_text("1 / 1 adjudicated", exact=True).wait_for(timeout=20_000)
 
 
 def test_keyboard_shortcuts_code_and_navigate_and_do_not_reach_jupyterlab(lab: tuple[str, Path]) -> None:
     """With the pointer on the segment (ipyevents), keys go to the panel: 1 codes, j moves, u undoes;
     JupyterLab's notebook shortcuts (b: new cell, 1: heading, j: next cell) do not fire."""
-    from playwright.sync_api import sync_playwright
-
     url, root = lab
     cfg = ProjectConfig.load(root)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
-            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            page.locator("button.widget-button", has_text="1 Trust").wait_for(timeout=60_000)  # numbered
-            page.get_by_text("Keys (pointer over the codes", exact=False).wait_for(timeout=20_000)  # legend
-            coder = page.get_by_placeholder("your name")
-            coder.fill("maya")
-            coder.press("Enter")
-            page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)
-            cells = page.locator(".jp-Notebook .jp-Cell")
-            n_cells = cells.count()
-            active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active").first.inner_text()[:200]
-            markdown = page.locator(".jp-Notebook .jp-MarkdownCell").count()
-            page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)  # the position line
-            first = page.locator(".cop-wb-current").first.inner_text()
-            page.locator(".cop-wb-keys").first.hover()  # the code buttons (the segment text stays copyable)
-            page.keyboard.press("1")
-            rows = poll_codings(cfg.ledger_path, 1)
-            assert rows[["code_id", "coder"]].values.tolist() == [["trust", "maya"]]
-            page.locator("button.widget-button", has_text="1 Trust (1)").wait_for(timeout=20_000)
-            page.keyboard.press("j")
-            page.get_by_text("2 / 9", exact=True).wait_for(timeout=20_000)
-            assert page.locator(".cop-wb-current").first.inner_text() != first
-            page.keyboard.press("b")
-            page.keyboard.press("u")  # undo goes back to the unit it changed
-            page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
-            assert poll_codings(cfg.ledger_path, 0).empty
-            page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)
-            page.wait_for_timeout(500)
-            assert cells.count() == n_cells  # b added no cell
-            assert page.locator(".jp-Notebook .jp-MarkdownCell").count() == markdown  # 1 made no heading
-            assert page.locator(".jp-Notebook .jp-Cell.jp-mod-active").first.inner_text()[:200] == active  # j, k
-            memo = page.get_by_placeholder("Memo on this segment", exact=False)
-            memo.click()  # the memo box is no shortcut zone: keys type text there
-            page.keyboard.type("jb1 u")
-            assert memo.input_value() == "jb1 u" and poll_codings(cfg.ledger_path, 0).empty
-            assert cells.count() == n_cells
-            # the control: the same key with the pointer and focus on the notebook is JupyterLab's
-            page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
-            page.mouse.move(5, 300)  # off the panel
-            page.keyboard.press("Escape")
-            page.keyboard.press("b")
-            page.wait_for_function(f"document.querySelectorAll('.jp-Notebook .jp-Cell').length == {n_cells + 1}",
-                                   timeout=20_000)
-        finally:
-            page.screenshot(path=str(SCREENSHOT.with_name("workbench_keys.png")), full_page=True)
-            browser.close()
+    with workbench_page(url, {"width": 1400, "height": 1100}, str(SCREENSHOT.with_name("workbench_keys.png"))) as page:
+        page.locator("button.widget-button", has_text="1 Trust").wait_for(timeout=60_000)  # numbered
+        page.get_by_text("Keys (pointer over the codes", exact=False).wait_for(timeout=20_000)  # legend
+        coder = page.get_by_placeholder("your name")
+        coder.fill("maya")
+        coder.press("Enter")
+        page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        n_cells = cells.count()
+        active = page.locator(".jp-Notebook .jp-Cell.jp-mod-active").first.inner_text()[:200]
+        markdown = page.locator(".jp-Notebook .jp-MarkdownCell").count()
+        page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)  # the position line
+        first = page.locator(".cop-wb-current").first.inner_text()
+        page.locator(".cop-wb-keys").first.hover()  # the code buttons (the segment text stays copyable)
+        page.keyboard.press("1")
+        rows = poll_codings(cfg.ledger_path, 1)
+        assert rows[["code_id", "coder"]].values.tolist() == [["trust", "maya"]]
+        page.locator("button.widget-button", has_text="1 Trust (1)").wait_for(timeout=20_000)
+        page.keyboard.press("j")
+        page.get_by_text("2 / 9", exact=True).wait_for(timeout=20_000)
+        assert page.locator(".cop-wb-current").first.inner_text() != first
+        page.keyboard.press("b")
+        page.keyboard.press("u")  # undo goes back to the unit it changed
+        page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
+        assert poll_codings(cfg.ledger_path, 0).empty
+        page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)
+        page.wait_for_timeout(500)
+        assert cells.count() == n_cells  # b added no cell
+        assert page.locator(".jp-Notebook .jp-MarkdownCell").count() == markdown  # 1 made no heading
+        assert page.locator(".jp-Notebook .jp-Cell.jp-mod-active").first.inner_text()[:200] == active  # j, k
+        memo = page.get_by_placeholder("Memo on this segment", exact=False)
+        memo.click()  # the memo box is no shortcut zone: keys type text there
+        page.keyboard.type("jb1 u")
+        assert memo.input_value() == "jb1 u" and poll_codings(cfg.ledger_path, 0).empty
+        assert cells.count() == n_cells
+        # the control: the same key with the pointer and focus on the notebook is JupyterLab's
+        page.locator(".jp-Notebook .jp-Cell .jp-InputPrompt").first.click()
+        page.mouse.move(5, 300)  # off the panel
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        page.wait_for_function(f"document.querySelectorAll('.jp-Notebook .jp-Cell').length == {n_cells + 1}",
+                               timeout=20_000)
 
 
 def test_layout_keeps_navigation_and_position_in_view_after_next(lab: tuple[str, Path]) -> None:
     """In an 1100 x 900 window: after Next, the new position and the Next button are still on screen and the
     Next button has not moved; the code buttons sit right of the segment text; they are greyed out until
     a coder is chosen. Screenshot: /tmp/wblayout.png."""
-    from playwright.sync_api import sync_playwright
-
     url, root = lab
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1100, "height": 900})
-            page.goto(f"{url}/lab/tree/notebooks/coding_workbench.ipynb")
-            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-            page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-            trust = page.locator("button.widget-button", has_text="1 Trust")
-            trust.wait_for(timeout=60_000)
-            assert trust.is_disabled() and trust.get_attribute("title").startswith("choose a coder first")
-            coder = page.get_by_placeholder("your name")
-            coder.fill("maya")
-            coder.press("Enter")
-            page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)
-            page.wait_for_function("!document.querySelector('button.widget-button[title^=\"trust:\"]').disabled",
-                                   timeout=20_000)
-            next_btn = page.locator("button.widget-button", has_text="Next").first
-            next_btn.scroll_into_view_if_needed()
-            page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)
-            before = next_btn.bounding_box()
-            text, codes = page.locator(".cop-wb-reading").first.bounding_box(), trust.bounding_box()
-            assert codes["x"] >= text["x"] + text["width"] - 1 and codes["y"] < text["y"] + text["height"]  # beside
-            for step in (2, 3, 4):
-                next_btn.click()
-                position = page.get_by_text(f"{step} / 9", exact=True)
-                position.wait_for(timeout=20_000)
-                for box in (position.bounding_box(), next_btn.bounding_box()):
-                    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 900, box
-                assert next_btn.bounding_box() == before  # the button has not moved
-            memo = page.get_by_placeholder("Memo on this segment", exact=False)
-            memo.fill("A first memo.")
-            page.locator("button.widget-button", has_text="Add memo").click()
-            page.locator("button.widget-button", has_text="Delete memo").wait_for(timeout=20_000)
-            tag = page.locator(".cop-wb-memo-tag").first
-            assert tag.inner_text() == "your memo 1" and tag.bounding_box()["width"] > 20
-            page.locator("button.widget-button", has_text="Edit memo").scroll_into_view_if_needed()
-            page.screenshot(path="/tmp/wblayout_memo.png")
-            next_btn.scroll_into_view_if_needed()
-            page.wait_for_timeout(300)
-        finally:
-            page.screenshot(path="/tmp/wblayout.png")
-            browser.close()
+    with workbench_page(url, {"width": 1100, "height": 900}, "/tmp/wblayout.png") as page:
+        trust = page.locator("button.widget-button", has_text="1 Trust")
+        trust.wait_for(timeout=60_000)
+        assert trust.is_disabled() and trust.get_attribute("title").startswith("choose a coder first")
+        coder = page.get_by_placeholder("your name")
+        coder.fill("maya")
+        coder.press("Enter")
+        page.get_by_text("0 / 9 coded", exact=True).wait_for(timeout=20_000)
+        page.wait_for_function("!document.querySelector('button.widget-button[title^=\"trust:\"]').disabled",
+                               timeout=20_000)
+        next_btn = page.locator("button.widget-button", has_text="Next").first
+        next_btn.scroll_into_view_if_needed()
+        page.get_by_text("1 / 9", exact=True).wait_for(timeout=20_000)
+        before = next_btn.bounding_box()
+        text, codes = page.locator(".cop-wb-reading").first.bounding_box(), trust.bounding_box()
+        assert codes["x"] >= text["x"] + text["width"] - 1 and codes["y"] < text["y"] + text["height"]  # beside
+        for step in (2, 3, 4):
+            next_btn.click()
+            position = page.get_by_text(f"{step} / 9", exact=True)
+            position.wait_for(timeout=20_000)
+            for box in (position.bounding_box(), next_btn.bounding_box()):
+                assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 900, box
+            assert next_btn.bounding_box() == before  # the button has not moved
+        memo = page.get_by_placeholder("Memo on this segment", exact=False)
+        memo.fill("A first memo.")
+        page.locator("button.widget-button", has_text="Add memo").click()
+        page.locator("button.widget-button", has_text="Delete memo").wait_for(timeout=20_000)
+        tag = page.locator(".cop-wb-memo-tag").first
+        assert tag.inner_text() == "your memo 1" and tag.bounding_box()["width"] > 20
+        page.locator("button.widget-button", has_text="Edit memo").scroll_into_view_if_needed()
+        page.screenshot(path="/tmp/wblayout_memo.png")
+        next_btn.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
