@@ -415,7 +415,7 @@ class QuotePicker:
             text, person = _quote(row["text"]), row.get("person")
             if text.casefold() in self.seen or seg in self.seen:
                 continue
-            if self.per_person is not None and (row.get("self_described") or (
+            if self.per_person is not None and (row.get("self_described") or _opens_redacted(text) or (
                     isinstance(person, str) and self.people[person] >= self.per_person)):
                 continue
             self.seen.update({seg, text.casefold()})
@@ -423,6 +423,14 @@ class QuotePicker:
                 self.people[person] += 1
             quotes.append({"text": text, "context": unit_context(row)})
         return quotes
+
+
+def _opens_redacted(text: str) -> bool:
+    """A de-identified quote that opens with two redaction marks ("[name]. [name]. At the first ...") reads badly."""
+    from .deidentify import MARKS
+
+    head = text.lstrip(" \"'\u201c\u2018")[:40]
+    return head.startswith(MARKS) and sum(head.count(mark) for mark in MARKS) >= 2
 
 
 def _quote(text: str) -> str:
@@ -1082,7 +1090,13 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     units["speaker_role"] = _common_only(units, "speaker_role")
     units["department"] = _common_only(units, "department")
     kinds = dict(zip(data.sources["source_id"], data.sources["kind"]))
-    aliases = {s: deid.source(s, kinds.get(s, "transcript")) for s in data.sources["source_id"]}
+    from .textnorm import natural_key
+
+    # numbered in wave order (then path), so "Survey 1" is the first wave's survey
+    waves = dict(zip(data.sources["source_id"], data.sources["wave"].fillna("") if "wave" in data.sources else ""))
+    ordered = sorted(data.sources["source_id"], key=lambda s: (waves.get(s, "") == "", natural_key(str(waves.get(s, ""))),
+                                                                natural_key(str(s))))
+    aliases = {s: deid.source(s, kinds.get(s, "transcript")) for s in ordered}
     units["person"] = [deid.speaker(w) if k == "transcript" else deid.respondent(w)
                        for w, k in zip(units["who"], units["kind"])]
     units["who"] = [deid.speaker(w, r) if k == "transcript" else deid.respondent(w)

@@ -89,3 +89,18 @@ def test_internal_theme_cards_are_grouped_by_selection() -> None:
     conversations = {c["title"]: c["meta"] for c in groups[0]["cards"]}
     assert set(conversations) == {"Good / great / hear", "Trust / turn / talked"}  # no ' · conversations'
     assert "0% coded" in conversations["Good / great / hear"] and "100% coded" in conversations["Trust / turn / talked"]
+
+
+def test_shareable_sources_are_numbered_in_wave_order_and_quotes_do_not_open_redacted() -> None:
+    from dataclasses import replace
+
+    from cop_analysis.deidentify import Deidentifier
+
+    data = _data()
+    sources = data.sources.copy()
+    sources["wave"] = ["2", "1", "1"]  # s1 (first by path) is the later wave's survey
+    shared = report.deidentify_data(replace(data, sources=sources), Deidentifier())
+    titles = dict(zip(data.sources["source_id"], shared.sources["title"]))
+    assert titles == {"s1": "Survey 2", "s2": "Survey 1", "t1": "Interview 1"}
+    assert report._opens_redacted("[name]. [name]. At the first reflection circle he said")
+    assert not report._opens_redacted("At the first reflection circle [name] said [name] gets paid")
