@@ -447,7 +447,8 @@ def _exemplar_ranking(data: ReportData) -> pd.DataFrame:
     return merged.sort_values(["quotable", "n_coders", "score", "fit"], ascending=False, kind="stable")
 
 
-def exemplars(data: ReportData, per_code: int = 3, picker: QuotePicker | None = None) -> dict[str, list[dict[str, str]]]:
+def exemplars(data: ReportData, per_code: int = 3,
+              picker: QuotePicker | None = None) -> dict[str, list[dict[str, str]]]:
     """Code name -> up to ``per_code`` quotes {text, context} (see ``_exemplar_ranking``); a unit
     quoted for one code is not quoted again for the next."""
     picker = picker or QuotePicker(data)
@@ -1094,8 +1095,8 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
 
     # numbered in wave order (then path), so "Survey 1" is the first wave's survey
     waves = dict(zip(data.sources["source_id"], data.sources["wave"].fillna("") if "wave" in data.sources else ""))
-    ordered = sorted(data.sources["source_id"], key=lambda s: (waves.get(s, "") == "", natural_key(str(waves.get(s, ""))),
-                                                                natural_key(str(s))))
+    ordered = sorted(data.sources["source_id"], key=lambda s: (
+        waves.get(s, "") == "", natural_key(str(waves.get(s, ""))), natural_key(str(s))))
     aliases = {s: deid.source(s, kinds.get(s, "transcript")) for s in ordered}
     units["person"] = [deid.speaker(w) if k == "transcript" else deid.respondent(w)
                        for w, k in zip(units["who"], units["kind"])]
