@@ -68,13 +68,24 @@ def _same_word(a: str, b: str) -> bool:
 GUIDED_MIN_SHARE = 0.1  # a theme is named after a code when >= this share of it is anchored to the code
 
 
+# evaluative words every theme uses: fine as keywords, empty as a label ("Good / great / hear")
+GENERIC_LABEL_WORDS = frozenset({"good", "great", "nice", "bad", "better", "best", "well", "fine", "way", "word",
+                                 "feel", "felt", "hear", "little", "time", "lot", "sure", "new", "ask", "asking"})
+
+
 def label_words(candidates: Sequence[str], n: int = 3) -> list[str]:
     """The first ``n`` keywords that share no word (or inflection of one) with an earlier pick and
-    are not function words."""
+    are not function words or generic evaluative words (``GENERIC_LABEL_WORDS``); when too few
+    remain, generic words fill up."""
+    picked = _label_words(candidates, n, GENERIC_LABEL_WORDS)
+    return picked if len(picked) == n else _label_words(picked + list(candidates), n, frozenset())
+
+
+def _label_words(candidates: Sequence[str], n: int, generic: frozenset[str]) -> list[str]:
     picked: list[str] = []
     for word in candidates:
         tokens = word.split()
-        if any(t.lower() in _function_words() for t in tokens):
+        if any(t.lower() in _function_words() or t.lower() in generic for t in tokens):
             continue
         if any(_same_word(t, u) for t in tokens for w in picked for u in w.split()):
             continue
