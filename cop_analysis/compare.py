@@ -70,9 +70,41 @@ class CompareSession:
         active = set(self.ledger.codings()["coder"]) | set(self.ledger.reviewed()["coder"])
         return [c for c in self.ledger.coders() if c in active and c not in RESERVED_CODERS]
 
+    def seen(self) -> dict[str, set[str]]:
+        """Segments (in the chosen kind/source) each available coder coded or marked "No code applies"."""
+        cols = ["segment_id", "coder"]
+        rows = pd.concat([self.ledger.codings()[cols], self.ledger.reviewed()[cols]])
+        scope = self.scope_ids()
+        if scope is not None:
+            rows = rows[rows["segment_id"].isin(scope)]
+        return {c: set(rows.loc[rows["coder"] == c, "segment_id"].astype(str)) for c in self.available_coders()}
+
     def default_coders(self) -> list[str]:
-        """The coders compared when none are chosen: :meth:`available_coders` minus the consensus coder."""
-        return [c for c in self.available_coders() if c != self.consensus]
+        """The coders compared when none are chosen: the largest group sharing enough segments.
+
+        Among :meth:`available_coders` minus the consensus coder: the pair sharing most segments
+        (seen by both), then, one at a time, the coder who keeps most segments seen by all, while at
+        least :data:`MIN_SHARED` remain. When no pair shares that many, the pair sharing most; so a
+        coder who has barely started is not ticked by default (tick them to include them). In
+        ledger order.
+        """
+        names = [c for c in self.available_coders() if c != self.consensus]
+        if len(names) <= 2:
+            return names
+        seen = self.seen()
+        best = max(((a, b) for i, a in enumerate(names) for b in names[i + 1:]),
+                   key=lambda p: len(seen[p[0]] & seen[p[1]]))  # first of the ties in ledger order
+        group, shared = list(best), seen[best[0]] & seen[best[1]]
+        while len(shared) >= MIN_SHARED:
+            rest = [c for c in names if c not in group]
+            if not rest:
+                break
+            add = max(rest, key=lambda c: len(shared & seen[c]))
+            if len(shared & seen[add]) < MIN_SHARED:
+                break
+            group.append(add)
+            shared = shared & seen[add]
+        return [c for c in names if c in group]
 
     def options(self) -> dict[str, list[str]]:
         """Values the kind and source restrictions can take."""
@@ -317,6 +349,16 @@ class CompareSession:
 
 
 # -- view --------------------------------------------------------------------------------
+# the context of the selected disagreement: its own scroll, so the panel keeps its height
+CONTEXT_BOX_STYLE = ("max-height: 45vh; min-height: 240px; overflow-y: auto; border: 1px solid #e3e3e3;"
+                     " border-radius: 4px; padding: 0 4px;")
+
+
+def _names(coders: Any) -> list[str]:
+    """The coder names in an ``applied_by`` / ``not_applied_by`` cell (``"ana, ben"``)."""
+    return [c.strip() for c in str(coders).split(",") if c.strip()] if isinstance(coders, str) else []
+
+
 def _fmt(value: Any, percent: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -387,14 +429,21 @@ class ComparePanel:
             w.HTML(PANEL_CSS + "<style>.cop-cmp td, .cop-cmp th {padding: 2px 8px; text-align: right;}"
                    " .cop-cmp td:first-child, .cop-cmp td:last-child, .cop-cmp th:first-child, .cop-cmp th:last-child"
                    " {text-align: left;}"
+                   f" .cop-cmp-ctx {{{CONTEXT_BOX_STYLE}}}"
+                   # the turns before: a short strip scrolled to its end, so the disagreement's own
+                   # segment shows near the top of the box
+                   " .cop-cmp-ctx .cop-wb-before {display: flex; flex-direction: column-reverse;"
+                   " max-height: 7.5em; overflow-y: auto;}"
                    "</style><h3>Compare coders</h3>"),
             w.HBox([w.Label("Coders"), self.coders_row]),
             w.HBox([self.kind, self.source, self.refresh_btn]),
             self.overall, self.table_html, w.HBox([self.progress, self.code_filter]), self.disagreements,
-            self.position, self.context_html, self.decisions_html, self.memos_html,
+            # the decision sits right under the list, above the context: the buttons do not move from
+            # one disagreement to the next, and the context scrolls in its own box
+            self.position, self.decisions_html,
             w.HBox([self.apply_btn, self.not_apply_btn, self.next_open_btn, self.undo_btn, self.agreed_btn],
                    layout=w.Layout(flex_flow="row wrap")),
-            self.status,
+            self.status, self.context_html, self.memos_html,
         ], layout=w.Layout(max_width="1100px"))
         self._handler(self._on_refresh)()
 
@@ -501,16 +550,21 @@ class ComparePanel:
                 self.code_filter.options = codes
             self.code_filter.value = s.code_filter or ""
             shown = s.shown()
-            self.disagreements.options = [(self._label(s.items.iloc[i]), i) for i in shown]
+            self.disagreements.options = [(self._label(s.items.iloc[i], n), i) for n, i in enumerate(shown, 1)]
             self.disagreements.value = s.index if s.index in shown else None
         finally:
             self._syncing = False
         self._render_current()
 
-    def _label(self, r: pd.Series) -> str:
+    def _label(self, r: pd.Series, number: int) -> str:
+        """One line of the list, short enough not to be cut: who applied the code (✓) and who did not
+        (✗) come before the start of the text, e.g. ``[open] 3 · Trust · ana ✓ ben ✗ · “We joined…”``;
+        the coders always in the same order."""
         mark = {APPLY: "[✓ applied]", NOT_APPLY: "[✗ not applied]"}.get(r["decision"], "[open]")
-        return (f"{mark} {r['code']} — “{short_text(r['text'], 60)}” — applied: {r['applied_by']}"
-                f" · not: {r['not_applied_by']}")
+        applied, not_applied = _names(r["applied_by"]), _names(r["not_applied_by"])
+        order = self.session.result.coders if self.session.result is not None else applied + not_applied
+        who = " ".join(f"{c} {'✓' if c in applied else '✗'}" for c in order if c in applied or c in not_applied)
+        return f"{mark} {number} · {short_text(r['code'], 30)} · {who} · “{short_text(r['text'], 36)}”"
 
     def _render_current(self) -> None:
         s = self.session
@@ -537,7 +591,9 @@ class ComparePanel:
         else:
             before, unit, after = shown
             marks = [span for _, _, spans in decisions for span in spans if span is not None]
-            self.context_html.value = context_html(before, unit, after, marks)
+            # a new element per disagreement (data-item), so its scroll starts at the top each time
+            self.context_html.value = (f"<div class='cop-cmp-ctx' data-item='{s.index}'>"
+                                       f"{context_html(before, unit, after, marks)}</div>")
         parts = []
         for coder, applied, spans in decisions:
             narrowed = [sp for sp in spans if sp is not None]

@@ -154,7 +154,9 @@ def test_coder_choice_and_scope(project: Path) -> None:
     led = ledger(project)
     led.code(units[0], "harm", "cy")
     s = CompareSession(project)
-    assert s.default_coders() == ["ana", "ben", "cy"]
+    assert s.available_coders() == ["ana", "ben", "cy"]
+    assert s.default_coders() == ["ana", "ben"]  # cy barely started: not compared unless chosen
+    s.coders = ["ana", "ben", "cy"]
     assert s.refresh().overall["n_segments"] == 1  # cy saw only one segment
     s.coders = ["ana", "ben"]
     assert s.refresh().overall["n_segments"] == 9
@@ -195,14 +197,15 @@ def test_panel_clicks_go_to_the_ledger(project: Path) -> None:
     panel.apply_btn.click()
     assert panel.status.value == "Recorded consensus: apply Trust."
     assert ledger(project).codings("consensus")["segment_id"].tolist() == [units[6]]
-    assert panel.disagreements.options[jordan][0].startswith("[✓ applied] Trust")
+    label = panel.disagreements.options[jordan][0]
+    assert label.startswith(f"[✓ applied] {jordan + 1} · Trust · ana ✗ ben ✓ · “")
     assert "1 / 3 adjudicated" in panel.progress.value and panel.session.index != jordan
     harm = item(panel.session, units[8], "harm")
     panel.disagreements.value = harm
     assert "<mark>We are consulted, not partners.</mark>" in panel.context_html.value
     assert "<b>ben</b> on Harm: tokenism, not harm?" in panel.memos_html.value
     panel.not_apply_btn.click()
-    assert panel.disagreements.options[harm][0].startswith("[✗ not applied] Harm")
+    assert panel.disagreements.options[harm][0].startswith(f"[✗ not applied] {harm + 1} · Harm · ana ✓ ben ✗")
     assert panel.session.current["segment_id"] == units[5]  # the one still open
     panel.apply_btn.click()
     assert panel.status.value == "Recorded consensus: apply Trust. All disagreements are adjudicated."
@@ -318,7 +321,8 @@ def test_undo_last_consensus_decision(project: Path) -> None:
     assert panel.status.value == "Undid consensus: apply Trust."
     assert ledger(project).codings("consensus").empty and "0 / 3 adjudicated" in panel.progress.value
     assert s.index == jordan and panel.disagreements.value == jordan  # back on the undone one
-    assert panel.disagreements.options[jordan][0].startswith("[open] Trust") and panel.undo_btn.disabled
+    assert panel.disagreements.options[jordan][0].startswith(f"[open] {jordan + 1} · Trust")
+    assert panel.undo_btn.disabled
     panel.apply_btn.click()  # change of mind: apply, then do not apply; undo brings "apply" back
     panel.disagreements.value = jordan
     panel.not_apply_btn.click()
@@ -353,3 +357,89 @@ def test_apply_keeps_the_sentence_the_coders_applied_the_code_to(project: Path) 
     panel.disagreements.value = item(s, units[5], "trust")  # ana coded the whole turn
     panel.apply_btn.click()
     assert ledger(project).codings("consensus")["span_start"].isna().all()
+
+
+def test_decision_buttons_sit_above_a_scrolling_context_box(project: Path) -> None:
+    units = units_of(project)
+    ledger(project).code(units[8], "power", "ben")  # a second disagreement on the same segment
+    panel = ComparePanel(project)
+    s = panel.session
+    children = list(panel.widget.children)
+    buttons = next(i for i, c in enumerate(children) if panel.apply_btn in getattr(c, "children", ()))
+    assert children.index(panel.disagreements) < children.index(panel.position) < buttons
+    assert children.index(panel.decisions_html) < buttons < children.index(panel.status)
+    assert children.index(panel.status) < children.index(panel.context_html) < children.index(panel.memos_html)
+    style = children[0].value  # the panel's CSS: the context scrolls in a box of its own
+    assert ".cop-cmp-ctx {max-height: 45vh; min-height: 240px; overflow-y: auto;" in style
+    harm, power = item(s, units[8], "harm"), item(s, units[8], "power")
+    panel.disagreements.value = harm
+    assert panel.context_html.value.startswith(
+        f"<div class='cop-cmp-ctx' data-item='{harm}'><div class='cop-wb-context'>")
+    assert "<mark>We are consulted, not partners.</mark>" in panel.context_html.value
+    panel.disagreements.value = power  # same segment, another code: a new box, scrolled to its top
+    assert panel.context_html.value.startswith(f"<div class='cop-cmp-ctx' data-item='{power}'>")
+    assert "<b>ana</b>: did not apply" in panel.decisions_html.value and not panel.apply_btn.disabled
+    panel.kind.value = "survey"  # nothing to decide: no empty box left behind
+    assert panel.context_html.value == "" and panel.apply_btn.disabled
+
+
+def test_default_ticks_the_largest_group_sharing_enough_segments(project: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import cop_analysis.compare as compare_module
+
+    units = units_of(project)
+    led = ledger(project)
+    led.code(units[0], "harm", "cy")  # cy barely started: 1 segment
+    for sid in units[:7]:
+        led.mark_reviewed(sid, "dee")  # dee saw 7 of the 9 segments ana and ben saw
+    monkeypatch.setattr(compare_module, "MIN_SHARED", 5)
+    panel = ComparePanel(project)
+    assert {c: b.value for c, b in panel.coder_boxes.items()} == {"ana": True, "ben": True, "cy": False, "dee": True}
+    assert panel.session.result.coders == ["ana", "ben", "dee"]
+    assert panel.overall.value.startswith("<b>3 coders</b> (ana, ben, dee) &middot; 7 segments seen by all")
+    assert "not reliable" not in panel.overall.value
+    panel.coder_boxes["cy"].value = True  # still there to tick on purpose
+    assert panel.session.result.coders == ["ana", "ben", "cy", "dee"] and "Only 1 segment" in panel.overall.value
+    panel.refresh_btn.click()  # Refresh keeps the user's ticks
+    assert [c for c, b in panel.coder_boxes.items() if b.value] == ["ana", "ben", "cy", "dee"]
+    monkeypatch.setattr(compare_module, "MIN_SHARED", 8)  # adding dee would leave 7: the pair only
+    assert CompareSession(project).default_coders() == ["ana", "ben"]
+    monkeypatch.setattr(compare_module, "MIN_SHARED", 20)  # no pair shares enough: the pair sharing most
+    assert CompareSession(project).default_coders() == ["ana", "ben"]
+    survey = CompareSession(project, kind="survey")  # counted within the scope: 2 survey answers each
+    assert survey.default_coders() == ["ana", "ben"]
+
+
+def test_default_pair_need_not_include_the_first_coder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cop_analysis.compare as compare_module
+
+    root = make_project(tmp_path / "proj")
+    units = units_of(root)
+    led = ledger(root)
+    led.code(units[3], "trust", "rita")  # rita first in the ledger, 2 segments
+    led.mark_reviewed(units[4], "rita")
+    for coder in ("ana", "ben"):
+        for sid in units[2:9]:
+            led.mark_reviewed(sid, coder)
+    monkeypatch.setattr(compare_module, "MIN_SHARED", 5)
+    panel = ComparePanel(root)
+    assert [c for c, b in panel.coder_boxes.items() if b.value] == ["ana", "ben"]
+    assert not panel.coder_boxes["rita"].value and panel.session.result.coders == ["ana", "ben"]
+
+
+def test_disagreement_labels_are_short_and_name_who_first(project: Path) -> None:
+    units = units_of(project)
+    ledger(project).mark_reviewed(units[8], "cy")  # a third coder who saw the Harm segment only
+    panel = ComparePanel(project, coders=["ana", "ben", "cy"])
+    s = panel.session
+    assert s.result.coders == ["ana", "ben", "cy"]
+    labels = dict((v, label) for label, v in panel.disagreements.options)
+    assert labels[item(s, units[8], "harm")] == (
+        "[open] 1 · Harm · ana ✓ ben ✗ cy ✗ · “Senior staff still decide. We are c…”")
+    panel.coder_boxes["cy"].value = False
+    labels = [label for label, _ in panel.disagreements.options]
+    trust = item(s, units[6], "trust")  # ben applied it, ana did not: the coders keep their order
+    assert labels[trust].startswith(f"[open] {trust + 1} · Trust · ana ✗ ben ✓ · “")
+    assert all(len(label) <= 90 for label in labels)
+    panel.code_filter.value = "trust"  # numbered within the list shown, like the "n / m" above the context
+    assert [label.split(" · ")[0] for label, _ in panel.disagreements.options] == ["[open] 1", "[open] 2"]
