@@ -78,7 +78,9 @@ class CodingSession:
         self.n_context = context
         segments = load_segments(self.cfg)
         units = segments[segments["unit"].isin(list(CODING_UNITS.values()))]
-        self.units = units.sort_values(["source_id", "start"]).set_index("segment_id", drop=False)
+        rank = self._source_order(units["source_id"].astype(str).unique())
+        self.units = (units.assign(_rank=units["source_id"].astype(str).map(rank)).sort_values(["_rank", "start"])
+                      .drop(columns="_rank").set_index("segment_id", drop=False))
         sentences = segments[(segments["unit"] == "sentence") & segments["parent_id"].notna()]
         self._sentences = {k: g.sort_values("start") for k, g in sentences.groupby("parent_id")}
         self.coder: str | None = None
@@ -101,6 +103,28 @@ class CodingSession:
         self.apply_filters(Filters())
         if restore and self.coder:
             self.restore()
+
+    def _source_order(self, source_ids: Sequence[str]) -> dict[str, int]:
+        """Each source's place in reading order: as project.yml lists them (transcripts, then surveys), a glob's
+        files by date then name; sources no entry matches (e.g. removed from project.yml) come last, by name."""
+        from fnmatch import fnmatch
+
+        from cop_analysis.ingest import load_sources
+
+        dates: dict[str, str] = {}
+        try:
+            sources = load_sources(self.cfg)
+            if "date" in sources.columns:
+                dates = {str(i): str(d) for i, d in zip(sources["source_id"], sources["date"]) if pd.notna(d)}
+        except Exception:  # noqa: BLE001 - the order is cosmetic: the config order alone still holds
+            log.warning("could not read the source dates", exc_info=True)
+        specs = [str(spec.path) for spec in (*self.cfg.transcripts, *self.cfg.surveys)]
+
+        def key(sid: str) -> tuple[int, str, str]:
+            at = next((i for i, path in enumerate(specs) if sid == path or fnmatch(sid, path)), len(specs))
+            return at, dates.get(sid, "") if at < len(specs) else "", sid
+
+        return {sid: i for i, sid in enumerate(sorted(map(str, source_ids), key=key))}
 
     # -- state -------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -239,8 +263,8 @@ class CodingSession:
 
     def options(self) -> dict[str, list[str]]:
         """Values the source, speaker and wave filters can take."""
-        return {col: sorted(set(self.units[col].dropna().astype(str)) - {""})
-                for col in ("source_id", "speaker", "wave")}
+        values = {col: sorted(set(self.units[col].dropna().astype(str)) - {""}) for col in ("speaker", "wave")}
+        return {"source_id": list(dict.fromkeys(self.units["source_id"].astype(str))), **values}  # reading order
 
     def apply_filters(self, filters: Filters) -> None:
         """Select the units to step through; stays on the current unit if it still matches."""
@@ -255,8 +279,8 @@ class CodingSession:
             units = units[units.index.isin(self._codings.loc[self._codings["code_id"] == filters.code, "segment_id"])]
         if filters.uncoded:
             units = units[~units.index.isin(self.done())]
-        if filters.has_suggestion:
-            units = units[units.index.isin(self._open_suggestions()["segment_id"])]
+        if filters.has_suggestion:  # units this coder marked "no code applies" are done with: left out
+            units = units[units.index.isin(self._open_suggestions()["segment_id"]) & ~units.index.isin(self._reviewed)]
         self.filters = filters
         self.order = list(units.index)
         self.index = self.order.index(current) if current in self.order else 0
@@ -577,7 +601,8 @@ PANEL_CSS = """<style>
 .cop-wb-meta {font-size: 0.85em; color: #555;}
 .cop-wb-memo-tag {display: inline-block; padding: 0 6px; margin-right: 4px; border-radius: 4px; font-size: 0.8em;
   background: #fff3bf; border: 1px solid #e0c060; color: #5c4a00;}
-.cop-wb-reading {overflow-y: auto; border: 1px solid #e3e3e3; border-radius: 4px;}
+.cop-wb-reading {overflow: hidden; border: 1px solid #e3e3e3; border-radius: 4px;}
+.cop-wb-reading .cop-wb-scroll {flex: 1 1 auto; min-height: 0; overflow-y: auto; margin: 0;}
 .cop-wb-reading .cop-wb-before {display: flex; flex-direction: column-reverse; max-height: 7.5em; overflow-y: auto;}
 </style>"""
 KEY_LEGEND = ("Keys (pointer over the codes or buttons): j/k next/prev · 1-9 code · u undo · r redo"
@@ -652,8 +677,15 @@ def evidence_first(evidence: str) -> str:
 def _who_text(row: pd.Series) -> str:
     """The speaker, or the survey question and respondent, of a unit (empty if unknown)."""
     if pd.notna(row["question"]):
-        return f"Q: {row['question']}" + (f" ({row['respondent_id']})" if pd.notna(row["respondent_id"]) else "")
+        return f"Q: {row['question']}" + (f" ({respondent_name(row['respondent_id'])})"
+                                           if pd.notna(row["respondent_id"]) else "")
     return str(row["speaker"]) if pd.notna(row["speaker"]) else ""
+
+
+def respondent_name(respondent_id: Any) -> str:
+    """A respondent id as shown: ``row2`` (a survey without an id column: its line) is ``respondent 2``."""
+    rid = str(respondent_id)
+    return f"respondent {rid[3:]}" if rid.startswith("row") and rid[3:].isdigit() else rid
 
 
 def who_html(row: pd.Series) -> str:
@@ -717,7 +749,7 @@ class CodingWorkbench:
         self.w = w
         root = Path(project_dir) if project_dir else find_project_root()
         self.session = s = CodingSession(root, coder, context, restore=restore)
-        self.status = w.HTML()
+        self.status = w.HTML(layout=w.Layout(min_height="28px"))  # a message does not push the panel down
         self.coder = w.Combobox(value=s.coder or "", options=s.coder_choices(), placeholder="your name",
                                 description="Coder", ensure_option=False, continuous_update=False)
         opts = s.options()
@@ -733,15 +765,18 @@ class CodingWorkbench:
         self.has_suggestion = w.Checkbox(description="has suggestions", indent=False)
         self.position = w.HTML()
         self.survey_context = w.ToggleButtons(  # shown for survey answers only
-            options=[("this respondent's answers", "respondent"), ("this question, other respondents", "question")],
+            options=[("this respondent", "respondent"), ("this question", "question")],
             value=s.survey_context, description="Context", style={"button_width": "auto"},
             tooltips=["The same person's other answers, with their questions",
                       "Other respondents' answers to the same question"])
-        self.context_html = w.HTML()
+        self.context_html = self._context_widget()  # a fresh one for every segment: it opens scrolled to the top
+        self._context_unit: str | None = None  # the segment context_html was made for
+        self._jump: tuple[str, Span | None, str, str] | None = None  # Go: (segment, span, code, coders) to mark
         self.sentence = w.Dropdown(description="Apply to", layout=w.Layout(width="98%"))  # value: index
         self.sentence_to = w.Dropdown(description="to", layout=w.Layout(width="98%", display="none"),
                                       tooltip="The last sentence of the span: code several sentences at once")
         self._spans: list[Span | None] = [None]  # option index -> span (None: the whole unit)
+        self._sentence_texts: list[str] = [""]  # option index -> the sentence's text
         self._scope_unit: str | None = None  # the unit the sentence options belong to
         self.code_buttons: dict[str, Any] = {}
         self.codes_box = w.VBox(self._code_groups())
@@ -757,16 +792,17 @@ class CodingWorkbench:
         self.add_memo = w.Button(description="Add memo", icon="pencil")
         self.cancel_edit = w.Button(description="Cancel", icon="times", layout=w.Layout(display="none"),
                                     tooltip="Stop editing: the memo keeps its text")
-        self.prev_btn = w.Button(description="Previous", icon="arrow-left")
-        self.next_btn = w.Button(description="Next", icon="arrow-right")
+        self.prev_btn = w.Button(description="Prev", icon="arrow-left", tooltip="Previous segment")
+        self.next_btn = w.Button(description="Next", icon="arrow-right", tooltip="Next segment")
         self.next_uncoded_btn = w.Button(description="Next uncoded", icon="forward")
         self.no_code_btn = w.Button(description="No code applies", icon="ban",
                                     tooltip="Mark this segment done without a code, then go to the next")
         self.undo_btn = w.Button(description="Undo", icon="undo", tooltip="Undo your last action")
         self.redo_btn = w.Button(description="Redo", icon="repeat", tooltip="Redo the action you last undid")
-        self.progress = w.IntProgress(min=0, description="Coded")
-        self.progress_label = w.Label()
-        nav = [self.prev_btn, self.next_btn, self.next_uncoded_btn, self.no_code_btn]
+        self.progress = w.IntProgress(min=0, description="Coded", layout=w.Layout(flex="0 1 220px", min_width="140px"))
+        self.progress_label = w.Label(layout=w.Layout(flex="0 0 auto", width="auto"))
+        # Undo/Redo right after the everyday buttons: in a narrow panel the optional one wraps, not they
+        nav = [self.prev_btn, self.next_btn, self.next_uncoded_btn, self.no_code_btn, self.undo_btn, self.redo_btn]
         self.informative_btn = None
         if s.informative_available():  # appears once the auto-coder offers active learning
             self.informative_btn = w.Button(
@@ -774,7 +810,6 @@ class CodingWorkbench:
                 tooltip="Go to the segment in the current filter the auto-coder would learn most from")
             self.informative_btn.on_click(self._handler(self._on_informative))
             nav.append(self.informative_btn)
-        nav += [self.undo_btn, self.redo_btn]
         self.nav_box = w.HBox(nav, layout=w.Layout(flex_flow="row wrap"))
 
         # retrieval: every passage coded with one code, click to jump to it
@@ -823,7 +858,7 @@ class CodingWorkbench:
         # (under it when the panel is narrow)
         self.reading_box = w.VBox([self.survey_context, self.context_html],
                                   layout=w.Layout(flex="3 1 360px", min_width="300px", height="44vh",
-                                                  min_height="260px", margin="0 8px 4px 0"))
+                                                  min_height="260px", margin="0 8px 4px 0", overflow="hidden"))
         self.reading_box.add_class("cop-wb-reading")
         self.review_box = w.VBox([self.coded_html, self.suggestions_box, self.memos_html, self.memo_buttons_box])
         self.position.layout.min_height = "1.6em"
@@ -836,7 +871,8 @@ class CodingWorkbench:
 
         self.widget = w.VBox([
             w.HTML(PANEL_CSS),
-            w.HBox([self.coder, self.progress, self.progress_label]),
+            w.HBox([self.coder, self.progress, self.progress_label],
+                   layout=w.Layout(flex_flow="row wrap", align_items="center")),
             w.HBox([self.source, self.speaker, self.wave, self.code_filter, self.uncoded, self.has_suggestion],
                    layout=w.Layout(flex_flow="row wrap", align_items="center")),
             self.actions_box, self.main_box,
@@ -868,6 +904,12 @@ class CodingWorkbench:
         return self.widget
 
     # -- building ------------------------------------------------------------------------
+    def _context_widget(self) -> Any:
+        """The segment and its neighbours, scrolling on its own inside the reading box."""
+        html_widget = self.w.HTML()
+        html_widget.add_class("cop-wb-scroll")
+        return html_widget
+
     def _code_groups(self) -> list[Any]:
         """Code buttons grouped under their top-level code; childless top-level codes share one group."""
         w, cb = self.w, self.session.codebook
@@ -876,8 +918,11 @@ class CodingWorkbench:
             code = cb[code_id]
             own: list[Any] = []
             if code.codable:  # non-codable codes (folders from other QDA tools) are headings only
+                # wide enough from the start for its key, a count "(99)" in bold and the check mark: coding
+                # re-wraps no row (em, not ch: a ch grows when the label turns bold)
+                label = f"{len(self.code_buttons) + 1} {code.name} (99)"
                 btn = w.Button(description=code.name, tooltip=f"{cb.path(code_id)}: {code.definition}",
-                               layout=w.Layout(width="auto"))
+                               layout=w.Layout(width="auto", min_width=f"calc({len(label) * 0.7:.1f}em + 40px)"))
                 btn.on_click(self._handler(lambda c=code_id: self._on_code(c)))
                 self.code_buttons[code_id] = btn
                 own = [btn]
@@ -1014,11 +1059,14 @@ class CodingWorkbench:
     def _on_survey_context(self, change: Any = None) -> None:
         self.session.survey_context = self.survey_context.value
 
-    def _on_jump(self, segment_id: str, span: Span | None) -> None:
-        """Show a retrieved passage in the coding panel (its sentence selected if it was a sentence coding)."""
+    def _on_jump(self, segment_id: str, span: Span | None, code_id: str = "", coders: str = "") -> None:
+        """Show a retrieved passage in the coding panel: the segment box at its top, the passage marked in
+        its code's colour (whoever coded it), its sentences selected when it is a run of whole sentences."""
         s = self.session
         filtered = s.filters != Filters()
         s.goto(segment_id)
+        self._jump = (segment_id, span, code_id, coders)
+        self._context_unit = None  # a fresh segment box, scrolled to the top
         self.render()
         starts = [sp[0] if sp else None for sp in self._spans]
         ends = [sp[1] if sp else None for sp in self._spans]
@@ -1026,6 +1074,7 @@ class CodingWorkbench:
             self.select_span(starts.index(span[0]), ends.index(span[1]))
         if filtered and s.filters == Filters():
             self.status.value = "The filters were cleared to show this passage."
+        self.sentence.focus()  # the browser scrolls the page up to the coding panel
 
     def _on_no_code(self) -> None:
         self.session.mark_no_code()
@@ -1047,7 +1096,9 @@ class CodingWorkbench:
     def _on_sentence(self) -> None:
         """A new first sentence: the "to" menu offers it (the default: just this sentence) and the ones after it."""
         first = self.sentence.value or 0
-        self.sentence_to.options = [(f"sentence {i}" + (" (just this one)" if i == first else ""), i)
+        texts = self._sentence_texts if len(self._sentence_texts) == len(self._spans) else [""] * len(self._spans)
+        self.sentence_to.options = [(f"sentence {i}" + (" (just this one)" if i == first else "")
+                                     + f": {short_text(texts[i], 60)}", i)
                                     for i in range(first, len(self._spans))] if first else []
         self.sentence_to.value = first or None
         self.sentence_to.layout.display = "" if first and len(self._spans) > first + 1 else "none"
@@ -1104,6 +1155,7 @@ class CodingWorkbench:
         if s.current_id is None:
             self.position.value = "<i>No segments match the filters.</i>"
             self.context_html.value = self.coded_html.value = self.memos_html.value = ""
+            self._context_unit = None
             self.suggestions_box.children, self._suggestion_rows = (), []
             self.survey_context.layout.display = "none"
             self._scope_unit, self._spans, self.sentence.options = None, [None], [("whole segment", 0)]
@@ -1122,6 +1174,7 @@ class CodingWorkbench:
             labels = [f"whole {unit}"] + [f"sentence {i}: {short_text(t)}" for i, t in enumerate(sentences["text"], 1)]
             self._scope_unit, self._spans = s.current_id, [None] + [
                 (int(a), int(b)) for a, b in zip(sentences["start"], sentences["end"])]
+            self._sentence_texts = [""] + [str(t) for t in sentences["text"]]
             self.sentence.options = list(zip(labels, range(len(labels))))
             self.sentence.value = 0
             self._on_sentence()
@@ -1172,8 +1225,17 @@ class CodingWorkbench:
             self._render_context()
         self._render_codes()
 
-    def _render_context(self) -> None:
+    def _render_context(self, fresh: bool = False) -> None:
+        """Draw the segment between its neighbours; a new segment (or ``fresh``) gets a new widget, so the
+        box opens at its top, on the segment, wherever the last one was scrolled to."""
         s = self.session
+        if fresh or self._context_unit != s.current_id:
+            old, self.context_html = self.context_html, self._context_widget()
+            self.reading_box.children = (self.survey_context, self.context_html)
+            old.close()
+            self._context_unit = s.current_id
+        if self._jump is not None and self._jump[0] != s.current_id:
+            self._jump = None  # the retrieved passage is marked until one leaves its segment
         row = s.current
         text, off, sel = str(row["text"]), int(row["start"]), self.scope
         inside = (lambda sp: off <= sp[0] <= sp[1] <= off + len(text))
@@ -1183,6 +1245,11 @@ class CodingWorkbench:
                 if span is not None and inside(span):
                     code = s.codebook[code_id] if code_id in s.codebook else None
                     marks.append((span, code.color if code and code.color else "#888888", s.code_name(code_id)))
+        if self._jump is not None and self._jump[1] is not None and inside(self._jump[1]):  # Go: the passage
+            _, span, code_id, coders = self._jump
+            code = s.codebook[code_id] if code_id in s.codebook else None
+            marks.append((span, code.color if code and code.color else "#888888",
+                          f"retrieved: {s.code_name(code_id)} ({coders})"))
         before, after = s.context()
         self.context_html.value = context_html(before, row, after, marks)
 
@@ -1227,6 +1294,20 @@ class CodingWorkbench:
         self.coded_html.value = "Your codes: " + ("".join(chips) or "<i>none yet</i>")
 
     RETRIEVE_MAX = 200  # rows listed at most (the count says how many there are)
+    QUOTE_MAX = 600  # characters of a retrieved passage shown (all of it in the tooltip)
+
+    def _span_label(self, segment_id: str, span: Span | None) -> str:
+        """Where in its unit a coded span lies: "sentence 2", "sentences 2–4", "part of a sentence" ("" if whole)."""
+        if span is None:
+            return ""
+        sentences = self.session.sentences(segment_id)
+        starts, ends = [int(x) for x in sentences["start"]], [int(x) for x in sentences["end"]]
+        if span[0] in starts and span[1] in ends:
+            first, last = starts.index(span[0]) + 1, ends.index(span[1]) + 1
+            return f"sentence {first}" if first == last else f"sentences {first}\u2013{last}"
+        if any(a <= span[0] and span[1] <= b for a, b in zip(starts, ends)):
+            return "part of a sentence"
+        return "part of the " + ("turn" if self.session.units.loc[segment_id, "unit"] == "turn" else "response")
 
     def _render_retrieval(self) -> None:
         """The passages coded with the chosen code: quote, source, speaker/respondent, coder; Go jumps to one."""
@@ -1243,27 +1324,31 @@ class CodingWorkbench:
         key = (code_id, everyone, s.coder, tuple(map(tuple, rows.astype(str).to_numpy())))
         if key == self._retrieved:  # unchanged: keep the widgets (no new ones at every click)
             return
+        passages: dict[tuple[str, Span | None], list[Any]] = {}  # the same passage coded by several coders: one row
+        for r in rows.itertuples():
+            passages.setdefault((str(r.segment_id), span_of(r.span_start, r.span_end)), []).append(r)
         n_units = rows["segment_id"].nunique()
-        head = (f"<b>{len(rows)}</b> passage{'s' * (len(rows) != 1)} in <b>{n_units}</b> segment"
+        head = (f"<b>{len(passages)}</b> passage{'s' * (len(passages) != 1)} in <b>{n_units}</b> segment"
                 f"{'s' * (n_units != 1)} coded <b>{html.escape(s.code_name(code_id))}</b>"
                 + (" by any coder" if everyone else " by you"))
-        if len(rows) > self.RETRIEVE_MAX:
+        if len(passages) > self.RETRIEVE_MAX:
             head += f" (the first {self.RETRIEVE_MAX} listed)"
         items: list[Any] = [w.HTML(head)]
-        for r in rows.head(self.RETRIEVE_MAX).itertuples():
-            span = span_of(r.span_start, r.span_end)
+        for (sid, span), coded in list(passages.items())[:self.RETRIEVE_MAX]:
+            r, coders = coded[0], ", ".join(dict.fromkeys(str(c.coder) for c in coded))
             go = w.Button(description="Go", icon="arrow-right", tooltip="Show this passage in the coding panel",
                           layout=w.Layout(width="64px", min_width="64px", flex="0 0 auto"))
-            go.on_click(self._handler(lambda sid=str(r.segment_id), sp=span: self._on_jump(sid, sp)))
+            go.on_click(self._handler(lambda sid=sid, sp=span, who=coders: self._on_jump(sid, sp, code_id, who)))
             title = self._titles.get(str(r.source_id), str(r.source_id))
-            meta = " · ".join(x for x in (title, short_text(r.who, 60), str(r.coder)) if x)
+            meta = " · ".join(x for x in (title, short_text(r.who, 60), coders) if x)
+            where = self._span_label(sid, span)
             quote = w.HTML(f"<span class='cop-wb-quote' title='{html.escape(str(r.quote), quote=True)}'>"
-                           f"“{html.escape(short_text(r.quote, 110))}”</span>"
-                           + ("" if span is None else " <span class='cop-wb-meta'>(sentence)</span>"),
+                           f"“{html.escape(short_text(r.quote, self.QUOTE_MAX))}”</span>"
+                           + (f" <span class='cop-wb-meta'>({where})</span>" if where else ""),
                            layout=w.Layout(flex="1 1 auto"))
-            where = w.HTML(f"<span class='cop-wb-meta'>{html.escape(meta)}</span>",
+            place = w.HTML(f"<span class='cop-wb-meta'>{html.escape(meta)}</span>",
                            layout=w.Layout(width="340px", min_width="200px", flex="0 1 auto"))
-            items.append(w.HBox([go, quote, where], layout=w.Layout(align_items="center")))
+            items.append(w.HBox([go, quote, place], layout=w.Layout(align_items="center")))
         self._set_retrieved(key, items)
 
     def _set_retrieved(self, key: tuple[Any, ...] | None, items: list[Any]) -> None:
@@ -1281,18 +1366,20 @@ class CodingWorkbench:
             code = s.codebook[sug.code_id] if sug.code_id in s.codebook else None
             color, name = (code.color, code.name) if code else ("#888888", f"{sug.code_id} (not in codebook)")
             full = evidence_first(sug.evidence) if isinstance(sug.evidence, str) else ""
-            evidence = f" — {short_text(full, 120)}" if full else ""
             chip = w.HTML(f"<span class='cop-wb-chip' style='border:2px dashed {color}'>"
-                          f"{html.escape(name)} {sug.score:.2f}</span>"
-                          f"<span style='font-size:0.85em;color:#555' title='{html.escape(full, quote=True)}'>"
-                          f"{html.escape(evidence)}</span>", layout=w.Layout(flex="1 1 auto"))
+                          f"{html.escape(name)} {sug.score:.2f}</span>", layout=w.Layout(flex="1 1 auto"))
+            tip = html.escape(full, quote=True)
+            evidence = w.HTML(f"<div class='cop-wb-meta' style='margin:0 0 4px 8px' title='{tip}'>"
+                              f"{html.escape(short_text(full, 200))}</div>" if full else "")
             accept = w.Button(description="Accept", icon="check", button_style="success",
                               layout=w.Layout(width="96px", min_width="96px", flex="0 0 auto"))
             reject = w.Button(description="Reject", icon="times",
                               layout=w.Layout(width="96px", min_width="96px", flex="0 0 auto"))
             accept.on_click(self._handler(lambda sid=int(sug.suggestion_id): self._on_accept(sid)))
             reject.on_click(self._handler(lambda sid=int(sug.suggestion_id): s.reject(sid)))
-            rows.append(w.HBox([chip, accept, reject]))
+            evidence.layout = w.Layout(flex="0 0 100%")  # a line of its own, under the chip and the buttons
+            rows.append(w.HBox([chip, accept, reject, evidence], layout=w.Layout(flex_flow="row wrap",
+                                                                                  align_items="center")))
             self._suggestion_rows.append((accept, reject))
         self.suggestions_box.children = ([w.HTML("<b>Machine suggestions</b>")] + rows) if rows else []
 

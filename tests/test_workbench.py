@@ -235,7 +235,7 @@ def test_suggestions_accept_and_reject(project: Path) -> None:
     wb.render()
     rows = wb.suggestions_box.children[1:]
     assert "Trust" in rows[0].children[0].value and "0.91" in rows[0].children[0].value
-    assert "matched: trust" in rows[0].children[0].value
+    assert "matched: trust" in rows[0].children[3].value  # the evidence: on its own line under the chip
     rows[0].children[1].click()  # accept trust
     rows = wb.suggestions_box.children[1:]
     assert len(rows) == 1 and "Harm" in rows[0].children[0].value
@@ -610,7 +610,11 @@ def test_suggestion_evidence_shows_matched_words_first_and_buttons_keep_their_wi
         "evidence": [long + ' | matched: "repair", "moved on"']}))
     wb.session.refresh()
     wb.render()
-    chip, accept, reject = wb.suggestions_box.children[1].children
+    row = wb.suggestions_box.children[1]
+    chip, accept, reject, chip_evidence = row.children
+    assert "Harm 0.70" in chip.value and "matched" not in chip.value  # the evidence is not squeezed beside it
+    assert row.layout.flex_flow == "row wrap" and chip_evidence.layout.flex == "0 0 100%"
+    chip = chip_evidence
     shown = chip.value.split("title=", 1)[1].split(">", 1)[1]
     assert "matched: &quot;repair&quot;, &quot;moved on&quot;" in shown  # visible, before the cut
     assert "title='matched: &quot;repair&quot;, &quot;moved on&quot; | like human-coded" in chip.value
@@ -781,7 +785,7 @@ def test_retrieve_passages_by_code_and_jump_to_them(project: Path) -> None:
     wb.retrieve_all.value = False
     head, row = wb.retrieve_box.children
     assert "We finally named the harm in the hiring process." in row.children[1].value
-    assert "(sentence)" in row.children[1].value and "I trust" not in row.children[1].value
+    assert "(sentence 2)" in row.children[1].value and "I trust" not in row.children[1].value
     row.children[0].click()  # a sentence coding: the jump selects that sentence
     assert wb.session.current_id == maya and wb.scope == harm_span and wb.code_buttons["harm"].icon == "check"
     wb.code_buttons["harm"].click()  # uncoding updates the open list and the count
@@ -947,3 +951,122 @@ def test_survey_context_shows_the_same_respondent_or_the_same_question(survey_pr
     assert "Honest check-ins" not in value and "I would do it again" not in value
     assert json.loads(state_file(survey_project).read_text())["coders"]["ana"]["survey_context"] == "question"
     assert CodingWorkbench(survey_project, coder="ana").survey_context.value == "question"
+
+
+def test_a_new_segment_gets_a_fresh_segment_box_and_go_marks_any_coders_passage(project: Path) -> None:
+    """The segment box is a new widget for every segment (the browser opens it at its top, not where the last
+    one was scrolled to); on Go the retrieved passage is marked in its code's colour, whoever coded it."""
+    wb = CodingWorkbench(project, coder="ana")
+    maya = turn_of(wb, "Maya", "I trust")
+    wb.session.goto(maya)
+    wb.render()
+    box = wb.context_html
+    assert wb.reading_box.children == (wb.survey_context, box) and "cop-wb-scroll" in box._dom_classes
+    wb.sentence.value = 2  # the same segment: the box (and its scroll position) stays
+    wb.code_buttons["harm"].click()
+    assert wb.context_html is box
+    wb.next_btn.click()
+    assert wb.context_html is not box and wb.reading_box.children[1] is wb.context_html
+    assert box.comm is None  # the old one is closed, not left in the kernel
+    span = wb.session.sentences(maya)[["start", "end"]].to_numpy()[0]
+    part = (int(span[0]) + 2, int(span[0]) + 7)  # "trust" inside the first sentence: no sentence boundary
+    ledger(project).code(maya, "trust", "ben", span=part)
+    wb.retrieval.selected_index = 0
+    wb.retrieve_code.value = "trust"
+    wb.retrieve_all.value = True
+    head, row = wb.retrieve_box.children
+    assert "(part of a sentence)" in row.children[1].value and "Maya · ben" in row.children[2].value
+    before = wb.context_html
+    row.children[0].click()  # Go
+    assert wb.session.current_id == maya and wb.context_html is not before and wb.scope is None
+    assert "title='retrieved: Trust (ben)'>trust</mark>" in wb.context_html.value
+    assert "#1F77B4" in wb.context_html.value  # Trust's colour
+    row.children[0].click()  # Go again on the segment shown: a fresh box all the same (back to its top)
+    assert wb.session.current_id == maya and "retrieved: Trust (ben)" in wb.context_html.value
+    wb.next_btn.click()
+    wb.prev_btn.click()  # once one leaves the segment, the mark goes
+    assert "retrieved:" not in wb.context_html.value
+
+
+def test_retrieval_labels_ranges_shows_long_passages_and_merges_coders(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    maya = turn_of(wb, "Maya", "I trust")
+    jordan = turn_of(wb, "Jordan", "rushed")
+    (a, _), (_, b) = wb.session.sentences(maya)[["start", "end"]].to_numpy()
+    led = ledger(project)
+    for coder in ("ana", "ben"):  # the same range by two coders: one row
+        led.code(maya, "power", coder, span=(int(a), int(b)))
+        led.code(jordan, "power", coder)
+    wb.session.refresh()
+    wb.retrieval.selected_index = 0
+    wb.retrieve_code.value = "power"
+    wb.retrieve_all.value = True
+    head, *rows = wb.retrieve_box.children
+    assert "<b>2</b> passages in <b>2</b> segments" in head.value and len(rows) == 2
+    assert "(sentences 1\u20132)" in rows[0].children[1].value and "Maya · ana, ben" in rows[0].children[2].value
+    assert "Jordan · ana, ben" in rows[1].children[2].value
+    assert "alert(1)&lt;/script&gt;.”" in rows[1].children[1].value  # the whole turn, not its first 110 characters
+    assert wb._span_label(maya, (int(a), int(b))) == "sentences 1\u20132"
+    assert wb._span_label(maya, (int(a), int(a) + 3)) == "part of a sentence"
+    assert wb._span_label(maya, (int(a) + 3, int(b))) == "part of the turn"
+
+
+def test_sentence_range_menu_shows_an_excerpt_of_each_sentence(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    wb.session.goto(turn_of(wb, "Maya", "I trust"))
+    wb.render()
+    wb.sentence.value = 1
+    assert [label for label, _ in wb.sentence_to.options] == [
+        "sentence 1 (just this one): I trust the group more now.",
+        "sentence 2: We finally named the harm in the hiring process."]
+
+
+def test_no_code_applies_takes_the_unit_out_of_has_suggestions(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    sid, other = turn_of(wb, "Maya", "I trust"), turn_of(wb, "Jordan", "rushed")
+    ledger(project).add_suggestions(pd.DataFrame({
+        "segment_id": [sid, other], "code_id": ["trust", "pressure"], "score": [0.9, 0.8], "method": ["rules"] * 2,
+        "evidence": ["matched: trust", "matched: timeline"]}))
+    wb.session.refresh()
+    wb.has_suggestion.value = True
+    assert wb.session.order == [sid, other]
+    wb.no_code_btn.click()  # on sid: no code applies, its suggestion stays pending in the ledger
+    assert ledger(project).suggestions(status="suggested")["segment_id"].tolist() == [sid, other]
+    wb.has_suggestion.value = False
+    wb.has_suggestion.value = True
+    assert wb.session.order == [other]
+    ben = CodingSession(project, coder="ben")
+    ben.apply_filters(Filters(has_suggestion=True))
+    assert ben.order == [sid, other]
+
+
+def test_units_follow_the_project_yml_order_and_row_ids_read_as_respondents(project: Path) -> None:
+    import yaml
+
+    config = yaml.safe_load((project / "project.yml").read_text())
+    config["surveys"] = [{"path": "surveys/wave1.csv"}]  # listed first in the file, still after transcripts
+    config["transcripts"] = [{"path": "transcripts/interview_b.txt"}, {"path": "transcripts/*.txt"}]
+    (project / "project.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    session = CodingSession(project)
+    sources = list(dict.fromkeys(session.units["source_id"]))
+    assert sources == ["transcripts/interview_b.txt", "transcripts/interview_a.txt", "surveys/wave1.csv"]
+    assert session.options()["source_id"] == sources  # the Source menu lists them in the same order
+    assert session.current["source_id"] == "transcripts/interview_b.txt"
+    from cop_analysis.workbench import _who_text, respondent_name
+
+    assert respondent_name("row2") == "respondent 2" and respondent_name("R7") == "R7"
+    assert respondent_name("rowing") == "rowing"
+    row = session.units[session.units["respondent_id"] == "R1"].iloc[0].copy()
+    row["respondent_id"] = "row12"
+    assert _who_text(row) == "Q: What built trust? (respondent 12)"
+
+
+def test_messages_and_counts_do_not_move_the_code_buttons(project: Path) -> None:
+    """A status line is reserved (a message does not push the codes down); every code button is wide enough
+    for its count and check mark from the start (no re-wrapping as they appear). In the browser: see
+    test_workbench_browser.py::test_segment_box_opens_at_the_top_and_the_buttons_stay_put."""
+    wb = CodingWorkbench(project, coder="ana")
+    assert wb.status.layout.min_height == "28px"
+    assert wb.code_buttons["trust"].layout.min_width == "calc(8.4em + 40px)"  # "1 Trust (99)" in bold + the icon
+    label = "5 Institutional pressure (99)"
+    assert wb.code_buttons["pressure"].layout.min_width == f"calc({len(label) * 0.7:.1f}em + 40px)"

@@ -258,3 +258,83 @@ def test_layout_keeps_navigation_and_position_in_view_after_next(lab: tuple[str,
         page.screenshot(path="/tmp/wblayout_memo.png")
         next_btn.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
+
+
+LONG = " ".join(f"Sentence {i} of a long turn about the budget and who decides what." for i in range(1, 41))
+
+
+@pytest.fixture
+def long_lab(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path]:
+    """The lab project with two long turns in a row (each taller than the segment box)."""
+    import workbench_project
+
+    monkeypatch.setattr(workbench_project, "TRANSCRIPTS", {**workbench_project.TRANSCRIPTS, "transcripts/long.txt": (
+        "2025", [("Lee", "member", LONG), ("Ravi", "member", LONG.replace("budget", "timeline"))])})
+    return request.getfixturevalue("lab")
+
+
+def test_segment_box_opens_at_the_top_and_the_buttons_stay_put(long_lab: tuple[str, Path]) -> None:
+    """1100 x 900 with JupyterLab's file browser open: the coder/progress row and the survey context buttons
+    fit; a new segment opens at the top of the segment box however far the last one was scrolled (Next, Go);
+    coding (a count and a check mark appear) and a status message move no code button.
+    Screenshot: /tmp/wb_scroll.png."""
+    url, root = long_lab
+    with workbench_page(url, {"width": 1100, "height": 900}, "/tmp/wb_scroll.png") as page:
+        trust = page.locator("button.widget-button", has_text="1 Trust")
+        trust.wait_for(timeout=60_000)
+        browser_tab = page.locator(".jp-SideBar .lm-TabBar-tab[data-id='filebrowser']").first
+        if not page.locator("#filebrowser").is_visible():
+            browser_tab.click()
+        page.locator("#filebrowser").wait_for(state="visible", timeout=20_000)
+        coder = page.get_by_placeholder("your name")
+        coder.fill("maya")
+        coder.press("Enter")
+        label = page.get_by_text("0 / 11 coded", exact=True)
+        label.wait_for(timeout=20_000)
+        assert label.evaluate("e => e.scrollWidth <= e.clientWidth"), "the progress label is cut"
+        page.get_by_text("1 / 11", exact=True).wait_for(timeout=20_000)  # a survey answer: the context toggle
+        one, other = (page.locator("button.jupyter-button", has_text=t).first.bounding_box()
+                      for t in ("this respondent", "this question"))
+        assert abs(one["y"] - other["y"]) < 2, (one, other)  # side by side, not stacked
+        undo, redo = (page.get_by_title(t, exact=True).bounding_box()
+                      for t in ("Undo your last action", "Redo the action you last undid"))
+        nav = page.locator("button.widget-button", has_text="Next uncoded").bounding_box()
+        assert undo["y"] == redo["y"] == nav["y"], (undo, nav)  # one row of navigation
+
+        page.get_by_label("Speaker", exact=True).select_option("Lee")
+        page.get_by_text("0 / 1 coded", exact=True).wait_for(timeout=20_000)
+        page.get_by_label("Speaker", exact=True).select_option(label="all speakers")  # all; the position stays on Lee
+        page.get_by_text("0 / 11 coded", exact=True).wait_for(timeout=20_000)
+        scroll = page.locator(".cop-wb-reading .cop-wb-scroll").first
+        assert scroll.evaluate("e => e.scrollHeight > e.clientHeight + 100")  # the turn is longer than the box
+        scroll.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+        assert scroll.evaluate("e => e.scrollTop") > 100
+        page.locator("button.widget-button", has_text="Next").first.click()
+        page.locator(".cop-wb-current", has_text="about the timeline").wait_for(timeout=20_000)  # Ravi's turn
+        top = page.locator(".cop-wb-reading .cop-wb-scroll").first
+        assert top.evaluate("e => e.scrollTop") == 0
+        box, current = page.locator(".cop-wb-reading").first.bounding_box(), \
+            page.locator(".cop-wb-current").first.bounding_box()
+        assert box["y"] <= current["y"] < box["y"] + box["height"], (box, current)  # the turn starts in view
+
+        buttons = page.locator(".cop-wb-keys button.widget-button[title*=':']")
+        before = [buttons.nth(i).bounding_box() for i in range(buttons.count())]
+        trust.click()
+        page.locator("button.widget-button", has_text="1 Trust (1)").wait_for(timeout=20_000)
+        assert [buttons.nth(i).bounding_box() for i in range(buttons.count())] == before  # count + check: no move
+        page.get_by_title("Undo your last action", exact=True).click()
+        page.get_by_text("Undid: code Trust", exact=True).wait_for(timeout=20_000)
+        assert [buttons.nth(i).bounding_box() for i in range(buttons.count())] == before  # the message: no move
+
+        trust.click()  # code Ravi's turn, scroll it, go elsewhere, then Go back to it from the retrieval
+        page.locator("button.widget-button", has_text="1 Trust (1)").wait_for(timeout=20_000)
+        page.locator(".cop-wb-reading .cop-wb-scroll").first.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+        page.get_by_text("Retrieve coded passages", exact=True).click()
+        page.get_by_label("Code", exact=True).select_option(label="Trust")
+        page.locator(".cop-wb-quote", has_text="about the timeline").wait_for(timeout=20_000)
+        page.locator(".cop-wb-reading .cop-wb-scroll").first.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+        page.locator("button.widget-button", has_text="Go").first.click()
+        page.wait_for_function("document.querySelector('.cop-wb-reading .cop-wb-scroll').scrollTop === 0",
+                               timeout=20_000)
+        page.wait_for_timeout(500)
+        assert page.locator(".cop-wb-reading .cop-wb-scroll").first.evaluate("e => e.scrollTop") == 0
