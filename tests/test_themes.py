@@ -74,6 +74,10 @@ def test_label_words_skip_inflections_and_function_words() -> None:
     assert label_words(["trust", "trusted", "trust building"], n=5) == ["trust"]
     assert label_words(["parking", "park", "food"]) == ["parking", "food"]  # 'park' / 'parking'
     assert label_words(["noise", "night", "bed"]) == ["noise", "night", "bed"]
+    assert label_words(["families", "family", "somali", "policy", "policies"]) == ["families", "somali", "policy"]
+    assert label_words(["good", "bao", "somali", "families", "great"]) == ["bao", "somali", "families"]
+    assert label_words(["good", "bao", "somali", "families", "great"], avoid=frozenset({"bao", "tran"})) == [
+        "somali", "families", "good"]  # a person's name never; a generic word only to fill up
 
 
 def test_wave_order_is_natural() -> None:

@@ -60,9 +60,12 @@ def _function_words() -> frozenset[str]:
 
 
 def _same_word(a: str, b: str) -> bool:
-    """Inflections of one word ('stipend' / 'stipends', 'change' / 'changed'): one is a prefix of the other."""
+    """Inflections of one word ('stipend' / 'stipends', 'change' / 'changed', 'family' / 'families'): one
+    is a prefix of the other, or the shorter ends in y and the longer goes on with 'ie'."""
     short, long = sorted((a.lower(), b.lower()), key=len)
-    return long.startswith(short) and len(short) >= 4 or short == long
+    if short == long:
+        return True
+    return len(short) >= 4 and (long.startswith(short) or short.endswith("y") and long.startswith(short[:-1] + "ie"))
 
 
 GUIDED_MIN_SHARE = 0.1  # a theme is named after a code when >= this share of it is anchored to the code
@@ -73,12 +76,12 @@ GENERIC_LABEL_WORDS = frozenset({"good", "great", "nice", "bad", "better", "best
                                  "feel", "felt", "hear", "little", "time", "lot", "sure", "new", "ask", "asking"})
 
 
-def label_words(candidates: Sequence[str], n: int = 3) -> list[str]:
+def label_words(candidates: Sequence[str], n: int = 3, avoid: frozenset[str] = frozenset()) -> list[str]:
     """The first ``n`` keywords that share no word (or inflection of one) with an earlier pick and
-    are not function words or generic evaluative words (``GENERIC_LABEL_WORDS``); when too few
-    remain, generic words fill up."""
-    picked = _label_words(candidates, n, GENERIC_LABEL_WORDS)
-    return picked if len(picked) == n else _label_words(picked + list(candidates), n, frozenset())
+    are not function words, generic evaluative words (``GENERIC_LABEL_WORDS``) or ``avoid`` (lower
+    case, e.g. people's names); when too few remain, generic words fill up."""
+    picked = _label_words(candidates, n, GENERIC_LABEL_WORDS | avoid)
+    return picked if len(picked) == n else _label_words(picked + list(candidates), n, avoid)
 
 
 def _label_words(candidates: Sequence[str], n: int, generic: frozenset[str]) -> list[str]:
@@ -201,7 +204,8 @@ class ThemeModel:
                  zeroshot_min_similarity: float = 0.4, lexical_weight: float = 0.85,
                  overcluster_factor: int = 3, n_init: int = 10, smooth_neighbors: int = 15,
                  smooth_max: int = 30000, n_representatives: int = 5, keybert: bool = True, embedding_model: Any = None,
-                 encoder: Callable[[list[str]], np.ndarray] | None = None, random_state: int = 42) -> None:
+                 encoder: Callable[[list[str]], np.ndarray] | None = None, random_state: int = 42,
+                 label_avoid: Sequence[str] = ()) -> None:
         self.n_themes = n_themes
         self.guides = list(guides or [])
         self.zeroshot_min_similarity = zeroshot_min_similarity
@@ -215,6 +219,7 @@ class ThemeModel:
         self.embedding_model = embedding_model
         self.encoder = encoder
         self.random_state = random_state
+        self.label_avoid = label_avoid
 
     # -- clustering ------------------------------------------------------------------
     def _vectorizer(self, n: int, min_df: int | None = None) -> Any:
@@ -469,7 +474,8 @@ class ThemeModel:
         if code is not None:
             return next(g.name for g in self.guides if g.id == code)
         candidates = (self.keywords(theme, "KeyBERT") if self.keybert else []) + self.keywords(theme)
-        return " / ".join(label_words(candidates)).capitalize() or f"Theme {theme}"
+        avoid = frozenset(w.lower() for w in self.label_avoid)
+        return " / ".join(label_words(candidates, avoid=avoid)).capitalize() or f"Theme {theme}"
 
     def theme_info(self) -> pd.DataFrame:
         """One row per theme: theme_id, auto_label, keywords, size, representatives (row indices), guided_code."""

@@ -30,12 +30,13 @@ from ..textnorm import natural_key
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-7"  # 2: label words skip inflections and function words; waves over time;
+FORMAT_VERSION = "themes-8"  # 2: label words skip inflections and function words; waves over time;
 #                                  3: an absorbed code theme no longer renames the theme it joined;
 #                                  4: turn texts without the labels inside merged turns (ingest.spoken_text)
 #                                  5: a theme is named after a code only when >= 10% of it is anchored to it
 #                                  6: English contractions (isn't, we've, ...) are stop words
 #                                  7: labels skip generic evaluative words (good, great, ...)
+#                                  8: labels skip the words of people's names (speakers, redact.people)
 NO_GROUP = "(not given)"
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
@@ -180,11 +181,18 @@ def _embedder(cfg: ProjectConfig) -> tuple[Any, Any]:
     return EmbeddingCache(cfg.embeddings_dir).encode, None  # the cache loads the model only for new text
 
 
+def name_words(cfg: ProjectConfig, rows: pd.DataFrame) -> list[str]:
+    """The words of people's names (speakers of ``rows``, ``redact.people``): never theme label words."""
+    names = [*rows["speaker"].dropna().astype(str), *cfg.redact_people] if "speaker" in rows else list(cfg.redact_people)
+    return sorted({w.lower() for n in names for w in re.findall(r"[^\W\d_]{2,}", n)})
+
+
 def _fit_selection(cfg: ProjectConfig, name: str, rows: pd.DataFrame, encode: Any, guides: list[Any],
                    model_obj: Any, model_path: str | None, folder: Path) -> None:
     texts = rows.text.tolist()
     x = encode(texts)
-    tm = ThemeModel(guides=guides, embedding_model=model_obj, encoder=encode, random_state=cfg.seed).fit(texts, x)
+    tm = ThemeModel(guides=guides, embedding_model=model_obj, encoder=encode, random_state=cfg.seed,
+                    label_avoid=name_words(cfg, rows)).fit(texts, x)
     ids = rows.segment_id.to_numpy()
     xy = _map_coordinates(x, cfg.seed)
     assignments = pd.DataFrame({"segment_id": ids, "theme_id": tm.topics_, "probability": tm.probabilities_,
@@ -239,7 +247,7 @@ def fit_project_themes(cfg: ProjectConfig, selections: Mapping[str, Sequence[str
             continue
         folder = cfg.processed / "themes" / slug(name)
         key = hashlib.sha256(json.dumps([FORMAT_VERSION, model_name, codebook_version, cfg.seed,
-                                         rows.segment_id.tolist(), rows.text.tolist(),
+                                         name_words(cfg, rows), rows.segment_id.tolist(), rows.text.tolist(),
                                          rows[["speaker_role", "wave", "attributes"]].astype(str).values.tolist()])
                              .encode()).hexdigest()
         manifest = folder / "manifest.json"
