@@ -22,6 +22,7 @@ from cop_analysis.agreement import CONSENSUS
 from cop_analysis.atomic import write_text
 from cop_analysis.config import CONFIG_NAME, ProjectConfig
 from cop_analysis.ledger import RESERVED_CODERS
+from cop_analysis.schema import SOURCES
 
 Span = tuple[int, int]
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class CodingSession:
                  restore: bool = False) -> None:
         """Open the session; ``restore``: reopen where the coder (default: the last one) left off (:meth:`restore`)."""
         from cop_analysis.codebook import load_project_codebook
-        from cop_analysis.ingest import CODING_UNITS, load_segments
+        from cop_analysis.ingest import CODING_UNITS, load_segments, load_sources
         from cop_analysis.ledger import Ledger
 
         self.cfg = ProjectConfig.load(project_dir)
@@ -77,6 +78,11 @@ class CodingSession:
         self.ledger = Ledger(self.cfg.ledger_path)
         self.n_context = context
         segments = load_segments(self.cfg)
+        try:  # titles and dates are cosmetic: without them the panel shows paths in config order
+            self._sources = load_sources(self.cfg)
+        except Exception:  # noqa: BLE001
+            log.warning("could not read the sources' titles and dates", exc_info=True)
+            self._sources = SOURCES.empty_frame()
         units = segments[segments["unit"].isin(list(CODING_UNITS.values()))]
         rank = self._source_order(units["source_id"].astype(str).unique())
         self.units = (units.assign(_rank=units["source_id"].astype(str).map(rank)).sort_values(["_rank", "start"])
@@ -109,15 +115,8 @@ class CodingSession:
         files by date then name; sources no entry matches (e.g. removed from project.yml) come last, by name."""
         from fnmatch import fnmatch
 
-        from cop_analysis.ingest import load_sources
-
-        dates: dict[str, str] = {}
-        try:
-            sources = load_sources(self.cfg)
-            if "date" in sources.columns:
-                dates = {str(i): str(d) for i, d in zip(sources["source_id"], sources["date"]) if pd.notna(d)}
-        except Exception:  # noqa: BLE001 - the order is cosmetic: the config order alone still holds
-            log.warning("could not read the source dates", exc_info=True)
+        sources = self._sources
+        dates = {str(i): str(d) for i, d in zip(sources["source_id"], sources["date"]) if pd.notna(d)}
         specs = [str(spec.path) for spec in (*self.cfg.transcripts, *self.cfg.surveys)]
 
         def key(sid: str) -> tuple[int, str, str]:
@@ -249,15 +248,7 @@ class CodingSession:
 
     def source_titles(self) -> dict[str, str]:
         """Each source's title (sources.parquet ``title``) by source id; sources without one are left out."""
-        from cop_analysis.ingest import load_sources
-
-        try:
-            sources = load_sources(self.cfg)
-        except Exception:  # noqa: BLE001 - titles are cosmetic: fall back to the paths
-            log.exception("could not read the source titles")
-            return {}
-        if "title" not in sources.columns:
-            return {}
+        sources = self._sources
         return {str(i): str(t).strip() for i, t in zip(sources["source_id"], sources["title"])
                 if pd.notna(t) and str(t).strip()}
 
