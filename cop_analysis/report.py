@@ -974,7 +974,7 @@ def _wave_blocks(page: Page, data: ReportData) -> None:
 def _quote_blocks(page: Page, data: ReportData, title: str, lead: str, picker: QuotePicker | None = None) -> None:
     blocks = page.section("quotes", title, lead)
     quotes = exemplars(data, picker=picker)
-    colors = dict(zip(data.codes["name"], data.codes["color"]))
+    colors = code_colors(data)
     cards = [{"title": name, "color": colors.get(name), "quotes": qs} for name, qs in quotes.items()]
     blocks.append({"type": "cards", "cards": cards} if cards else {"type": "text", "text": "No coded units yet."})
 
