@@ -462,22 +462,24 @@ def exemplars(data: ReportData, per_code: int = 3,
     return out
 
 
-def _theme_ranking(data: ReportData, selection: str, theme_id: int, representatives: list[str]) -> list[str]:
-    """A theme's units to quote: the model's representatives, then by closeness; statements first."""
-    members = data.themes[(data.themes["selection"] == selection) & (data.themes["theme_id"] == theme_id)]
-    ranked = list(dict.fromkeys(list(representatives) + members.sort_values(
-        "probability", ascending=False, kind="stable")["segment_id"].tolist()))
-    statements = set(data.units.loc[data.units["quotable"], "segment_id"]) & set(ranked)
-    return [s for s in ranked if s in statements] + [s for s in ranked if s not in statements]
+def _theme_rankings(data: ReportData, table: pd.DataFrame) -> list[list[str]]:
+    """Per theme row of ``theme_table``, its units to quote: the model's representatives, then by
+    closeness; statements (``quotable``) first."""
+    statements = set(data.units.loc[data.units["quotable"], "segment_id"])
+    out = []
+    for selection, theme_id, representatives in zip(table["selection"], table["theme_id"], table["representatives"]):
+        members = data.themes[(data.themes["selection"] == selection) & (data.themes["theme_id"] == theme_id)]
+        ranked = list(dict.fromkeys(list(representatives) + members.sort_values(
+            "probability", ascending=False, kind="stable")["segment_id"].tolist()))
+        out.append([s for s in ranked if s in statements] + [s for s in ranked if s not in statements])
+    return out
 
 
 def quote_candidates(data: ReportData, per_code: int = 3, per_theme: int = 2, margin: int = 5) -> set[str]:
     """Segment ids any report may quote (with a margin): the only texts de-identification runs NER on."""
-    ranked = _exemplar_ranking(data)
-    ids = set(ranked.groupby("code_id").head(per_code * margin)["segment_id"])
-    table = theme_table(data)
-    for selection, theme_id, reps in zip(table["selection"], table["theme_id"], table["representatives"]):
-        ids.update(_theme_ranking(data, selection, theme_id, reps)[:per_theme * margin])
+    ids = set(_exemplar_ranking(data).groupby("code_id").head(per_code * margin)["segment_id"])
+    for ranked in _theme_rankings(data, theme_table(data)):
+        ids.update(ranked[:per_theme * margin])
     return ids
 
 
@@ -485,8 +487,7 @@ def theme_quotes(data: ReportData, table: pd.DataFrame, per_theme: int = 2,
                  picker: QuotePicker | None = None) -> list[list[dict[str, str]]]:
     """Representative quotes per theme row of ``theme_table`` (see ``_theme_ranking``)."""
     picker = picker or QuotePicker(data)
-    return [picker.take(_theme_ranking(data, selection, theme_id, reps), per_theme)
-            for selection, theme_id, reps in zip(table["selection"], table["theme_id"], table["representatives"])]
+    return [picker.take(ranked, per_theme) for ranked in _theme_rankings(data, table)]
 
 
 def percent(share: float) -> str:
