@@ -485,7 +485,7 @@ def quote_candidates(data: ReportData, per_code: int = 3, per_theme: int = 2, ma
 
 def theme_quotes(data: ReportData, table: pd.DataFrame, per_theme: int = 2,
                  picker: QuotePicker | None = None) -> list[list[dict[str, str]]]:
-    """Representative quotes per theme row of ``theme_table`` (see ``_theme_ranking``)."""
+    """Representative quotes per theme row of ``theme_table`` (see ``_theme_rankings``)."""
     picker = picker or QuotePicker(data)
     return [picker.take(ranked, per_theme) for ranked in _theme_rankings(data, table)]
 
