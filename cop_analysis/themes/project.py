@@ -188,11 +188,11 @@ def name_words(cfg: ProjectConfig, rows: pd.DataFrame) -> list[str]:
 
 
 def _fit_selection(cfg: ProjectConfig, name: str, rows: pd.DataFrame, encode: Any, guides: list[Any],
-                   model_obj: Any, model_path: str | None, folder: Path) -> None:
+                   label_avoid: list[str], model_obj: Any, model_path: str | None, folder: Path) -> None:
     texts = rows.text.tolist()
     x = encode(texts)
     tm = ThemeModel(guides=guides, embedding_model=model_obj, encoder=encode, random_state=cfg.seed,
-                    label_avoid=name_words(cfg, rows)).fit(texts, x)
+                    label_avoid=label_avoid).fit(texts, x)
     ids = rows.segment_id.to_numpy()
     xy = _map_coordinates(x, cfg.seed)
     assignments = pd.DataFrame({"segment_id": ids, "theme_id": tm.topics_, "probability": tm.probabilities_,
@@ -246,8 +246,9 @@ def fit_project_themes(cfg: ProjectConfig, selections: Mapping[str, Sequence[str
             result.skipped[name] = f"{len(rows)} non-empty segments (themes need at least {MIN_SEGMENTS})"
             continue
         folder = cfg.processed / "themes" / slug(name)
+        avoid = name_words(cfg, rows)
         key = hashlib.sha256(json.dumps([FORMAT_VERSION, model_name, codebook_version, cfg.seed,
-                                         name_words(cfg, rows), rows.segment_id.tolist(), rows.text.tolist(),
+                                         avoid, rows.segment_id.tolist(), rows.text.tolist(),
                                          rows[["speaker_role", "wave", "attributes"]].astype(str).values.tolist()])
                              .encode()).hexdigest()
         manifest = folder / "manifest.json"
@@ -256,7 +257,7 @@ def fit_project_themes(cfg: ProjectConfig, selections: Mapping[str, Sequence[str
             continue
         try:
             embedder = embedder or _embedder(cfg)
-            _fit_selection(cfg, name, rows, embedder[0], guides, embedder[1], model_path, folder)
+            _fit_selection(cfg, name, rows, embedder[0], guides, avoid, embedder[1], model_path, folder)
         except ValueError as exc:  # e.g. fewer than MIN_SEGMENTS usable embeddings
             result.skipped[name] = str(exc)
             continue
