@@ -142,16 +142,13 @@ def spoken_text(segments: pd.DataFrame) -> pd.Series:
                  for parent, rows in paragraphs[paragraphs["parent_id"].isin(split.index)].groupby("parent_id")}
     for index, turn in turns.iterrows():
         body, base = str(turn["text"]), int(turn["start"])
-        parts, previous_end = [], None
-        for p in by_parent[turn["segment_id"]].itertuples():
+        pieces, previous_end = [], 0
+        for i, p in enumerate(by_parent[turn["segment_id"]].itertuples()):
             start, end = int(p.start) - base, int(p.end) - base
-            if previous_end is not None:
-                gap = body[previous_end:start]
-                parts.append(gap if not gap.strip() else "\n")
-            parts.append(body[start:end])
+            gap = body[previous_end:start]  # before the first paragraph: kept; between two: a label or space
+            pieces += ["\n" if i and gap.strip() else gap, body[start:end]]
             previous_end = end
-        text.loc[index] = body[:int(by_parent[turn["segment_id"]]["start"].iloc[0]) - base] + "".join(parts) \
-            + body[previous_end:]
+        text.loc[index] = "".join(pieces) + body[previous_end:]
     return text
 
 
