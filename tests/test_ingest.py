@@ -323,14 +323,18 @@ def _covered(cfg: ProjectConfig, codings: pd.DataFrame) -> dict[tuple[str, str],
     return out
 
 
-def _coded_project(tmp_path: Path, files: dict[str, str]) -> tuple[ProjectConfig, pd.DataFrame, Any]:
-    """A transcript project, ingested, each turn coded ``code<i>`` by maya: (config, turns, ledger)."""
+def _ingested_project(tmp_path: Path, files: dict[str, str]) -> tuple[ProjectConfig, pd.DataFrame, Any]:
+    """A transcript project, ingested: (config, its turns, its ledger)."""
     from cop_analysis.ledger import Ledger
 
     cfg = ProjectConfig.load(make_project(tmp_path, files, {"transcripts": [{"path": "t/*.txt"}]}))
     ingest_project(cfg)
-    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
-    ledger = Ledger(cfg.ledger_path)
+    return cfg, load_segments(cfg).query("unit == 'turn'").reset_index(drop=True), Ledger(cfg.ledger_path)
+
+
+def _coded_project(tmp_path: Path, files: dict[str, str]) -> tuple[ProjectConfig, pd.DataFrame, Any]:
+    """:func:`_ingested_project` with each turn coded ``code<i>`` by maya."""
+    cfg, turns, ledger = _ingested_project(tmp_path, files)
     for i, row in turns.iterrows():
         ledger.code(row["segment_id"], f"code{i}", "maya")
     return cfg, turns, ledger
@@ -386,15 +390,8 @@ def test_typo_fix_keeps_later_codings_on_their_words(tmp_path: Path) -> None:
 
 
 def test_deleted_turn_stays_orphaned_and_merged_turns_keep_both_codings(tmp_path: Path) -> None:
-    from cop_analysis.ledger import Ledger
-
-    root = make_project(tmp_path, {"t/a.txt": THREE}, {"transcripts": [{"path": "t/*.txt"}]})
-    cfg = ProjectConfig.load(root)
-    ingest_project(cfg)
-    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
-    ledger = Ledger(cfg.ledger_path)
-    for i in range(5):
-        ledger.code(turns.loc[i, "segment_id"], f"code{i}", "maya")
+    cfg, turns, ledger = _coded_project(tmp_path, {"t/a.txt": THREE})  # code0 .. code4
+    root = cfg.root
     covered = _covered(cfg, ledger.codings())
 
     # Cy's turn is deleted (it sat between Bo and Ana: nothing merges); the turns after it move
@@ -551,13 +548,8 @@ def test_text_map_of_a_200_kb_transcript_is_fast_and_exact() -> None:
 
 
 def test_no_code_marks_follow_an_edit_but_not_into_a_merged_turn(tmp_path: Path) -> None:
-    from cop_analysis.ledger import Ledger
-
-    root = make_project(tmp_path, {"t/a.txt": THREE}, {"transcripts": [{"path": "t/*.txt"}]})
-    cfg = ProjectConfig.load(root)
-    ingest_project(cfg)
-    turns = load_segments(cfg).query("unit == 'turn'").reset_index(drop=True)
-    ledger = Ledger(cfg.ledger_path)
+    cfg, turns, ledger = _ingested_project(tmp_path, {"t/a.txt": THREE})
+    root = cfg.root
     for i in (1, 3, 4):
         ledger.mark_reviewed(turns.loc[i, "segment_id"], "maya")
 
