@@ -655,15 +655,13 @@ class Ledger:
                 raise LedgerError(f"no suggestion {suggestion_id}")
             effective = row[2] == "suggested"
             new = action == "accept" and self._coding_exists(conn, (row[0], row[1], coder, None, None)) is None
-            payload: dict[str, Any] = {"suggestion_id": int(suggestion_id), "created_coding": new and effective}
-            if new and effective and clear_review:
-                payload.update(self._cleared_review(conn, row[0], coder))
+            cleared = self._cleared_review(conn, row[0], coder) if new and clear_review else {}
+            payload: dict[str, Any] = {"suggestion_id": int(suggestion_id), "created_coding": new and effective,
+                                       **(cleared if effective else {})}
             event = self._record(conn, action, coder, row[0], row[1], payload=payload, effective=effective)
             if new and not effective:  # decided (or withdrawn) meanwhile: the person's accept is still their coding
-                extra: dict[str, Any] = {"suggestion_id": int(suggestion_id), "accept_event": event}
-                if clear_review:
-                    extra.update(self._cleared_review(conn, row[0], coder))
-                self._record(conn, "code", coder, row[0], row[1], payload=extra)
+                self._record(conn, "code", coder, row[0], row[1],
+                             payload={"suggestion_id": int(suggestion_id), "accept_event": event, **cleared})
             return event
 
     @staticmethod
