@@ -742,6 +742,37 @@ def test_restored_uncoded_filter_opens_at_the_next_unit_to_do(project: Path) -> 
     assert CodingWorkbench(project).session.coder is None  # a broken file is ignored
 
 
+def _save_positions(project: Path, coder: str, times: int, barrier: Any, done: Any) -> None:
+    """A second kernel: ``coder`` moves and saves ``times`` times, each save at the same moment as the other
+    process's (the barrier); ``done`` gets the position it saved last."""
+    session = CodingSession(project, coder=coder)
+    for i in range(times):
+        session.goto(i % len(session.order))
+        barrier.wait(timeout=60)
+        assert session.save_state()
+    done.put((coder, session.current_id))
+
+
+def test_two_kernels_saving_at_once_keep_both_coders(project: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # fresh interpreters, as two notebook kernels
+    barrier, done = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=_save_positions, args=(project, coder, 150, barrier, done))
+               for coder in ("ana", "ben")]
+    for proc in workers:
+        proc.start()
+    last = dict(done.get(timeout=120) for _ in workers)
+    for proc in workers:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    state = json.loads(state_file(project).read_text())
+    assert set(state["coders"]) == {"ana", "ben"} and state["last_coder"] in last
+    assert {c: e["segment_id"] for c, e in state["coders"].items()} == last  # nobody's last save was lost
+    assert (state_file(project).parent / "workbench_state.json.lock").exists()
+    assert not [p.name for p in state_file(project).parent.iterdir() if p.name.startswith(".workbench_state")]
+
+
 def test_retrieve_passages_by_code_and_jump_to_them(project: Path) -> None:
     wb = CodingWorkbench(project, coder="ana")
     maya, sam = turn_of(wb, "Maya", "I trust"), turn_of(wb, "Sam", "Senior")
@@ -791,6 +822,50 @@ def test_retrieve_passages_by_code_and_jump_to_them(project: Path) -> None:
     wb.code_buttons["harm"].click()  # uncoding updates the open list and the count
     assert wb.retrieve_box.children[0].value.startswith("<b>0</b> passages")
     assert wb.code_buttons["harm"].description == "2 Harm"
+
+
+def test_export_csv_writes_the_retrieved_passages(project: Path) -> None:
+    wb = CodingWorkbench(project, coder="ana")
+    maya, sam = turn_of(wb, "Maya", "I trust"), turn_of(wb, "Sam", "Senior")
+    wb.session.goto(maya)
+    wb.render()
+    wb.code_buttons["trust"].click()  # the whole turn
+    wb.sentence.value = 2
+    wb.code_buttons["trust"].click()  # and its second sentence
+    second = wb.session.sentences(maya).iloc[1]
+    ledger(project).code(maya, "trust", "ben")  # the same passage as ana's: one row naming both
+    ledger(project).code(sam, "trust", "@lex")  # a name a spreadsheet would take for a formula
+    wb.retrieval.selected_index = 0
+    assert wb.export_btn.disabled  # no code chosen yet
+    wb.retrieve_code.value = "trust"
+    assert not wb.export_btn.disabled
+    wb.export_btn.click()
+    reports = ProjectConfig.load(project).reports
+    path = reports / "coded_passages_trust_by_ana.csv"
+    assert wb.status.value == f"Exported 2 passages to <code>{html.escape(str(path))}</code>"
+    read = (lambda p: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
+    mine = read(path)
+    assert list(mine.columns) == ["source_id", "source", "who", "code_id", "code", "coder", "text", "segment_id",
+                                  "span_start", "span_end"]
+    assert mine[["source_id", "source", "who", "code_id", "code", "coder", "segment_id"]].drop_duplicates(
+        ).values.tolist() == [["transcripts/interview_a.txt", "interview_a", "Maya", "trust", "Trust", "ana", maya]]
+    assert mine["text"].tolist() == [wb.session.units.loc[maya, "text"], second["text"]]  # reading order
+    assert mine[["span_start", "span_end"]].values.tolist() == [["", ""], [str(second["start"]), str(second["end"])]]
+
+    wb.retrieve_all.value = True  # what the list shows for every coder: 3 passages
+    assert "<b>3</b> passages" in wb.retrieve_box.children[0].value
+    wb.export_btn.click()
+    every = read(reports / "coded_passages_trust.csv")
+    assert every[["segment_id", "coder"]].values.tolist() == [[maya, "ana, ben"], [maya, "ana"], [sam, "'@lex"]]
+    assert every["who"].tolist()[2] == "Sam" and every["text"].tolist()[2].startswith("Senior staff still decide")
+    assert "Exported 3 passages" in wb.status.value
+    assert sorted(p.name for p in reports.iterdir()) == ["coded_passages_trust.csv", "coded_passages_trust_by_ana.csv"]
+
+    wb.coder.value = "dee"  # a coder with no passages: a message, no file
+    wb.retrieve_all.value = False
+    wb.export_btn.click()
+    assert "no passages coded Trust to export" in wb.status.value
+    assert not (reports / "coded_passages_trust_by_dee.csv").exists()
 
 
 def test_retrieved_quotes_are_escaped(project: Path) -> None:
@@ -1052,7 +1127,7 @@ def test_units_follow_the_project_yml_order_and_row_ids_read_as_respondents(proj
     assert sources == ["transcripts/interview_b.txt", "transcripts/interview_a.txt", "surveys/wave1.csv"]
     assert session.options()["source_id"] == sources  # the Source menu lists them in the same order
     assert session.current["source_id"] == "transcripts/interview_b.txt"
-    from cop_analysis.workbench import _who_text, respondent_name
+    from cop_analysis.workbench.markup import _who_text, respondent_name
 
     assert respondent_name("row2") == "respondent 2" and respondent_name("R7") == "R7"
     assert respondent_name("rowing") == "rowing"
