@@ -28,6 +28,8 @@ from cop_analysis.config import ConfigError, ProjectConfig
 from cop_analysis.deidentify import INITIALS, NER_VERSION, Deidentifier, is_personal_name, name_variants, place_term
 from cop_analysis.embeddings import text_key
 from cop_analysis.ingest import load_segments, load_sources
+from cop_analysis.report.quotes import _quote
+from cop_analysis.report.shareable import _common_only
 from cop_analysis.schema import THEME_INFO, THEMES
 from cop_analysis.themes.project import default_selections
 from pipeline_project import seed_codings, word_in
@@ -209,7 +211,7 @@ def test_quotes_are_statements_each_once_and_the_shareable_page_spreads_them(sam
     assert len(quotes) > 10 and max(people.values()) <= report.SHAREABLE_QUOTES_PER_PERSON
     assert not [q for q in quotes if report.SELF_DESCRIBED.search(q["text"])]
     by_text = shared.units.set_index("segment_id")
-    pool_texts = {report._quote(t) for t in by_text.loc[sorted(shared.quote_pool), "text"]}
+    pool_texts = {_quote(t) for t in by_text.loc[sorted(shared.quote_pool), "text"]}
     assert {q["text"] for q in quotes} <= pool_texts  # only units NER read are quoted
 
 
@@ -224,9 +226,9 @@ def test_rare_roles_and_departments_are_blanked() -> None:
     units = pd.DataFrame({"who": ["a", "b", "c", "c", "r1", "r2", "r3"],
                           "speaker_role": ["member", "member", "consultant", "consultant", None, None, None],
                           "department": [None, None, None, None, "Parks", "Parks", "Board"]})
-    roles = report._common_only(units, "speaker_role")
+    roles = _common_only(units, "speaker_role")
     assert roles[:2].tolist() == ["member", "member"] and roles[2:].isna().all()
-    assert report._common_only(units, "department").dropna().tolist() == ["Parks", "Parks"]
+    assert _common_only(units, "department").dropna().tolist() == ["Parks", "Parks"]
 
 
 def test_ner_names_that_are_also_ordinary_words_are_redacted_only_capitalised(tmp_path: Path) -> None:

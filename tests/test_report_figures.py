@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from cop_analysis import report
+from cop_analysis.report.charts import _short
 from cop_analysis.schema import SEGMENTS, SOURCES, THEME_INFO, THEMES
 
 SOURCES_ = {  # source_id: (kind, wave, title)
@@ -137,7 +138,7 @@ def test_equal_changes_are_ordered_by_size() -> None:
 # -- 3. labels cut at words, whole names in the hover ------------------------------------------------------
 def test_short_labels_end_at_a_word_with_an_ellipsis_and_stay_distinct() -> None:
     titles = [t for _, _, t in SOURCES_.values()]
-    short = report._short(titles)
+    short = _short(titles)
     assert len(set(short)) == len(short)
     for full, cut in zip(titles, short):
         if cut != full:
@@ -146,9 +147,9 @@ def test_short_labels_end_at_a_word_with_an_ellipsis_and_stay_distinct() -> None
             assert full.startswith(stem) and full[len(stem)] in " ,:;(", (full, cut)  # cut between words
     assert short[0] == "Reflection circle 3: repair…" and short[4] == "Budget 101 workshop…"
     assert short[2:4] == ["CoP reflection survey, wave 1", "CoP reflection survey, wave 2"]  # kept apart
-    assert report._short(["Alpha beta gamma delta one", "Alpha beta gamma delta two"], 18) == [
+    assert _short(["Alpha beta gamma delta one", "Alpha beta gamma delta two"], 18) == [
         "Alpha beta gamma delta one", "Alpha beta gamma delta two"]
-    assert report._short(["Supercalifragilisticexpialidocious"], 10) == ["Supercali…"]  # one long word
+    assert _short(["Supercalifragilisticexpialidocious"], 10) == ["Supercali…"]  # one long word
 
 
 def test_hover_texts_carry_the_whole_names(data: report.ReportData, page: report.Page) -> None:

@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from cop_analysis import report
+from cop_analysis.report.quotes import _opens_redacted
 from cop_analysis.schema import CODINGS, SEGMENTS, SOURCES, SUGGESTIONS, THEME_INFO, THEMES
 
 
@@ -102,5 +103,5 @@ def test_shareable_sources_are_numbered_in_wave_order_and_quotes_do_not_open_red
     shared = report.deidentify_data(replace(data, sources=sources), Deidentifier())
     titles = dict(zip(data.sources["source_id"], shared.sources["title"]))
     assert titles == {"s1": "Survey 2", "s2": "Survey 1", "t1": "Interview 1"}
-    assert report._opens_redacted("[name]. [name]. At the first reflection circle he said")
-    assert not report._opens_redacted("At the first reflection circle [name] said [name] gets paid")
+    assert _opens_redacted("[name]. [name]. At the first reflection circle he said")
+    assert not _opens_redacted("At the first reflection circle [name] said [name] gets paid")
