@@ -1,6 +1,6 @@
 """Re-anchoring: carry character offsets from an old version of a source text to its new version.
 
-:class:`TextMap` aligns the two texts hierarchically (common prefix and suffix, then a line diff,
+:class:`TextMap` aligns the two texts hierarchically (common prefix and suffix of whole lines, then a line diff,
 a word diff inside changed line runs and a character diff inside changed word runs), so a typo
 fix shifts the text after it without losing track of it, in well under a second for a 200 KB
 transcript. :class:`Relocator` uses it to find the new segment an old segment's text (or a
@@ -88,9 +88,22 @@ def _bisect_tails(pairs: list[tuple[int, int]], tails: list[int], j: int) -> int
 
 
 def _align(old: str, new: str, o: int, n: int, level: int, out: list[tuple[int, int, int]]) -> None:
-    """Append the unchanged runs ``(old_start, new_start, length)`` of ``old`` vs ``new`` (offset by o, n)."""
+    """Append the unchanged runs ``(old_start, new_start, length)`` of ``old`` vs ``new`` (offset by o, n).
+
+    Above the character level the common prefix and suffix end and start at this level's token
+    boundaries (a line, a word): taken to the character they would let a deleted line's last
+    characters stand for a kept line's ("...for us.\n\nCy: ... here.\n\nAR:" -> "...for us.\n\nAR:"
+    would map the new "." to the one of the deleted "here.").
+    """
     p = _common_prefix(old, new)
+    if level < _LEVELS - 1:
+        boundary = (lambda c: c == "\n") if level == 0 else str.isspace
+        while p and not (p == len(old) == len(new) or boundary(old[p - 1])):
+            p -= 1
     q = _common_suffix(old, new, min(len(old), len(new)) - p)
+    if level < _LEVELS - 1:
+        while q and not ((q == len(old) or boundary(old[-q - 1])) and (q == len(new) or boundary(new[-q - 1]))):
+            q -= 1
     if p:
         out.append((o, n, p))
     if q:
@@ -178,12 +191,17 @@ class Relocator:
 
     ``old`` / ``new``: segment frames (segment_id, source_id, unit, start, end) of the changed
     sources before and after; ``old_texts`` / ``new_texts``: their source texts by source id.
+    ``targets`` maps an old frame's source id (a key of ``old_texts``) to the new source id its
+    text now lives in (a renamed file, or a vanished source archived by an earlier ingest); by
+    default each old source is its own successor. Several old sources may share one successor.
     Call it as ``relocate(segment_id, span_start, span_end)`` (the ledger's ``locate``).
     """
 
-    def __init__(self, old: Any, new: Any, old_texts: dict[str, str], new_texts: dict[str, str]) -> None:
+    def __init__(self, old: Any, new: Any, old_texts: dict[str, str], new_texts: dict[str, str],
+                 targets: dict[str, str] | None = None) -> None:
+        self._targets = dict(targets) if targets is not None else {key: key for key in old_texts}
         self._old = {r.segment_id: (r.source_id, r.unit, int(r.start), int(r.end)) for r in old.itertuples()
-                     if r.source_id in old_texts and r.source_id in new_texts}
+                     if r.source_id in old_texts and self._targets.get(r.source_id) in new_texts}
         self._new: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
         for r in new.sort_values("start").itertuples():
             self._new.setdefault((r.source_id, r.unit), []).append((int(r.start), int(r.end), r.segment_id))
@@ -192,9 +210,9 @@ class Relocator:
         self._maps: dict[str, TextMap] = {}
 
     def text_map(self, source_id: str) -> TextMap:
-        """The (cached) old -> new offset map of one source."""
+        """The (cached) offset map from the old source ``source_id`` to its successor's text."""
         if source_id not in self._maps:
-            self._maps[source_id] = TextMap(self._texts[0][source_id], self._texts[1][source_id])
+            self._maps[source_id] = TextMap(self._texts[0][source_id], self._texts[1][self._targets[source_id]])
         return self._maps[source_id]
 
     def __call__(self, segment_id: str, span_start: int | None, span_end: int | None) -> tuple[str, int | None,
@@ -214,11 +232,12 @@ class Relocator:
         mapped = self.text_map(source_id).span(start, end)
         if mapped is None:
             return None
-        starts = self._starts.get((source_id, unit), [])
+        key = (self._targets[source_id], unit)
+        starts = self._starts.get(key, [])
         i = bisect.bisect_right(starts, mapped[0]) - 1
         if i < 0:
             return None
-        seg_start, seg_end, new_id = self._new[(source_id, unit)][i]
+        seg_start, seg_end, new_id = self._new[key][i]
         if not seg_start <= mapped[0] < mapped[1] <= seg_end:
             return None
         if whole and mapped == (seg_start, seg_end):

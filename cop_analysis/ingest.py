@@ -12,6 +12,11 @@ Incremental: each source carries a ``cache_key`` (file SHA-256 + its project.yml
 project-wide); only new or changed sources are segmented again, removed ones drop out,
 and when nothing changed the output files are not rewritten. A malformed file becomes an
 :class:`IngestError` (``path:line: message``) in the report and the other files still go through.
+
+Codings, memos and "no code applies" marks follow their text when a source is edited or renamed
+(:mod:`cop_analysis.anchoring`); a removed source the ledger still points at keeps its last text
+in ``vanished_sources.parquet`` so they can follow it when it comes back in a later run
+(``docs/ledger.md``, "Re-ingestion, re-anchoring and orphans").
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from .atomic import sha256_file, write_parquet
 from .config import ConfigError, ProjectConfig, SurveySpec, TranscriptSpec
 from .readers import SURVEY_FORMATS, TRANSCRIPT_FORMATS, ReadError, file_format
 from .readers.transcripts import TranscriptDoc, read_transcript
-from .schema import SEGMENTS, SOURCES
+from .schema import SEGMENTS, SOURCES, VANISHED_SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
 INGEST_VERSION = "4"
@@ -66,6 +71,11 @@ class IngestReport:
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)  # gone without a renamed successor
     renamed: dict[str, str] = field(default_factory=dict)  # old source id -> new one (file renamed or moved)
+    restored: dict[str, str] = field(default_factory=dict)  # source removed in an earlier run -> the source its
+    # orphaned codings/memos were re-anchored onto in this run (the file came back, renamed, moved or edited)
+    restored_codings: int = 0
+    restored_memos: int = 0
+    archived: list[str] = field(default_factory=list)  # removed sources whose text is kept for their orphans
     errors: list[IngestError] = field(default_factory=list)
     warnings: list[IngestError] = field(default_factory=list)
     units: dict[str, int] = field(default_factory=dict)
@@ -104,8 +114,15 @@ class IngestReport:
         if self.reanchored_codings or self.reanchored_memos:
             lines.append(f"{self.reanchored_codings} codings and {self.reanchored_memos} memos re-anchored to the"
                          " edited text (they follow their words to the new segments)")
+        if self.restored:
+            lines.append(f"{len(self.restored)} files removed earlier are back: {self.restored_codings} orphaned"
+                         f" codings and {self.restored_memos} memos re-anchored onto them: "
+                         + ", ".join(f"{a} -> {b}" for a, b in sorted(self.restored.items())))
         if self.orphaned_codings:
             lines.append(f"{self.orphaned_codings} codings are orphaned (their segment vanished); they are kept in the ledger")
+        if self.archived:
+            lines.append(f"the last text of {len(self.archived)} removed files is kept (vanished_sources.parquet) so"
+                         " their orphaned codings follow them if they come back")
         lines += [f"ERROR {e}" for e in self.errors] + [f"warning {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -425,6 +442,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     src_path, seg_path = cfg.processed / "sources.parquet", cfg.processed / "segments.parquet"
     previous = load_sources(cfg) if src_path.exists() and seg_path.exists() else SOURCES.empty_frame()
     previous_keys = dict(zip(previous["source_id"], previous["cache_key"]))
+    archive = load_vanished_sources(cfg)
     parsed: dict[str, _Parsed] = {}
     kept: list[str] = []
     docs: dict[str, tuple[_Input, TranscriptDoc]] = {}
@@ -475,6 +493,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
 
     gone = set(previous_keys) - {i.source_id for i in inputs}
     report.renamed = _renamed_sources(previous[previous["source_id"].isin(gone)], parsed)
+    retried = _renamed_sources(archive.assign(source_id=archive.index.astype(str)), parsed)  # archive row -> new id
     report.removed = sorted(gone - set(report.renamed))
     report.changed = sorted(parsed)
     previous_kept = previous[previous["source_id"].isin(kept)]
@@ -490,6 +509,11 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         # before the outputs are written: if writing fails, the next run recomputes the same new ids
         report.reanchored_codings, report.reanchored_memos = _reanchor_codings(cfg, previous, old_segments, parsed,
                                                                                report.renamed)
+        present = set(segments["segment_id"])
+        report.restored, report.restored_codings, report.restored_memos = _restore_orphans(
+            cfg, archive, {int(i): sid for i, sid in retried.items()}, parsed, present)
+        # the archive is written before sources.parquet drops the vanished texts
+        archive = _keep_vanished(cfg, archive, previous[previous["source_id"].isin(gone)], old_segments, present)
         counts = segments.groupby("source_id").size()
         new_sources = pd.DataFrame([p.source for p in parsed.values()])
         sources = pd.concat([f for f in (previous_kept, new_sources) if len(f)], ignore_index=True) \
@@ -502,7 +526,11 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         report.orphaned_codings = _flag_orphaned_codings(cfg, segments["segment_id"])
     else:
         sources, segments = previous_kept, load_segments(cfg)
+        if len(archive):  # a coder may have removed the last codings on an archived source since the last run
+            archive = _keep_vanished(cfg, archive, SOURCES.empty_frame(), SEGMENTS.empty_frame(),
+                                     set(segments["segment_id"]))
 
+    report.archived = sorted(set(archive["source_id"]))
     report.n_sources = len(sources)
     report.n_segments = len(segments)
     report.units = {str(k): int(v) for k, v in Counter(segments["unit"]).items()}
@@ -514,15 +542,17 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
 
 
 def _renamed_sources(gone: pd.DataFrame, parsed: dict[str, _Parsed]) -> dict[str, str]:
-    """{old source id: new source id} for vanished sources whose text reappears in a new source of the same kind.
+    """{old source id: new source id} for vanished sources whose text reappears in a new or changed source (same kind).
 
     A renamed or moved file gets a new source id (its path) and so new segment ids; pairing it
     with its old self lets codings follow their text. Similarity: Jaccard overlap of word
     trigrams >= ``RENAME_MIN_SIMILARITY``, computed for the candidate pairs that share a quarter
     of their bottom-k sketches (so a moved folder of 200 transcripts pairs in about a second);
-    best pairs first, each source paired once.
+    best pairs first, each source paired once. ``gone`` holds the vanished sources' ``source_id``
+    (any unique key), ``kind`` and ``text``: this run's vanished sources, or the archived ones
+    (:func:`load_vanished_sources`).
     """
-    new = {sid: p.source for sid, p in parsed.items() if sid not in set(gone["source_id"])}
+    new = {sid: p.source for sid, p in parsed.items()}
     if gone.empty or not new:
         return {}
     new_shingles = {sid: _shingles(src["text"]) for sid, src in new.items()}
@@ -575,9 +605,8 @@ def _reanchor_codings(cfg: ProjectConfig, previous: pd.DataFrame, old_segments: 
     from .ledger import Ledger
 
     old_texts = dict(zip(previous["source_id"], previous["text"]))
-    relocate = Relocator(old.assign(source_id=old["source_id"].map(pairs)), new,
-                         {new_id: old_texts[old_id] for old_id, new_id in pairs.items()},
-                         {new_id: parsed[new_id].source["text"] for new_id in pairs.values()})
+    relocate = Relocator(old, new, {old_id: old_texts[old_id] for old_id in pairs},
+                         {new_id: parsed[new_id].source["text"] for new_id in pairs.values()}, pairs)
     with Ledger(cfg.ledger_path) as ledger:
         return ledger.reanchor(old["segment_id"], relocate)
 
@@ -589,6 +618,98 @@ def _flag_orphaned_codings(cfg: ProjectConfig, segment_ids: pd.Series) -> int:
     from .ledger import Ledger
 
     return Ledger(cfg.ledger_path).mark_orphans(segment_ids)
+
+
+def load_vanished_sources(cfg: ProjectConfig) -> pd.DataFrame:
+    """``vanished_sources.parquet`` (VANISHED_SOURCES columns): removed sources kept for their orphans."""
+    path = cfg.processed / "vanished_sources.parquet"
+    return pd.read_parquet(path) if path.exists() else VANISHED_SOURCES.empty_frame()
+
+
+def _archived_segments(row: Any) -> pd.DataFrame:
+    """The segments of one archived source (segment_id, source_id, unit, start, end)."""
+    rows = json.loads(row.segments)
+    return pd.DataFrame({"segment_id": [r[0] for r in rows], "source_id": row.source_id,
+                         "unit": [r[1] for r in rows], "start": [int(r[2]) for r in rows],
+                         "end": [int(r[3]) for r in rows]})
+
+
+def _restore_orphans(cfg: ProjectConfig, archive: pd.DataFrame, retried: dict[int, str],
+                     parsed: dict[str, _Parsed], present: set[str]) -> tuple[dict[str, str], int, int]:
+    """Re-anchor the orphans of archived (earlier vanished) sources onto the new or changed sources they paired with.
+
+    ``retried``: archive row -> new source id (:func:`_renamed_sources`). One ``Ledger.reanchor``
+    call per pair; returns ({archived source id: new source id} of the pairs where something
+    moved, codings moved, memos moved).
+    """
+    if not retried or not cfg.ledger_path.exists():
+        return {}, 0, 0
+    from .anchoring import Relocator
+    from .ledger import Ledger
+
+    restored: dict[str, str] = {}
+    n_codings = n_memos = 0
+    with Ledger(cfg.ledger_path) as ledger:
+        for i, new_id in sorted(retried.items()):
+            row = next(archive.loc[[i]].itertuples())
+            old = _archived_segments(row)
+            old = old[~old["segment_id"].isin(present)]
+            new = pd.DataFrame(parsed[new_id].rows)
+            if old.empty or new.empty:
+                continue
+            relocate = Relocator(old, new, {row.source_id: row.text}, {new_id: parsed[new_id].source["text"]},
+                                 {row.source_id: new_id})
+            codings, memos = ledger.reanchor(old["segment_id"], relocate)
+            if codings or memos:
+                restored[row.source_id] = new_id
+                n_codings, n_memos = n_codings + codings, n_memos + memos
+    return restored, n_codings, n_memos
+
+
+def _ledger_segment_ids(cfg: ProjectConfig) -> set[str]:
+    """Segment ids the coding ledger points at: codings, memos and "no code applies" marks."""
+    if not cfg.ledger_path.exists():
+        return set()
+    from .ledger import Ledger
+
+    with Ledger(cfg.ledger_path) as ledger:
+        frames = (ledger.codings(), ledger.memos(), ledger.reviewed())
+    return {str(s) for f in frames for s in f["segment_id"].dropna()}
+
+
+def _keep_vanished(cfg: ProjectConfig, archive: pd.DataFrame, vanished: pd.DataFrame, old_segments: pd.DataFrame,
+                   present: set[str]) -> pd.DataFrame:
+    """Update ``vanished_sources.parquet``: add this run's ``vanished`` sources, drop what nothing points at.
+
+    A vanished source is kept (its text and segment offsets) while the ledger points at one of its
+    segments that does not exist now. The file is rewritten only when the set of kept sources
+    changes, and removed when none is left. Returns the archive as it now is.
+    """
+    referenced = _ledger_segment_ids(cfg) - present if len(archive) or len(vanished) else set()
+    rows = []
+    now = pd.Timestamp.now(tz="UTC")
+    for src in vanished.itertuples():
+        segs = old_segments[old_segments["source_id"] == src.source_id]
+        if referenced.isdisjoint(segs["segment_id"]):
+            continue
+        segments = [[r.segment_id, r.unit, int(r.start), int(r.end)] for r in segs.itertuples()]
+        rows.append({"source_id": src.source_id, "path": src.path, "kind": src.kind, "sha256": src.sha256,
+                     "text": src.text, "segments": json.dumps(segments, separators=(",", ":")), "vanished_at": now})
+    added = {(r["source_id"], r["sha256"]) for r in rows}
+    kept = [i for i, row in zip(archive.index, archive.itertuples())
+            if (row.source_id, row.sha256) not in added  # vanished again: the new entry replaces it
+            and not referenced.isdisjoint(_archived_segments(row)["segment_id"])]
+    if not rows and len(kept) == len(archive):
+        return archive
+    frames = [f for f in (archive.loc[kept], pd.DataFrame(rows)) if len(f)]
+    path = cfg.processed / "vanished_sources.parquet"
+    if not frames:
+        path.unlink(missing_ok=True)
+        return VANISHED_SOURCES.empty_frame()
+    out = VANISHED_SOURCES.conform(pd.concat(frames, ignore_index=True))
+    out = out.sort_values(["source_id", "vanished_at"], ignore_index=True)
+    write_parquet(out, path, VANISHED_SOURCES.arrow_schema())
+    return out
 
 
 def _assemble(kept: pd.DataFrame, parsed: dict[str, _Parsed]) -> pd.DataFrame:
@@ -625,6 +746,9 @@ def print_report(report: IngestReport) -> None:
     if report.reanchored_codings or report.reanchored_memos:
         table.add_row("re-anchored", f"{report.reanchored_codings} codings, {report.reanchored_memos} memos "
                                      "(they follow their words)")
+    if report.restored:
+        table.add_row("restored", f"{report.restored_codings} orphaned codings, {report.restored_memos} memos of files "
+                      "removed earlier: " + ", ".join(f"{a} -> {b}" for a, b in sorted(report.restored.items())))
     if report.orphaned_codings:
         table.add_row("orphaned codings", f"{report.orphaned_codings} (their text is gone; kept in the ledger)",
                       style="yellow")

@@ -108,6 +108,26 @@ SEGMENTS = Table(
     ),
 )
 
+VANISHED_SOURCES = Table(
+    "vanished_sources",
+    "data/processed/vanished_sources.parquet",
+    "Derived archive of sources whose file vanished from data/raw while the coding ledger still points at "
+    "their segments (orphaned codings, memos or 'no code applies' marks): their last text and segment "
+    "offsets, so a later ingest can re-anchor those orphans onto a file that comes back (renamed, moved or "
+    "edited; docs/ledger.md). A row is dropped once nothing in the ledger points at its segments; the file "
+    "is removed when no row is left.",
+    (
+        Column("source_id", "string", "The vanished source's id (path relative to the raw dir).", False),
+        Column("path", "string", "Its path relative to the project root.", False),
+        Column("kind", "string", "'transcript' or 'survey'.", False),
+        Column("sha256", "string", "SHA-256 of the raw file version the text comes from.", False),
+        Column("text", "string", "Its last normalised source text (sources.text when it vanished).", False),
+        Column("segments", "string", "JSON list of [segment_id, unit, start, end] of its last segments "
+               "(offsets into `text`).", False),
+        Column("vanished_at", "timestamp", "When an ingest first found the file gone.", False),
+    ),
+)
+
 CODINGS = Table(
     "codings",
     "ledger.sqlite: view `codings` (current state derived from the `events` log)",
@@ -177,7 +197,7 @@ THEME_INFO = Table(
     ),
 )
 
-TABLES: tuple[Table, ...] = (SOURCES, SEGMENTS, CODINGS, SUGGESTIONS, THEMES, THEME_INFO)
+TABLES: tuple[Table, ...] = (SOURCES, SEGMENTS, VANISHED_SOURCES, CODINGS, SUGGESTIONS, THEMES, THEME_INFO)
 
 
 def markdown() -> str:

@@ -449,6 +449,161 @@ def test_renamed_file_keeps_its_codings_and_a_removed_one_orphans_them(tmp_path:
     assert _ledger_state(cfg.ledger_path) == state
 
 
+def _stat(path: Path) -> tuple[int, int]:
+    """(inode, mtime): an atomic rewrite changes both."""
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns
+
+
+OTHER = "Di Park (DP): Our parks need shade trees and benches.\n\nEd Wu (EW): And water fountains.\n"
+
+
+def test_orphans_of_a_removed_file_follow_it_when_it_comes_back_renamed(tmp_path: Path) -> None:
+    from cop_analysis.ingest import load_vanished_sources
+
+    cfg, turns, ledger = _coded_project(tmp_path, {"t/interview_03.txt": THREE, "t/parks.txt": OTHER})  # code0..6
+    raw = cfg.root / "data/raw/t"
+    sub = THREE.index("That matters to me.")
+    ledger.code(turns.loc[3, "segment_id"], "belonging", "maya", span=(sub, sub + len("That matters to me.")))
+    ledger.memo("ask about stipends", "maya", segment_id=turns.loc[4, "segment_id"])
+    ledger.mark_reviewed(turns.loc[2, "segment_id"], "ben")
+    before = ledger.codings().set_index(["code_id", "coder"]).sort_index()
+    covered = _covered(cfg, ledger.codings())
+    archive_path = cfg.processed / "vanished_sources.parquet"
+
+    # run 1: the coded transcript is deleted: its 6 codings are orphaned, its text is archived
+    (raw / "interview_03.txt").unlink()
+    report = ingest_project(cfg)
+    assert report.removed == ["t/interview_03.txt"] and report.orphaned_codings == 6
+    assert report.archived == ["t/interview_03.txt"] and "the last text of 1 removed files is kept" in report.summary()
+    assert "t/interview_03.txt" not in set(load_sources(cfg)["source_id"])
+    archive = load_vanished_sources(cfg)
+    assert archive["source_id"].tolist() == ["t/interview_03.txt"] and archive.loc[0, "text"] == THREE
+    assert {s[0] for s in json.loads(archive.loc[0, "segments"])} >= set(turns["segment_id"][:5])
+    stat = _stat(archive_path)
+
+    # run 2: an unrelated new file does not capture the orphans; the archive is not rewritten
+    (raw / "c.txt").write_text("Fay Ng (FN): The library hours changed in May.\n", encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.written and report.changed == ["t/c.txt"] and report.renamed == {} and report.restored == {}
+    assert report.orphaned_codings == 6 and report.archived == ["t/interview_03.txt"]
+    assert _stat(archive_path) == stat and ledger.codings()["orphaned"].sum() == 6
+
+    # run 3: the file is back, renamed, with a typo fixed: everything follows it
+    (raw / "interview_03_final.txt").write_text(THREE.replace("grup", "group"), encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.restored == {"t/interview_03.txt": "t/interview_03_final.txt"}
+    assert report.restored_codings == 6 and report.restored_memos == 1 and report.orphaned_codings == 0
+    assert ("1 files removed earlier are back: 6 orphaned codings and 1 memos re-anchored onto them: "
+            "t/interview_03.txt -> t/interview_03_final.txt") in report.summary()
+    assert report.reanchored_codings == 0 and report.renamed == {}  # nothing vanished in this run
+    after = ledger.codings().set_index(["code_id", "coder"]).sort_index()
+    assert list(after.index) == list(before.index) and not after["orphaned"].any()
+    assert (after["coding_id"] == before["coding_id"]).all() and (after["created_at"] == before["created_at"]).all()
+    now = _covered(cfg, ledger.codings())
+    assert now == {k: v.replace("grup", "group") for k, v in covered.items()}
+    assert now[("belonging", "maya")] == "That matters to me."
+    new_turns = load_segments(cfg).query("source_id == 't/interview_03_final.txt' and unit == 'turn'")
+    new_turns = new_turns.reset_index(drop=True)
+    assert ledger.memos()["segment_id"].tolist() == [new_turns.loc[4, "segment_id"]]
+    assert ledger.reviewed()["segment_id"].tolist() == [new_turns.loc[2, "segment_id"]]
+    moves = ledger.history().query("action == 'reanchor'")
+    assert len(moves) == 8 and set(moves["coder"]) == {"system"}
+    assert {json.loads(p)["from_segment"] for p in moves["payload"]} <= set(turns["segment_id"])
+    # nothing points at the archived text any more: it is dropped
+    assert report.archived == [] and not archive_path.exists() and "removed files is kept" not in report.summary()
+    state = _ledger_state(cfg.ledger_path)
+    ledger.rebuild()
+    assert _ledger_state(cfg.ledger_path) == state
+    assert sorted(p.relative_to(raw).as_posix() for p in raw.rglob("*.txt")) == [
+        "c.txt", "interview_03_final.txt", "parks.txt"]  # data/raw is only read
+
+    n_events = len(ledger.history())
+    again = ingest_project(cfg)  # unchanged: nothing moves, nothing is written or logged
+    assert not again.written and again.restored == {} and len(ledger.history()) == n_events
+    assert not archive_path.exists()
+
+
+def test_archive_of_a_removed_file_is_kept_unchanged_and_dropped_once_nothing_points_at_it(tmp_path: Path) -> None:
+    cfg, turns, ledger = _ingested_project(tmp_path, {"t/a.txt": THREE, "t/b.txt": OTHER, "t/c.txt": TXT_ROLES})
+    raw, archive_path = cfg.root / "data/raw/t", cfg.processed / "vanished_sources.parquet"
+    b_turns = turns.query("source_id == 't/b.txt'")["segment_id"].tolist()
+    ledger.code(b_turns[0], "shade", "maya")
+    ledger.code(b_turns[1], "water", "maya", span=(OTHER.index("water"), OTHER.index("water") + 5))
+    memo_id = ledger.memo("parks again", "maya", segment_id=b_turns[1])
+    ledger.code(turns.query("source_id == 't/a.txt'")["segment_id"].iloc[0], "trust", "maya")
+
+    # b.txt (coded) and c.txt (nobody coded it) are removed: only b.txt is archived
+    (raw / "b.txt").unlink()
+    (raw / "c.txt").unlink()
+    report = ingest_project(cfg)
+    assert report.removed == ["t/b.txt", "t/c.txt"] and report.archived == ["t/b.txt"]
+    assert report.orphaned_codings == 2
+    stat = _stat(archive_path)
+
+    # unchanged reruns, and a run where a coder removed some (not all) of what points at it: not rewritten
+    again = ingest_project(cfg)
+    assert not again.written and again.archived == ["t/b.txt"] and _stat(archive_path) == stat
+    ledger.uncode(b_turns[0], "shade", "maya")
+    assert ingest_project(cfg).archived == ["t/b.txt"] and _stat(archive_path) == stat
+
+    # the last coding and the memo go: the next run, even an unchanged one, drops the archive
+    ledger.uncode(b_turns[1], "water", "maya", span=(OTHER.index("water"), OTHER.index("water") + 5))
+    ledger.delete_memo(memo_id, "maya")
+    report = ingest_project(cfg)
+    assert not report.written and report.archived == [] and not archive_path.exists()
+    assert report.orphaned_codings == 0 and "removed files is kept" not in report.summary()
+
+    # b.txt comes back: nothing was kept, nothing to restore (and no archive appears)
+    (raw / "b.txt").write_text(OTHER, encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.restored == {} and report.archived == [] and not archive_path.exists()
+
+
+def test_orphans_of_a_removed_file_follow_it_back_under_its_own_name(tmp_path: Path) -> None:
+    cfg, turns, ledger = _coded_project(tmp_path, {"t/a.txt": THREE, "t/b.txt": OTHER})
+    raw = cfg.root / "data/raw/t"
+    covered = _covered(cfg, ledger.codings())
+    (raw / "a.txt").unlink()
+    assert ingest_project(cfg).orphaned_codings == 5
+
+    # a.txt is put back under its old name, edited: Cy's turn is gone, a typo is fixed
+    edited = THREE.replace("grup", "group").replace("Cy Dorn (CD): Budgets decide everything here.\n\n", "")
+    (raw / "a.txt").write_text(edited, encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.restored == {"t/a.txt": "t/a.txt"} and report.restored_codings == 4
+    assert report.orphaned_codings == 1 and report.archived == ["t/a.txt"]  # Cy's coding still points at it
+    codings = ledger.codings().set_index("code_id")
+    assert codings["orphaned"].tolist() == [False, False, True, False, False, False, False]
+    now = _covered(cfg, ledger.codings().query("not orphaned"))
+    assert now == {k: v.replace("grup", "group") for k, v in covered.items() if k[0] != "code2"}
+
+    # Cy's turn is restored by a later edit: its coding comes back from the archive, which is then dropped
+    (raw / "a.txt").write_text(THREE.replace("grup", "group"), encoding="utf-8")
+    report = ingest_project(cfg)
+    assert report.restored == {"t/a.txt": "t/a.txt"} and report.restored_codings == 1
+    assert report.orphaned_codings == 0 and report.archived == []
+    assert _covered(cfg, ledger.codings()) == {k: v.replace("grup", "group") for k, v in covered.items()}
+    state = _ledger_state(cfg.ledger_path)
+    ledger.rebuild()
+    assert _ledger_state(cfg.ledger_path) == state
+
+
+def test_an_edited_file_and_a_removed_copy_of_it_each_keep_their_own_old_text(tmp_path: Path) -> None:
+    copy = THREE.replace("Budgets decide everything here.", "Nobody asked the residents first.")
+    cfg, turns, ledger = _coded_project(tmp_path, {"t/a.txt": THREE, "t/b.txt": copy})  # a: code0-4, b: code5-9
+    covered = _covered(cfg, ledger.codings())
+
+    # a.txt gets a typo fix; b.txt, its near copy, is deleted: b pairs with the edited a.txt
+    (cfg.root / "data/raw/t/a.txt").write_text(THREE.replace("grup", "group"), encoding="utf-8")
+    (cfg.root / "data/raw/t/b.txt").unlink()
+    report = ingest_project(cfg)
+    assert report.renamed == {"t/b.txt": "t/a.txt"} and report.changed == ["t/a.txt"]
+    assert report.reanchored_codings == 9 and report.orphaned_codings == 1  # b's rewritten turn (code7)
+    now = _covered(cfg, ledger.codings().query("not orphaned"))
+    assert now == {k: v.replace("grup", "group") for k, v in covered.items() if k[0] != "code7"}
+
+
 def test_spoken_text_cuts_labels_inside_merged_turns(tmp_path: Path) -> None:
     from cop_analysis.ingest import spoken_text
 
@@ -545,6 +700,24 @@ def test_text_map_of_a_200_kb_transcript_is_fast_and_exact() -> None:
     assert new[start:end] == old[clean:clean + 50]
     edit = min(deleted)
     assert tm.span(edit, edit + 2) is None and tm.span(10, 10) is None
+
+
+def test_text_map_keeps_a_kept_line_s_last_characters_next_to_an_inserted_or_deleted_line() -> None:
+    from cop_analysis.anchoring import TextMap
+
+    # a typo fixed and a turn deleted: the common suffix must not take Bo's "." from Cy's "here."
+    edited = THREE.replace("grup", "group").replace("Cy Dorn (CD): Budgets decide everything here.\n\n", "")
+    tm = TextMap(THREE, edited)
+    for line in filter(None, THREE.splitlines()):
+        start = THREE.index(line)
+        span = tm.span(start, start + len(line))
+        if line.startswith("Cy Dorn"):
+            assert span is None
+        else:
+            assert span is not None and edited[span[0]:span[1]] == line.replace("grup", "group")
+    # a line inserted before one it starts like: the common prefix must not take "Bo" from "Bob"
+    old, new = "x\nBo: hi\n", "x\nBob: yo\nBo: hi\n"
+    assert TextMap(old, new).span(2, 8) == (new.index("Bo: hi"), new.index("Bo: hi") + 6)
 
 
 def test_no_code_marks_follow_an_edit_but_not_into_a_merged_turn(tmp_path: Path) -> None:
