@@ -27,3 +27,15 @@ def sample_project(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "data" / "raw", root / "data" / "raw")
     shutil.copy(REPO / "project.yml", root / "project.yml")
     return root
+
+
+def without_plotlyjs(html: str) -> str:
+    """A report's HTML without the plotly.js it inlines (the cartesian or the full build): its code holds any word."""
+    from importlib import resources
+
+    import plotly.offline
+
+    from cop_analysis.report.pages import CARTESIAN_BUNDLE
+
+    cartesian = (resources.files("cop_analysis") / "resources" / CARTESIAN_BUNDLE).read_text(encoding="utf-8")
+    return html.replace(cartesian, "").replace(plotly.offline.get_plotlyjs(), "")

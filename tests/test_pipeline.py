@@ -20,7 +20,6 @@ from pathlib import Path
 
 import nbformat
 import pandas as pd
-import plotly.offline
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -29,6 +28,7 @@ from cop_analysis.deidentify import KEY_NAME, Deidentifier
 from cop_analysis.ledger import Ledger
 from cop_analysis.pipeline import STEPS, RunLock, RunLocked, run
 from cop_analysis.schema import CODINGS, SEGMENTS, SOURCES, SUGGESTIONS, THEME_INFO, THEMES
+from conftest import without_plotlyjs
 from pipeline_project import REPO, names_in, pipeline_run, word_in
 
 CLI = Path(sys.executable).with_name("cop-analysis")
@@ -146,7 +146,7 @@ def test_reports_escape_transcript_text_everywhere() -> None:
     data = synthetic()
     for page in (report.internal_page(data, {"run_id": "r1"}),
                  report.shareable_page(report.deidentify_data(data, Deidentifier()), {})):
-        html = page.render([("Generated", "now")]).replace(plotly.offline.get_plotlyjs(), "")
+        html = without_plotlyjs(page.render([("Generated", "now")]))
         assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "<b>Parks</b>" not in html  # group labels in tables and figure JSON are escaped too
         assert "Test &lt;CoP&gt;" in html
@@ -206,7 +206,7 @@ def test_shareable_report_has_no_names_ids_or_file_names() -> None:
     assert page.sections[0]["title"] == "Lessons learned"
     lessons = [b for b in page.sections[0]["blocks"] if b["type"] == "lesson"]
     assert lessons[0]["title"] == "1. trust" and "4 contributions" in lessons[0]["text"]
-    html = page.render([]).replace(plotly.offline.get_plotlyjs(), "")
+    html = without_plotlyjs(page.render([]))
     assert names_in(html, ["Dana Whitfield", "Marcus Lee", "R_1", "jdoe", "ana", "ben"]) == []
     assert not word_in(html, "Harbor County")
     for leak in ["123-4567", "example.org", "dana_whitfield", ".txt", ".csv", "transcripts/", *data.units["segment_id"]]:
@@ -393,7 +393,7 @@ def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.Temp
     assert "<h1>A county racial equity steering committee</h1>" in shareable  # report.shareable_title
     assert not EXTERNAL_TAG.search(internal) and not EXTERNAL_TAG.search(shareable)
     # de-identification: every configured and every ingested personal name is gone
-    text = shareable.replace(plotly.offline.get_plotlyjs(), "")
+    text = without_plotlyjs(shareable)
     assert result["names"], "the sample project should name people"
     assert names_in(text, result["names"]) == []
     assert [o for o in result["organizations"] if word_in(text, o)] == []

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pandas as pd
-import plotly.offline
 import pytest
 
 from cop_analysis import report
@@ -32,6 +31,7 @@ from cop_analysis.report.quotes import _quote
 from cop_analysis.report.shareable import _common_only
 from cop_analysis.schema import THEME_INFO, THEMES
 from cop_analysis.themes.project import default_selections
+from conftest import without_plotlyjs
 from pipeline_project import seed_codings, word_in
 
 FIGURE = re.compile(r"<script type=\"application/json\" data-figure=\"[^\"]+\">(.*?)</script>", re.S)
@@ -54,7 +54,7 @@ def _strings(obj: Any) -> Iterator[str]:
 def report_text(page_html: str) -> str:
     """Visible text of a report plus every string inside its figure JSON blocks."""
     figures = [s for block in FIGURE.findall(page_html) for s in _strings(json.loads(block))]
-    body = page_html.replace(plotly.offline.get_plotlyjs(), "")
+    body = without_plotlyjs(page_html)
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
     visible = html.unescape(re.sub(r"<[^>]+>", " ", body))
     return unicodedata.normalize("NFC", "\n".join([visible, *figures]))
