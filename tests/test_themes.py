@@ -125,6 +125,24 @@ def test_absorbed_code_theme_does_not_rename_the_theme_it_joined() -> None:
     assert ThemeModel._guided_themes(np.zeros(15, dtype=int), np.array([0] + [-1] * 14), [4]) == {}
 
 
+def test_information_merge_joins_groups_that_share_words_and_keeps_codes_apart() -> None:
+    from cop_analysis.themes.model import information_merge
+
+    # words: a b c d; groups 0-1 talk about a/b, 2-3 about c/d, 4 is small and about a
+    words = np.array([[0.6, 0.4, 0, 0], [0.5, 0.5, 0, 0], [0, 0, 0.5, 0.5], [0, 0, 0.4, 0.6], [1.0, 0, 0, 0]])
+    mass = np.array([0.3, 0.3, 0.15, 0.15, 0.1])
+    assert information_merge(words, mass, 2, 0.4).tolist() == [0, 0, 1, 1, 0]
+    # groups 0 and 1 held different codes: they stay apart, the others join the closer one
+    apart = information_merge(words, mass, 3, 0.4, apart=[0, 1])
+    assert apart[0] != apart[1] and apart[2] == apart[3] and len(set(apart)) == 3
+    # k below what `apart` allows: it stops with the codes apart
+    assert len(set(information_merge(words, mass, 1, 0.4, apart=[0, 2]))) == 2
+    # without the entropy term the first merge is the pair losing the least word information (the smaller
+    # 2 + 3); with it, the pair whose merge lowers the entropy of the theme sizes more (the larger 0 + 1)
+    assert information_merge(words, mass, 4, 0.0).tolist() == [0, 1, 2, 2, 3]
+    assert information_merge(words, mass, 4, 0.4).tolist() == [0, 0, 1, 2, 3]
+
+
 @pytest.mark.skipif(not NHS.exists(), reason="shared NHS dataset not available")
 def test_large_corpus_quality(cache: EmbeddingCache) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score

@@ -143,18 +143,76 @@ def _normalise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, valid
 
 
-def _ctfidf_rows(counts: Any, labels: np.ndarray, n_groups: int) -> np.ndarray:
-    """L2-normalised c-TF-IDF row per group (BERTopic's formula)."""
+def _word_distributions(counts: Any, labels: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """(P(word | group) per row, each group's share of the segments): every segment is one unit of
+    mass spread evenly over its vocabulary words, or put on one "no word" column when it has none."""
     import scipy.sparse as sp
 
+    counts = sp.csr_matrix(counts, dtype=np.float64)
+    per_doc = np.asarray(counts.sum(axis=1)).ravel()
+    docs = sp.hstack([counts, sp.csr_matrix((per_doc == 0).astype(np.float64)[:, None])]).tocsr()
+    docs = sp.diags(1 / np.maximum(per_doc, 1)) @ docs
     member = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_groups, len(labels)))
-    tf = np.asarray((member @ counts).todense(), dtype=np.float64)
-    words = tf.sum(axis=0)
-    keep = words > 0
-    tf = tf[:, keep]
-    idf = np.log(1 + tf.sum(axis=1).mean() / words[keep])
-    rows = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
-    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    words = np.asarray((member @ docs).todense())
+    words = words[:, words.sum(axis=0) > 0]
+    mass = words.sum(axis=1)
+    return words / np.maximum(mass, 1e-12)[:, None], mass / mass.sum()
+
+
+def _merge_costs(words: np.ndarray, mass: np.ndarray, i: int, others: np.ndarray, entropy_weight: float) -> np.ndarray:
+    """Cost of merging group ``i`` with each of ``others``: the information about words lost,
+    (p_i + p_j) JS_pi(P_i, P_j), minus ``entropy_weight`` times the theme entropy lost, (p_i + p_j) H(pi)."""
+    total = mass[i] + mass[others]
+    a = (mass[i] / total)[:, None]
+    mine, theirs = words[i][None, :], words[others]
+    mixed = a * mine + (1 - a) * theirs
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_mine = np.where(mine > 0, mine * np.log(mine / mixed), 0).sum(axis=1)
+        kl_theirs = np.where(theirs > 0, theirs * np.log(theirs / mixed), 0).sum(axis=1)
+    a = a[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -np.nan_to_num(a * np.log(a) + (1 - a) * np.log(1 - a))
+    return total * (a * kl_mine + (1 - a) * kl_theirs - entropy_weight * entropy)
+
+
+def information_merge(words: np.ndarray, mass: np.ndarray, k: int, entropy_weight: float,
+                      apart: Sequence[int] = ()) -> np.ndarray:
+    """Group index (0..) per row after greedy merges down to ``k`` groups (agglomerative deterministic
+    information bottleneck: each step merges the pair that loses the least information about the words,
+    I(themes; words), net of ``entropy_weight`` times the entropy of the theme sizes it loses).
+
+    ``words``: P(word | group) rows, ``mass``: the groups' shares. Rows in ``apart`` never end up in
+    one group (two codes never merge). Pair costs are cached: a merge recomputes one row.
+    """
+    words, mass = words.astype(np.float64).copy(), mass.astype(np.float64).copy()
+    m = len(mass)
+    alive = np.ones(m, dtype=bool)
+    groups = np.arange(m)
+    held = np.zeros(m, dtype=bool)
+    held[list(apart)] = True
+
+    def costs(i: int) -> np.ndarray:
+        row = np.full(m, np.inf)
+        others = np.flatnonzero(alive & ~(held & held[i]))
+        others = others[others != i]
+        if len(others):
+            row[others] = _merge_costs(words, mass, i, others, entropy_weight)
+        return row
+
+    cost = np.stack([costs(i) for i in range(m)])
+    while alive.sum() > k:
+        i, j = np.unravel_index(np.argmin(cost), cost.shape)
+        if not np.isfinite(cost[i, j]):
+            break
+        words[i] = (mass[i] * words[i] + mass[j] * words[j]) / (mass[i] + mass[j])
+        mass[i] += mass[j]
+        held[i] |= held[j]
+        alive[j] = False
+        groups[groups == j] = i
+        cost[j, :] = cost[:, j] = np.inf
+        cost[i] = costs(i)
+        cost[:, i] = cost[i]
+    return np.unique(groups, return_inverse=True)[1]
 
 
 def centroid_keybert(embeddings: np.ndarray, top_n_words: int = 10, nr_candidate_words: int = 20) -> Any:
@@ -194,14 +252,14 @@ class ThemeModel:
     >>> model.topics_, model.theme_info()
 
     Parameters: ``n_themes`` (None = :func:`auto_n_themes`), ``guides`` (codebook prototypes),
-    ``zeroshot_min_similarity`` (anchor threshold; 0.4 suits MiniLM), ``lexical_weight`` (c-TF-IDF
-    vs centroid similarity when merging), ``embedding_model`` (our offline model object; loaded
+    ``zeroshot_min_similarity`` (anchor threshold; 0.4 suits MiniLM), ``entropy_weight`` (how much
+    the merge of fine clusters favours large themes over evenly sized ones, :func:`information_merge`), ``embedding_model`` (our offline model object; loaded
     with :func:`cop_analysis.models.load_embedding_model` if None and no ``encoder``), ``encoder``
     (texts -> embeddings, e.g. ``EmbeddingCache.encode``: then every text is embedded through it).
     """
 
     def __init__(self, n_themes: int | None = None, guides: Sequence[ThemeGuide] | None = None,
-                 zeroshot_min_similarity: float = 0.4, lexical_weight: float = 0.85,
+                 zeroshot_min_similarity: float = 0.4, entropy_weight: float = 0.4,
                  overcluster_factor: int = 3, n_init: int = 10, smooth_neighbors: int = 15,
                  smooth_max: int = 30000, n_representatives: int = 5, keybert: bool = True, embedding_model: Any = None,
                  encoder: Callable[[list[str]], np.ndarray] | None = None, random_state: int = 42,
@@ -209,7 +267,7 @@ class ThemeModel:
         self.n_themes = n_themes
         self.guides = list(guides or [])
         self.zeroshot_min_similarity = zeroshot_min_similarity
-        self.lexical_weight = lexical_weight
+        self.entropy_weight = entropy_weight
         self.overcluster_factor = overcluster_factor
         self.n_init = n_init
         self.smooth_neighbors = smooth_neighbors
@@ -246,7 +304,7 @@ class ThemeModel:
 
     def _cluster(self, texts: list[str], x: np.ndarray, prototypes: np.ndarray | None) -> tuple[np.ndarray, dict[int, int]]:
         """Return labels (0..k-1) for rows of unit vectors ``x`` and {label: guide index}."""
-        from sklearn.cluster import AgglomerativeClustering, KMeans, MiniBatchKMeans
+        from sklearn.cluster import KMeans, MiniBatchKMeans
         from sklearn.decomposition import PCA
 
         n = len(texts)
@@ -283,34 +341,8 @@ class ThemeModel:
         # nodes: fine clusters 0..n_fine-1, then code themes
         node = np.where(anchor >= 0, n_fine + anchor, fine)
         n_nodes = n_fine + len(codes)
-        counts = self._vectorizer(n).fit_transform(texts)
-        lexical = _ctfidf_rows(counts, node, n_nodes)
-        centroids = np.zeros((n_nodes, x.shape[1]))
-        np.add.at(centroids, node, x)
-        for slot, j in enumerate(codes):
-            centroids[n_fine + slot] += prototypes[j] * max(1, (node == n_fine + slot).sum())  # type: ignore[index]
-        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-8)
-        w = self.lexical_weight
-        dist = np.clip(1 - ((1 - w) * centroids @ centroids.T + w * lexical @ lexical.T), 0, None)
-        code_nodes = np.arange(n_fine, n_nodes)
-        dist[np.ix_(code_nodes, code_nodes)] = 2.0
-        np.fill_diagonal(dist, 0)
-        k_nodes = min(k, n_nodes)
-        if k_nodes < n_nodes:
-            groups = AgglomerativeClustering(k_nodes, linkage="average", metric="precomputed").fit_predict(dist)
-        else:
-            groups = np.arange(n_nodes)
-        # a group holding several codes: each code keeps its own theme, fine clusters join the nearest
-        next_group = int(groups.max()) + 1
-        for g in np.unique(groups):
-            members = np.flatnonzero(groups == g)
-            held = [m for m in members if m >= n_fine]
-            if len(held) < 2:
-                continue
-            for c in held[1:]:
-                groups[c], next_group = next_group, next_group + 1
-            for m in members[members < n_fine]:
-                groups[m] = groups[min(held, key=lambda c: dist[m, c])]
+        words, mass = _word_distributions(self._vectorizer(n).fit_transform(texts), node, n_nodes)
+        groups = information_merge(words, mass, min(k, n_nodes), self.entropy_weight, apart=range(n_fine, n_nodes))
         labels = groups[node]
         labels = self._absorb_small(z, self._smooth(z, labels, anchor), max(3, n // 100))
         return labels, self._guided_themes(labels, anchor, codes)

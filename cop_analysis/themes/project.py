@@ -30,13 +30,14 @@ from ..textnorm import natural_key
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-8"  # 2: label words skip inflections and function words; waves over time;
+FORMAT_VERSION = "themes-9"  # 2: label words skip inflections and function words; waves over time;
 #                                  3: an absorbed code theme no longer renames the theme it joined;
 #                                  4: turn texts without the labels inside merged turns (ingest.spoken_text)
 #                                  5: a theme is named after a code only when >= 10% of it is anchored to it
 #                                  6: English contractions (isn't, we've, ...) are stop words
 #                                  7: labels skip generic evaluative words (good, great, ...)
 #                                  8: labels skip the words of people's names (speakers, redact.people)
+#                                  9: fine clusters merge by the information bottleneck on their words
 NO_GROUP = "(not given)"
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
