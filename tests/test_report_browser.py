@@ -89,3 +89,27 @@ def test_executed_report_notebook_renders_offline(browser, tmp_path_factory: pyt
     seen = _open(browser, run["cold"].run_dir / "04_report.html", "cop_04_report_notebook")
     assert seen["plots"] >= 3 and seen["plots"] == seen["plots_with_svg"]
     assert seen["errors"] == [] and seen["outside"] == []
+
+
+@pytest.mark.parametrize("name", ["evaluation_report.html", "lessons_learned.html"])
+def test_report_fits_a_phone_screen(browser, tmp_path_factory: pytest.TempPathFactory, name: str) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px nothing sticks out of the page or its sections; charts keep 720 px and scroll sideways."""
+    run = pipeline_run(tmp_path_factory)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.set_offline(True)
+    page = context.new_page()
+    page.goto((run["project"] / "reports" / name).as_uri(), wait_until="load")
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length > 0", timeout=30000)
+    seen = page.evaluate("""() => ({
+        page: document.documentElement.scrollWidth,
+        outside: [...document.querySelectorAll('section .card, section blockquote, section .stat, section .lesson')]
+            .filter(e => e.getBoundingClientRect().right > e.closest('section').getBoundingClientRect().right + 0.5)
+            .map(e => e.className || e.tagName),
+        plots: [...document.querySelectorAll('.plot')].map(p => p.getBoundingClientRect().width),
+        scrolls: [...document.querySelectorAll('.figure')].filter(f => f.scrollWidth > f.clientWidth).length,
+    })""")
+    page.screenshot(path=f"/tmp/cop_phone_{name.split('.')[0]}.png")
+    context.close()
+    assert seen["page"] <= 390
+    assert seen["outside"] == []
+    assert seen["plots"] and min(seen["plots"]) >= 720 and seen["scrolls"] == len(seen["plots"])
