@@ -11,7 +11,8 @@ Incremental: each source carries a ``cache_key`` (file SHA-256 + its project.yml
 :data:`INGEST_VERSION`, and for a transcript the speaker names and roles its labels resolve to
 project-wide); only new or changed sources are segmented again, removed ones drop out,
 and when nothing changed the output files are not rewritten. A malformed file becomes an
-:class:`IngestError` (``path:line: message``) in the report and the other files still go through.
+:class:`IngestError` (``path:line: message``) in the report and the other files still go through;
+a bad survey row is skipped with its own error and the rest of its file is ingested.
 
 Codings, memos and "no code applies" marks follow their text when a source is edited or renamed
 (:mod:`cop_analysis.anchoring`); a removed source the ledger still points at keeps its last text
@@ -44,7 +45,7 @@ from .readers.transcripts import TranscriptDoc, read_transcript
 from .schema import SEGMENTS, SOURCES, VANISHED_SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
-INGEST_VERSION = "4"
+INGEST_VERSION = "5"  # 5: a bad survey row is skipped with its own error instead of rejecting the file
 RENAME_MIN_SIMILARITY = 0.5  # word-trigram Jaccard overlap for a vanished file to count as renamed (_renamed_sources)
 MAX_PARAGRAPH_CHARS = 100_000
 _UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
@@ -218,6 +219,7 @@ class _Parsed:
     rows: list[dict[str, Any]]
     sentence_jobs: list[tuple[int, int, dict[str, Any]]]  # span to split + fields of its sentences
     warnings: list[str]
+    errors: list[ReadError] = field(default_factory=list)  # bad survey rows that were skipped
 
 
 def _collect_inputs(cfg: ProjectConfig, report: IngestReport) -> list[_Input]:
@@ -376,10 +378,17 @@ def _parse_survey(item: _Input) -> _Parsed:
 
     assert isinstance(item.spec, SurveySpec)
     table = read_survey(item.path, item.spec.layout, item.spec.sheet)
-    answers, warnings = responses(table, item.spec)
+    try:
+        answers, warnings = responses(table, item.spec)
+        if not answers:
+            skipped = f" ({len(table.errors)} bad row(s) skipped)" if table.errors else ""
+            raise ReadError("no non-empty open-ended answers" + skipped, table.header_line)
+    except ReadError as exc:  # the file fails: its bad rows are reported with it
+        exc.rows = exc.rows or list(table.errors)
+        raise
     warnings = table.warnings + warnings
-    if not answers:
-        raise ReadError("no non-empty open-ended answers", table.header_line)
+    if table.errors:  # never matches a cache key: read again next run, so the bad rows are reported again
+        item.key += ":bad-rows"
     text, spans = survey_text(answers)
     rows: list[dict[str, Any]] = []
     jobs: list[tuple[int, int, dict[str, Any]]] = []
@@ -389,7 +398,7 @@ def _parse_survey(item: _Input) -> _Parsed:
         row = _segment(item, text, "response", start, end, **fields)
         rows.append(row)
         jobs.append((start, end, {**fields, "parent_id": row["segment_id"]}))
-    return _Parsed(item, _source_row(item, text, table.encoding, warnings), rows, jobs, warnings)
+    return _Parsed(item, _source_row(item, text, table.encoding, warnings), rows, jobs, warnings, table.errors)
 
 
 def sentence_spans(texts: list[str], on_batch: Callable[[int], None] | None = None) -> list[list[tuple[int, int]]]:
@@ -452,6 +461,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
             action()
         except ReadError as exc:
             report.errors.append(IngestError(item.rel, exc.line, exc.message))
+            report.errors += [IngestError(item.rel, e.line, e.message) for e in exc.rows]
         except Exception as exc:  # one unreadable file must not stop the others
             report.errors.append(IngestError(item.rel, None, f"cannot read ({type(exc).__name__}: {exc})"))
 
@@ -464,6 +474,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
             kept.append(item.source_id)
         else:
             parsed[item.source_id] = _parse_survey(item)
+            report.errors += [IngestError(item.rel, e.line, e.message) for e in parsed[item.source_id].errors]
 
     def segment(item: _Input, doc: TranscriptDoc, resolved: dict[str, speakers.Speaker]) -> None:
         item.key = _cache_key(item, resolved)

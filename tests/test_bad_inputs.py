@@ -24,6 +24,14 @@ def _xlsx_bytes(tmp_path: Path) -> bytes:
 
 QUALTRICS = {"path": "s/*.csv", "layout": "qualtrics", "open_ended": ["Q5"]}
 DUPLICATE = [*QUALTRICS_ROWS, ["2024-04-04", "2024-04-04", "True", "R_2def", "x", "y", "Again me.", ""]]
+LATE = ["2024-04-07", "2024-04-07", "True", "R_7stu", "member", "Parks", "Meetings moved to the evening, finally.", ""]
+# Qualtrics export: lines 1-3 header, 4-5 R_1abc (a quoted line break), 6 R_2def, 7 R_3ghi, bad rows 8-11, 12 R_7stu
+BAD_ROWS = (csv_text(QUALTRICS_ROWS)
+            + csv_text([["2024-04-04", "2024-04-04", "True", "R_4jkl", "member", "Health", "Too", "many", "fields"]])
+            + csv_text([DUPLICATE[-1]])
+            + csv_text([["2024-04-05", "2024-04-05", "True", "R_5mno"]])  # truncated: 4 of 8 fields
+            + '2024-04-06,2024-04-06,True,R_6pqr,staff,Health,"He said "hi" to me",\r\n'
+            + csv_text([LATE]))
 BROKEN_QUOTES = 'id,comment\n1,"fine"\n2,"never closed\n3,more text\n'
 # name -> (file under data/raw, content or builder, survey spec or None, expected message regex)
 ERRORS: dict[str, tuple[str, Any, dict | None, str]] = {
@@ -39,8 +47,6 @@ ERRORS: dict[str, tuple[str, Any, dict | None, str]] = {
                                   r"t/empty.docx: not a valid \.docx file"),
     "broken CSV quoting": ("s/quotes.csv", BROKEN_QUOTES, {"path": "s/*.csv", "open_ended": ["comment"]},
                            r"s/quotes.csv:3: unterminated quoted field"),
-    "stray quote in CSV": ("s/stray.csv", 'id,comment\n1,"fine" really\n', {"path": "s/*.csv", "open_ended": ["comment"]},
-                           r"s/stray.csv:2: malformed quoted field"),
     "Qualtrics missing ImportId row": ("s/q2.csv", csv_text(QUALTRICS_ROWS[:2] + QUALTRICS_ROWS[3:]), QUALTRICS,
                                        r"s/q2.csv:3: wrong header layout: a Qualtrics export needs 3 header rows"),
     "wrong header layout": ("s/forms.csv", csv_text(GOOGLE_ROWS), QUALTRICS,
@@ -49,10 +55,6 @@ ERRORS: dict[str, tuple[str, Any, dict | None, str]] = {
                                   r"s/q.csv:1: configured open-ended column 'Q9' not found \(columns: StartDate"),
     "attribute column missing": ("s/q.csv", csv_text(QUALTRICS_ROWS), {**QUALTRICS, "attributes": {"dept": "Q77"}},
                                  r"s/q.csv:1: configured attribute 'dept' column 'Q77' not found"),
-    "duplicate respondent ids": ("s/dup.csv", csv_text(DUPLICATE), QUALTRICS,
-                                 r"s/dup.csv:8: duplicate respondent id 'R_2def' \(first at line 6\)"),
-    "too many fields": ("s/wide.csv", "id,comment\n1,fine\n2,too,many,fields\n",
-                        {"path": "s/*.csv", "open_ended": ["comment"]}, r"s/wide.csv:3: row has 4 fields but the header has 2"),
     "50 MB single line": ("t/huge.txt", lambda p: b"word " * (10 * 2**20), None,
                           r"t/huge.txt: file is 50\.0 MiB, above the 20 MiB limit"),
     "one enormous paragraph": ("t/long.txt", lambda p: b"Dana: hi\nDana: " + b"word " * 60_000, None,
@@ -93,6 +95,96 @@ def test_error(tmp_path: Path, name: str) -> None:
     assert f"ERROR data/raw/{rel}" in report.summary()
     assert list(load_sources(cfg)["source_id"]) == ["t/good.txt"] and report.n_sources == 1
     assert len(load_segments(cfg)) == report.n_segments > 0
+
+
+def _survey_project(tmp_path: Path, rel: str, content: Any, survey: dict) -> ProjectConfig:
+    config = {"transcripts": [{"path": "t/*"}], "surveys": [survey]}
+    return ProjectConfig.load(make_project(tmp_path, {"t/good.txt": TXT_ROLES, rel: content}, config))
+
+
+def _responses(cfg: ProjectConfig) -> dict[tuple[str, str], tuple[str, str]]:
+    """(respondent, question) -> (segment id, text) of the survey responses."""
+    rows = load_segments(cfg).query("unit == 'response'")
+    return {(r.respondent_id, r.question_id): (r.segment_id, r.text) for r in rows.itertuples()}
+
+
+def test_bad_survey_rows_are_all_reported_and_the_rest_ingested(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+
+    cfg = _survey_project(tmp_path, "s/q.csv", BAD_ROWS, QUALTRICS)
+    report = ingest_project(cfg)
+    assert [str(e) for e in report.errors] == [
+        "data/raw/s/q.csv:8: row has 9 fields but the header has 8 (an unquoted delimiter inside an answer?); "
+        "row skipped",
+        "data/raw/s/q.csv:9: duplicate respondent id 'R_2def' (first at line 6); row skipped, the first one is kept",
+        "data/raw/s/q.csv:10: row has 4 fields but the header has 8 (truncated row, or a line break inside an "
+        "unquoted answer?); row skipped",
+        "data/raw/s/q.csv:11: malformed quoted field (',' expected after '\"'; a quote inside a quoted field must be "
+        "doubled); row skipped"]
+    assert report.n_sources == 2 and report.n_respondents == 4 and "ERROR data/raw/s/q.csv:10: " in report.summary()
+    got = _responses(cfg)
+    assert sorted(got) == [("R_1abc", "Q5"), ("R_2def", "Q5"), ("R_3ghi", "Q5"), ("R_7stu", "Q5")]
+    assert got[("R_2def", "Q5")][1].startswith("Honestly")  # the first R_2def is kept
+    Ledger(cfg.ledger_path).code(got[("R_7stu", "Q5")][0], "time_pace", "maya")
+
+    again = ingest_project(cfg)  # unchanged and still broken: the same errors again, the same segment ids
+    assert [str(e) for e in again.errors] == [str(e) for e in report.errors] and _responses(cfg) == got
+
+    lines = BAD_ROWS.split("\r\n")  # fix bad rows 8-11 (lines 4-5 are one): 3 new respondents come before R_7stu
+    lines[6:10] = ["2024-04-04,2024-04-04,True,R_4jkl,member,Health,Too many fields,",  # the duplicate row removed
+                   "2024-04-05,2024-04-05,True,R_5mno,staff,Parks,Not cut off any more.,",
+                   '2024-04-06,2024-04-06,True,R_6pqr,staff,Health,"He said ""hi"" to me",']
+    (cfg.raw / "s/q.csv").write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    fixed = ingest_project(cfg)
+    assert not fixed.errors and fixed.changed == ["s/q.csv"] and fixed.n_respondents == 7
+    now = _responses(cfg)
+    assert now[("R_6pqr", "Q5")][1] == 'He said "hi" to me' and now[("R_4jkl", "Q5")][1] == "Too many fields"
+    assert all(now[k] == got[k] for k in got if k[0] != "R_7stu")  # rows before the inserted ones keep their ids
+    assert now[("R_7stu", "Q5")][1] == got[("R_7stu", "Q5")][1] != now[("R_7stu", "Q5")][0]  # its offset moved...
+    assert fixed.reanchored_codings == 1 and fixed.orphaned_codings == 0  # ...and its coding followed it
+    assert Ledger(cfg.ledger_path).codings()["segment_id"].tolist() == [now[("R_7stu", "Q5")][0]]
+
+
+def test_duplicate_respondent_id_keeps_the_first(tmp_path: Path) -> None:
+    cfg = _survey_project(tmp_path, "s/dup.csv", csv_text(DUPLICATE), QUALTRICS)
+    report = ingest_project(cfg)
+    assert [str(e) for e in report.errors] == ["data/raw/s/dup.csv:8: duplicate respondent id 'R_2def' (first at "
+                                               "line 6); row skipped, the first one is kept"]
+    assert report.n_respondents == 3
+    assert [t for (rid, _), (_, t) in _responses(cfg).items() if rid == "R_2def"] == [
+        "Honestly, not much, the deadlines still win."]
+
+
+def test_short_survey_rows(tmp_path: Path) -> None:
+    """A truncated row (8 of 28 fields) and the tail of an answer broken by an unquoted line break."""
+    header = ["Timestamp", "Email Address", *[f"Question {i}" for i in range(1, 26)], "Comment"]
+    full = ["2024/05/01 10:00:00", "a@example.org", *["3"] * 25, "I learned to hold my anger at the table."]
+    content = csv_text([header, full, full[:8], [*full[:27], "They gave me words for what my"],
+                        ["department does to people."], full])
+    cfg = _survey_project(tmp_path, "s/forms.csv", content, {"path": "s/*.csv", "open_ended": ["Comment"]})
+    report = ingest_project(cfg)
+    assert [(e.line, e.message.split(" (")[0]) for e in report.errors] == [
+        (3, "row has 8 fields but the header has 28"), (5, "row has 1 fields but the header has 28")]
+    assert sorted(rid for rid, _ in _responses(cfg)) == ["row2", "row4", "row6"]  # row4 kept: its 28 fields are there
+
+
+def test_bad_xlsx_rows(tmp_path: Path) -> None:
+    from ingest_fixtures import SURVEYMONKEY_ROWS
+
+    rows = [*SURVEYMONKEY_ROWS, ["1001", "56", "2024-06-03", "", "Staff", "Me again."],
+            ["1003", "55", "2024-06-04", "Member", "", "Stipends.", "", "", "a note in column I"],
+            ["1004", "55", "2024-06-05", "Member"]]  # empty trailing cells: nothing missing in a spreadsheet
+    path = write_xlsx(tmp_path / "m.xlsx", rows)
+    cfg = _survey_project(tmp_path / "p", "s/m.xlsx", path.read_bytes(),
+                          {"path": "s/*.xlsx", "open_ended": ["What would you keep?", "What is your role? - Member"]})
+    report = ingest_project(cfg)
+    assert [str(e) for e in report.errors] == [  # spreadsheet row numbers
+        "data/raw/s/m.xlsx:5: duplicate respondent id '1001' (first at line 3); row skipped, the first one is kept"]
+    assert sorted(_responses(cfg)) == [  # a note in a column without a header is no error in a spreadsheet
+        ("1001", "What is your role? - Member"), ("1001", "What would you keep?"), ("1002", "What would you keep?"),
+        ("1003", "What is your role? - Member"), ("1003", "What would you keep?"),
+        ("1004", "What is your role? - Member")]
+    assert _responses(cfg)[("1001", "What would you keep?")][1].startswith("The circles.")
 
 
 def test_mixed_encoding_is_a_warning(tmp_path: Path) -> None:

@@ -141,6 +141,28 @@ def test_google_forms_and_plain(tmp_path: Path) -> None:
     assert [(r.respondent_id, r.wave, r.attributes["group"]) for r in answers] == [("7", "w1", "A"), ("8", "w2", "B")]
 
 
+def test_survey_bad_rows_are_skipped_and_listed(tmp_path: Path) -> None:
+    path = tmp_path / "p.tsv"  # trailing blank header cells: a row may leave those fields out
+    path.write_text("id\tcomment\t\t\n1\tfine\n2\tcut\tx\t\t\textra\n1\tagain\n3\n4\t\"ok\" no\t\n5\tlast\t\t\n",
+                    encoding="utf-8")
+    table = read_survey(path)
+    assert [line for line, _ in table.rows] == [2, 4, 7] and all(len(cells) == 4 for _, cells in table.rows)
+    assert [(e.line, e.message.split(" (")[0]) for e in table.errors] == [
+        (3, "row has 6 fields but the header has 4"), (5, "row has 1 fields but the header has 4"),
+        (6, "malformed quoted field")]
+    spec = SurveySpec(path="p.tsv", open_ended=["comment"])
+    for _ in range(2):  # calling responses() again does not repeat the duplicate
+        answers, _ = responses(table, spec)
+        assert [(r.line, r.respondent_id, r.text) for r in answers] == [(2, "1", "fine"), (7, "5", "last")]
+        assert [e.line for e in table.errors] == [3, 4, 5, 6]
+    with pytest.raises(ReadError, match="malformed quoted field") as raised:  # without an error list: raised
+        read_grid(path)
+    assert raised.value.line == 6
+    path.write_text('"id" x,comment\n1,fine\n', encoding="utf-8")  # in the header: the file fails
+    with pytest.raises(ReadError, match="malformed quoted field"):
+        read_survey(path)
+
+
 def test_surveymonkey_xlsx(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "m.xlsx", SURVEYMONKEY_ROWS, sheet="Responses")
     rows, encoding, _ = read_grid(path, "Responses")

@@ -1,8 +1,9 @@
 """Readers turn one raw file into normalised text (transcripts) or a table (surveys).
 
 They raise :class:`ReadError` (message + 1-based line/row) for malformed input; the ingest
-step adds the file path. Supported extensions are listed in :data:`TRANSCRIPT_FORMATS` and
-:data:`SURVEY_FORMATS`.
+step adds the file path. A survey's bad rows do not stop the file: they are skipped and listed
+in ``SurveyTable.errors`` (:mod:`.surveys`). Supported extensions are listed in
+:data:`TRANSCRIPT_FORMATS` and :data:`SURVEY_FORMATS`.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class ReadError(ValueError):
-    """A malformed input file; ``line`` is the 1-based line (text) or row (spreadsheet)."""
+    """A malformed input file; ``line`` is the 1-based line (text) or row (spreadsheet).
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    ``rows``: bad rows found before the file-level problem (survey rows that were skipped), so
+    they are reported in the same run.
+    """
+
+    def __init__(self, message: str, line: int | None = None, rows: list[ReadError] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        self.rows = list(rows or [])
 
 
 def file_format(path: Path) -> str:

@@ -10,6 +10,13 @@ Layouts (``layout:`` in project.yml, or detected from the header rows when ``aut
   the sub-label is an option.
 * ``google_forms``: one header row starting with ``Timestamp``; respondents are numbered by row.
 * ``plain``: one header row; the respondent id is a column named ``id``/``respondent_id`` or the row.
+
+Bad data rows do not reject the file: a row with more fields than the header (non-empty extra
+fields), a CSV/TSV row with fewer fields than the header, a row with a malformed quoted field and
+a second row with an already-seen respondent id are skipped, each with its own
+:class:`ReadError` (message + line) in :attr:`SurveyTable.errors`; the other rows are read.
+File-level problems (empty file, undecodable text, wrong header rows, unterminated quote,
+missing configured columns) still raise :class:`ReadError`.
 """
 
 from __future__ import annotations
@@ -56,6 +63,8 @@ class SurveyTable:
     header_line: int  # line of the header row holding the column ids
     encoding: str
     warnings: list[str] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)  # bad data rows, skipped (not in ``rows``), by line;
+    # read_survey() finds the malformed ones, responses() adds the duplicate respondent ids
 
     def find(self, name: str) -> SurveyColumn | None:
         """The column whose id or question text is ``name`` (exact, then case/space-insensitive)."""
@@ -88,8 +97,15 @@ def _cell(value: Any) -> str:
     return textnorm.normalize(str(value))
 
 
-def read_grid(path: Path, sheet: str | int | None = None) -> tuple[list[tuple[int, list[str]]], str, list[str]]:
-    """All non-empty rows of a CSV/TSV/XLSX file as (line, cells), plus encoding and warnings."""
+def read_grid(path: Path, sheet: str | int | None = None, errors: list[ReadError] | None = None
+              ) -> tuple[list[tuple[int, list[str]]], str, list[str]]:
+    """All non-empty rows of a CSV/TSV/XLSX file as (line, cells), plus encoding and warnings.
+
+    ``line`` is the physical line a CSV row starts on (1-based), or the spreadsheet row number.
+    With an ``errors`` list, a CSV row with a malformed quoted field after the first row is
+    skipped and its :class:`ReadError` appended there (reading goes on at the next line);
+    without one it is raised.
+    """
     if file_format(path) == "xlsx":
         return _read_xlsx(path, sheet), "xlsx", []
     decoded = read_text(path)
@@ -100,18 +116,26 @@ def read_grid(path: Path, sheet: str | int | None = None) -> tuple[list[tuple[in
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     line = 1
-    try:
-        for cells in reader:
-            if any(c.strip() for c in cells):
-                rows.append((line, cells))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        message = str(exc)
-        if "unexpected end of data" in message or "EOF" in message:
-            message = "unterminated quoted field"
-        elif "expected after" in message:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            message = str(exc)
+            if "unexpected end of data" in message or "EOF" in message:
+                raise ReadError("unterminated quoted field", line) from None
+            if "expected after" not in message:
+                raise ReadError(message, line) from None
             message = f"malformed quoted field ({message}; a quote inside a quoted field must be doubled)"
-        raise ReadError(message, line) from None
+            if errors is None or not rows:  # no header row yet: a file-level problem
+                raise ReadError(message, line) from None
+            errors.append(ReadError(f"{message}; row skipped", line))  # the reader resumes at the next line
+            line = reader.line_num + 1
+            continue
+        if any(c.strip() for c in cells):
+            rows.append((line, cells))
+        line = reader.line_num + 1
     warnings = []
     if decoded.fallback_bytes:
         warnings.append(f"{decoded.fallback_bytes} byte(s) were not valid UTF-8 and were decoded as cp1252 "
@@ -175,8 +199,12 @@ def _is_import_id(cell: str) -> bool:
 
 
 def read_survey(path: Path, layout: str = "auto", sheet: str | int | None = None) -> SurveyTable:
-    """Read a survey export and resolve its header rows into columns."""
-    rows, encoding, warnings = read_grid(path, sheet)
+    """Read a survey export and resolve its header rows into columns.
+
+    Bad data rows are skipped and listed in ``SurveyTable.errors`` (see the module docstring).
+    """
+    errors: list[ReadError] = []
+    rows, encoding, warnings = read_grid(path, sheet, errors)
     if not rows:
         raise ReadError("empty file")
     if layout == "auto":
@@ -188,13 +216,13 @@ def read_survey(path: Path, layout: str = "auto", sheet: str | int | None = None
             raise ReadError("wrong header layout: a Qualtrics export needs 3 header rows (column ids, question "
                             "text, {\"ImportId\": ...}); this row is not the ImportId row (set layout: plain if "
                             "the file has one header row)", line)
-        texts, data = rows[1][1], rows[3:]
+        texts, data, header = rows[1][1], rows[3:], rows[:3]
         columns = [SurveyColumn(i, cid.strip(), (texts[i] if i < len(texts) else "").strip() or cid.strip())
                    for i, cid in enumerate(h0)]
     elif layout == "surveymonkey":
         if len(rows) < 2:
             raise ReadError("wrong header layout: a SurveyMonkey export needs 2 header rows", header_line + 1)
-        subs, data = rows[1][1], rows[2:]
+        subs, data, header = rows[1][1], rows[2:], rows[:2]
         columns, question = [], ""
         for i, head in enumerate(h0):
             question = head.strip() or question
@@ -202,17 +230,32 @@ def read_survey(path: Path, layout: str = "auto", sheet: str | int | None = None
             cid = question if sub.casefold() in _SM_PLAIN_SUBLABELS else f"{question} - {sub}"
             columns.append(SurveyColumn(i, cid, cid))
     elif layout in ("google_forms", "plain"):
-        data = rows[1:]
+        data, header = rows[1:], rows[:1]
         columns = [SurveyColumn(i, h.strip() or f"column_{i + 1}", h.strip() or f"column_{i + 1}")
                    for i, h in enumerate(h0)]
     else:
         raise ReadError(f"unknown survey layout {layout!r} (expected one of {', '.join(LAYOUTS)})")
     width = len(columns)
+    # a CSV row may leave out trailing fields only where every header row is blank too
+    needed = max(max((i + 1 for i, c in enumerate(cells) if c.strip()), default=0) for _, cells in header)
+    spreadsheet = encoding == "xlsx"  # rows are padded with empty cells: no short rows, no miscounted fields
+    good: list[tuple[int, list[str]]] = []
     for line, cells in data:
         if len(cells) > width and any(c.strip() for c in cells[width:]):
-            raise ReadError(f"row has {len(cells)} fields but the header has {width}", line)
-        cells[:] = (cells + [""] * width)[:width]
-    return SurveyTable(layout, columns, data, header_line, encoding, warnings)
+            if spreadsheet:
+                last = max(i + 1 for i, c in enumerate(cells) if c.strip())
+                message = f"row has a value in column {last} but the header has {width} columns"
+            else:
+                message = (f"row has {len(cells)} fields but the header has {width} (an unquoted delimiter "
+                           "inside an answer?)")
+            errors.append(ReadError(f"{message}; row skipped", line))
+        elif len(cells) < needed and not spreadsheet:
+            errors.append(ReadError(f"row has {len(cells)} fields but the header has {width} (truncated row, or a "
+                                    "line break inside an unquoted answer?); row skipped", line))
+        else:
+            good.append((line, (cells + [""] * width)[:width]))
+    errors.sort(key=lambda e: e.line or 0)
+    return SurveyTable(layout, columns, good, header_line, encoding, warnings, errors)
 
 
 def _looks_open_ended(values: list[str]) -> bool:
@@ -225,7 +268,11 @@ def _looks_open_ended(values: list[str]) -> bool:
 
 
 def responses(table: SurveyTable, spec: SurveySpec) -> tuple[list[Response], list[str]]:
-    """Open-ended answers (one per respondent x question, empty ones skipped) and warnings."""
+    """Open-ended answers (one per respondent x question, empty ones skipped) and warnings.
+
+    A row whose respondent id was seen before is skipped (the first one is kept) and its
+    :class:`ReadError` added to ``table.errors``.
+    """
     warnings: list[str] = []
 
     def column(name: str, what: str) -> SurveyColumn:
@@ -256,7 +303,12 @@ def responses(table: SurveyTable, spec: SurveySpec) -> tuple[list[Response], lis
         rid = cells[id_col.index].strip() if id_col else ""
         rid = rid or f"row{line}"
         if rid in seen:
-            raise ReadError(f"duplicate respondent id {rid!r} (first at line {seen[rid]})", line)
+            error = ReadError(f"duplicate respondent id {rid!r} (first at line {seen[rid]}); row skipped, the first "
+                              "one is kept", line)
+            if not any((e.line, e.message) == (line, error.message) for e in table.errors):  # called twice
+                table.errors.append(error)
+                table.errors.sort(key=lambda e: e.line or 0)
+            continue
         seen[rid] = line
         attrs = {name: cells[col.index].strip() for name, col in attributes.items()}
         wave = (cells[wave_col.index].strip() or spec.wave) if wave_col else spec.wave
