@@ -322,7 +322,8 @@ class Codebook:
 
     @classmethod
     def from_qdc(cls, path: str | Path) -> "Codebook":
-        """Import a REFI-QDA ``.qdc`` codebook (hierarchy, descriptions, colours; GUIDs kept)."""
+        """Import a REFI-QDA ``.qdc`` codebook (hierarchy, descriptions, colours; GUIDs kept), named after
+        the file: Codebook.xsd has no place for a codebook's name (``CodeBook`` has only ``origin``)."""
         import defusedxml.ElementTree as DET
 
         path = Path(path)

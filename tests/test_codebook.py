@@ -179,6 +179,19 @@ def test_qdc_export_is_valid_and_round_trips(tmp_path: Path, starter: Codebook) 
     assert (tmp_path / "again.qdc").read_bytes() == out.read_bytes()
 
 
+def test_qdc_has_no_codebook_name_the_file_names_it(tmp_path: Path, starter: Codebook) -> None:
+    # REFI's CodeBook element has one attribute, origin (the producing software), and no name element:
+    # the name a .qdc brings back is its file name's stem
+    schema = DET.parse(str(REFI / "Codebook.xsd")).getroot()
+    xsd = "{http://www.w3.org/2001/XMLSchema}"
+    book = next(t for t in schema.iter(f"{xsd}complexType") if t.get("name") == "CodeBookType")
+    assert [a.get("name") for a in book.iter(f"{xsd}attribute")] == ["origin"]
+    assert [e.get("name") for e in book.iter(f"{xsd}element")] == ["Codes", "Sets"]
+    starter.to_qdc(tmp_path / "equity_codes.qdc")
+    assert DET.parse(str(tmp_path / "equity_codes.qdc")).getroot().attrib == {"origin": "cop-analysis"}
+    assert Codebook.from_qdc(tmp_path / "equity_codes.qdc").name == "equity_codes"
+
+
 def test_description_sections_are_readable_and_parse_back() -> None:
     code = Code(id="t", name="T", definition="Line one.\n\nPara two.", include="Use it.", exclude="Not that.",
                 examples=["Quote one", "- dash quote"], patterns=["a b", "c"])

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from cop_analysis.refi import Limits, RefiError, import_qdpx
 from cop_analysis.refi.offsets import Selection, detect_offsets
@@ -89,6 +90,7 @@ def test_qde_not_xml_and_missing_qde_refused(tmp_path: Path) -> None:
     _refused(_zip(tmp_path / "none.qdpx", {"sources/a.txt": b"hello"}), tmp_path / "out", "no .qde project file")
     (tmp_path / "plain.qdpx").write_text("not a zip")
     _refused(tmp_path / "plain.qdpx", tmp_path / "out", "not a readable zip archive")
+    _refused(tmp_path / "missing.qdpx", tmp_path / "out", "missing.qdpx: no such file")
 
 
 # -- offset detection --------------------------------------------------------------------------
@@ -327,8 +329,15 @@ def test_cli_export_and_import(tiny_project, tmp_path: Path) -> None:
     assert result.exit_code == 0 and out.exists(), result.output
     result = runner.invoke(app, ["import-qdpx", str(out), str(tmp_path / "cli_project")])
     assert result.exit_code == 0 and "5/5 codings" in result.output, result.output
+    # every transcript gets its own speaker_roles mapping: no YAML anchor/alias (&id001 / *id001)
+    text = (tmp_path / "cli_project" / "project.yml").read_text(encoding="utf-8")
+    roles = [t["speaker_roles"] for t in yaml.safe_load(text)["transcripts"]]
+    assert len(roles) == 2 and roles[0] == roles[1] and roles[0] is not roles[1]
+    assert "&id" not in text and "*id" not in text
     result = runner.invoke(app, ["import-qdpx", str(out), str(tmp_path / "cli_project")])
     assert result.exit_code == 1 and "not empty" in result.output
+    result = runner.invoke(app, ["import-qdpx", str(tmp_path / "missing.qdpx"), str(tmp_path / "other")])
+    assert result.exit_code == 1 and "missing.qdpx: no such file" in result.output  # as any unreadable input
 
 
 def _hand_written(tmp_path: Path, qde_name: str, folder: str) -> Path:

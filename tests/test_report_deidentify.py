@@ -250,6 +250,54 @@ def test_ner_names_that_are_also_ordinary_words_are_redacted_only_capitalised(tm
     assert deid.redact_terms("dashboard, trust, Rowan") == "dashboard, trust"
 
 
+def test_ordinary_words_ner_takes_for_names_are_not_learned_real_single_names_are(tmp_path: Path) -> None:
+    # 'Involve Budget' (a verb and a noun the texts use in lower case: 'involved', 'the budget') is no name;
+    # 'Library' NER calls a name in one of three texts that capitalise it (a department): no name either;
+    # 'Marisol' and 'Bao' said alone once are names, and so is 'Rowan' (a rowan tree too) named twice
+    texts = ["Involve Budget earlier.", "I work in the Budget Office.", "Talk to Library first.",
+             "The Library director signs.", "Ask the Library section.", "Marisol said no.", "Thanks, Bao.",
+             "Rowan came.", "I asked Rowan."]
+    persons = [["Budget", "Involve", "Involve Budget"], [], ["Library"], [], [], ["Marisol"], ["Bao"], ["Rowan"],
+               ["Rowan"]]
+    cache = {text_key(t): {"persons": p, "places": []} for t, p in zip(texts, persons)}
+    (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
+
+    def no_model() -> None:
+        raise AssertionError("every text is in the NER cache")
+
+    deid = Deidentifier(load_nlp=no_model, ner_cache=tmp_path / "ner.json")
+    deid.learn_names(texts, context=["we got involved in the budget, the library and a rowan tree"])
+    assert deid.names == {"Marisol", "Bao", "Rowan"}
+    assert deid.redact("Involve Budget earlier. Talk to Library. Marisol and bao met Rowan by a rowan.") == (
+        "Involve Budget earlier. Talk to Library. [name] and [name] met [name] by a rowan.")
+
+
+def test_theme_labels_are_redacted_but_teach_no_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cop_analysis.report import shareable
+
+    label = "Money / Budget / board decides"  # a label capitalises its keywords
+    units = pd.DataFrame({"segment_id": ["s1"], "source_id": ["a.txt"], "kind": ["transcript"], "who": ["Dana"],
+                          "speaker_role": ["member"], "department": [None], "unit": ["turn"],
+                          "text": ["The budget is set by the board, Marisol said."]})
+    info = THEME_INFO.conform(pd.DataFrame({"selection": ["s"], "theme_id": [0], "label": [label],
+                                            "auto_label": [label], "keywords": ["budget, board, marisol"],
+                                            "size": [1], "representative_ids": ['["s1"]']}))
+    themes = THEMES.conform(pd.DataFrame({"selection": ["s"], "segment_id": ["s1"], "theme_id": [0],
+                                          "theme_label": [label]}))
+    sources = pd.DataFrame({"source_id": ["a.txt"], "kind": ["transcript"], "path": ["a.txt"], "title": ["a"]})
+    codes = pd.DataFrame(columns=["code_id", "name", "definition"])
+    data = report.ReportData("p", sources, units, pd.DataFrame(), codes, themes=themes, theme_info=info)
+    cache = {text_key(t): {"persons": ["Budget"] if "Budget" in t else ["Marisol"] if "Marisol" in t else [],
+                           "places": []} for t in [label, units["text"][0][:400], "budget, board, marisol"]}
+    (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
+    deid = Deidentifier(people=["Dana"], load_nlp=lambda: None, ner_cache=tmp_path / "ner.json")
+    monkeypatch.setattr(shareable, "quote_candidates", lambda data: {"s1"})
+    shared = shareable.deidentify_data(data, deid)
+    assert "Budget" not in deid.names and "Marisol" in deid.names  # names come from the quotable texts only
+    assert shared.theme_info["label"].tolist() == [label]  # redacted with what the texts taught
+    assert shared.theme_info["keywords"].tolist() == ["budget, board"]
+
+
 def test_which_ner_places_are_redacted() -> None:
     assert [place_term(p) for p in ["Port Ellis", "the Harbor Boulevard", "Kessler Point's", "Port of Spain"]] == [
         "Port Ellis", "Harbor Boulevard", "Kessler Point", "Port of Spain"]

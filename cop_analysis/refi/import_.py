@@ -205,6 +205,14 @@ class _Qde:
         return [norm_guid(n.get("targetGUID")) for n in self.all("NoteRef", el)]
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a mapping used twice (the speaker roles of every transcript) in full each time, never as
+    a YAML anchor and alias: editing one transcript's roles must not change the others'."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def _valid_time(value: str | None) -> str | None:
     """``value`` if it is an ISO 8601 time (as the ledger reads them), else None."""
     from cop_analysis.ledger import LedgerError, utc_iso
@@ -292,6 +300,8 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
     verified are listed in ``report.mismatches`` and not imported.
     """
     path, target = Path(path), Path(target_root).resolve()
+    if not path.exists():
+        raise RefiError(f"{path}: no such file")
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise RefiError(f"{target}: target exists and is not empty; import creates a new project")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -374,7 +384,7 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]],
     config: dict[str, Any] = {"name": qde.name, "codebook": "data/raw/codebook.yml", "transcripts": specs}
     if surveys:
         config["surveys"] = surveys
-    write_text(root / "project.yml", yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    write_text(root / "project.yml", yaml.dump(config, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True))
 
     cfg = ProjectConfig.load(root)
     ingest = ingest_project(cfg)

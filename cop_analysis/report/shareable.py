@@ -3,8 +3,9 @@
 ``deidentify_data`` turns a ``ReportData`` into a copy with pseudonymous speakers and sources,
 redacted text, labels, keywords and theme selections, and no role or department that fewer than
 ``MIN_GROUP`` people share (``_common_only``); it runs NER only on the units a report may quote
-(:func:`cop_analysis.report.quotes.quote_candidates`). ``shareable_title`` reads the shareable
-report's title from ``project.yml``. The redaction itself is :mod:`cop_analysis.deidentify`.
+(:func:`cop_analysis.report.quotes.quote_candidates`), never on theme labels or keywords (they are
+only redacted). ``shareable_title`` reads the shareable report's title from ``project.yml``. The
+redaction itself is :mod:`cop_analysis.deidentify`.
 """
 
 from __future__ import annotations
@@ -62,9 +63,9 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     themes, info = data.themes.copy(), data.theme_info.copy()
     pool = quote_candidates(data)
     shown = units["segment_id"].isin(pool)
-    deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()] + list(info["label"].dropna())
-                     + list(info["keywords"].dropna()) + list(themes["theme_label"].unique()),
-                     context=units["text"].dropna())
+    # names are learned from the quotable texts only: theme labels and keywords are redacted with what
+    # they teach, never a source (a label capitalises its first keyword: 'Budget / board decides')
+    deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()], context=units["text"].dropna())
     units["text"] = units["text"].map(deid.redact)
     units["department"] = units["department"].map(deid.redact)
     def label(text: Any) -> Any:  # BERTopic-style '3_word_word' labels lose wholly redacted words
