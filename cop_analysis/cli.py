@@ -81,9 +81,14 @@ def run_cmd(project: Path = PROJECT,
             seed: int = typer.Option(42, "--seed"),
             force: bool = typer.Option(False, "--force", help="Re-run every step even if its inputs are unchanged."),
             quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines.")) -> None:
-    """Execute the notebooks with papermill and publish the HTML report(s). Exit 1 on failure, 3 if locked."""
+    """Execute the notebooks with papermill and publish the HTML report(s).
+
+    Exit 0 on success; 1 if a step failed; 2 for a bad config or option (an unknown --wave: nothing is
+    published); 3 if another run holds the lock; 4 if the reports were published but some input files
+    could not be read (each listed as FILE:LINE: message; the other inputs went through).
+    """
     from cop_analysis.config import ConfigError
-    from cop_analysis.pipeline import RunLocked, run
+    from cop_analysis.pipeline import EXIT_USAGE, RunLocked, format_input_error, run
 
     try:
         result = run(project, audience=audience, output_dir=output_dir, waves=wave or None, seed=seed,
@@ -94,13 +99,29 @@ def run_cmd(project: Path = PROJECT,
     except (ConfigError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    for error in result.input_errors:  # one line each, after the step lines
+        typer.echo(format_input_error(error), err=True)
     if not result.ok:
-        typer.echo(f"error: run {result.run_id} failed: {result.error}\n  executed notebooks and errors: "
-                   f"{result.run_dir}\n  the last good report(s) were left in place", err=True)
+        if result.exit_code == EXIT_USAGE:  # an unknown wave: one line
+            typer.echo(f"error: {result.error.split(': ', 1)[-1] if result.error else 'bad option'}; "
+                       f"nothing was published", err=True)
+        else:
+            typer.echo(f"error: run {result.run_id} failed: {result.error}\n  executed notebooks and errors: "
+                       f"{result.run_dir}\n  the last good report(s) were left in place", err=True)
         raise typer.Exit(result.exit_code)
+    if result.input_errors:
+        skipped = {e["path"] for e in result.input_errors if e.get("file_skipped", True)}
+        partly = {e["path"] for e in result.input_errors} - skipped
+        files = lambda n: f"{n} input file{'s' if n > 1 else ''}"  # noqa: E731
+        parts = [f"{files(len(skipped))} could not be read"] if skipped else []
+        parts += [f"{len(partly) if skipped else files(len(partly))} had bad rows left out"] if partly else []
+        typer.echo(f"warning: {' and '.join(parts)} (listed above); the reports use the rest of the inputs "
+                   f"(exit {result.exit_code})", err=True)
     for which, path in result.reports.items():
         typer.echo(f"{which} report: {path}")
     typer.echo(f"run details: {result.run_dir}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 codebook_app = typer.Typer(help="Validate, export and import codebooks (YAML, CSV, REFI-QDA .qdc).", no_args_is_help=True)

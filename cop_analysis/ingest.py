@@ -38,13 +38,14 @@ from typing import Any
 import pandas as pd
 
 from . import speakers
-from .atomic import sha256_file, write_parquet
+from .atomic import sha256_file, write_parquet, write_text
 from .config import ConfigError, ProjectConfig, SurveySpec, TranscriptSpec
 from .readers import SURVEY_FORMATS, TRANSCRIPT_FORMATS, ReadError, file_format
 from .readers.transcripts import TranscriptDoc, read_transcript
 from .schema import SEGMENTS, SOURCES, VANISHED_SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
+INPUT_ERRORS = "input_errors.json"  # under data/processed/: the input errors of the last ingest
 INGEST_VERSION = "5"  # 5: a bad survey row is skipped with its own error instead of rejecting the file
 RENAME_MIN_SIMILARITY = 0.5  # word-trigram Jaccard overlap for a vanished file to count as renamed (_renamed_sources)
 MAX_PARAGRAPH_CHARS = 100_000
@@ -548,8 +549,24 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     report.n_speakers = int(segments["speaker"].dropna().nunique())
     responses = segments[segments["unit"] == "response"]
     report.n_respondents = len(set(zip(responses["source_id"], responses["respondent_id"])))
+    _keep_input_errors(cfg, report.errors)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _keep_input_errors(cfg: ProjectConfig, errors: list[IngestError]) -> None:
+    """Write ``data/processed/input_errors.json`` (``[{path, line, message}]``, [] when every input was
+    read) for the pipeline and the reports; rewritten only when it changes."""
+    path = cfg.processed / INPUT_ERRORS
+    text = json.dumps([{"path": e.path, "line": e.line, "message": e.message} for e in errors], indent=1) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        write_text(path, text)
+
+
+def load_input_errors(cfg: ProjectConfig) -> list[dict[str, Any]]:
+    """The input errors of the last ingest (``input_errors.json``): ``[{path, line, message}]``."""
+    path = cfg.processed / INPUT_ERRORS
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 
 def _renamed_sources(gone: pd.DataFrame, parsed: dict[str, _Parsed]) -> dict[str, str]:

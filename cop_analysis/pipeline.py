@@ -8,6 +8,12 @@ versions, models, per-step seconds and status) and, only if every step succeeded
 (``reports/.run.lock``, with the pid; stale when that process is gone) keeps two runs from
 overlapping. Steps whose inputs are unchanged since their last successful execution are
 skipped (``cached``), so a rerun on unchanged data only re-renders the report.
+
+Input files the ingest step could not read (``path:line: message``, kept by the ingest in
+``data/processed/input_errors.json``) go to ``manifest["input_errors"]`` and ``RunResult.input_errors``; the
+reports are still published (from the other inputs) but the run ends ``partial`` with exit code 4.
+Requested waves that no ingested source has fail the run after ingest (exit code 2, nothing
+published).
 """
 
 from __future__ import annotations
@@ -31,6 +37,12 @@ from .config import ProjectConfig
 
 STEPS = ("01_ingest", "02_suggest", "03_themes", "04_report")
 AUDIENCES = ("internal", "shareable", "both")
+# exit codes of a run (the CLI's as well): 1 a step failed, 2 bad config/option (unknown wave), 3 locked,
+# 4 the reports were published but some input files could not be read (they were skipped)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_LOCKED, EXIT_INPUT_ERRORS = 0, 1, 2, 3, 4
+# what 03_themes fits (cop_analysis.themes.model.ThemeModel, docs/themes.md "How themes are found")
+THEME_METHOD = ("BERTopic: PCA (<= 50 dims) + KMeans fine clusters merged by the information bottleneck "
+                "on their words (cop_analysis.themes.ThemeModel)")
 LOCK_NAME = ".run.lock"
 REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NBCONVERT_TEMPLATES = Path(__file__).resolve().parent / "templates" / "nbconvert"
@@ -61,19 +73,22 @@ class StepResult:
 class RunResult:
     run_id: str
     run_dir: Path
-    status: str  # success | failed
+    status: str  # success | partial (published, some input files skipped) | failed
     steps: list[StepResult]
     reports: dict[str, Path] = field(default_factory=dict)
     manifest_path: Path | None = None
     error: str | None = None
+    input_errors: list[dict[str, Any]] = field(default_factory=list)  # {"path", "line", "message"}
+    exit_code: int | None = None  # default from status: 0 success, 4 partial, 1 failed
+
+    def __post_init__(self) -> None:
+        if self.exit_code is None:
+            self.exit_code = {"success": EXIT_OK, "partial": EXIT_INPUT_ERRORS}.get(self.status, EXIT_FAILED)
 
     @property
     def ok(self) -> bool:
-        return self.status == "success"
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        """The reports were published (``success``, or ``partial`` with ``input_errors``)."""
+        return self.status in ("success", "partial")
 
 
 # -- lock -----------------------------------------------------------------------------------------
@@ -185,7 +200,14 @@ def model_names() -> dict[str, str]:
 
     spacy_name = os.environ.get("COP_SPACY_MODEL") or next(
         (n for n in models.SPACY_CANDIDATES if importlib.util.find_spec(n) is not None), "blank")
-    return {"embedding": models.embedding_model_name(), "spacy": spacy_name, "themes": "BERTopic (UMAP + HDBSCAN)"}
+    return {"embedding": models.embedding_model_name(), "spacy": spacy_name, "themes": theme_method()}
+
+
+def theme_method() -> str:
+    """``THEME_METHOD`` with the themes output format it writes (``themes.project.FORMAT_VERSION``)."""
+    from .themes.project import FORMAT_VERSION
+
+    return f"{THEME_METHOD}; output format {FORMAT_VERSION}"
 
 
 def codebook_version(cfg: ProjectConfig) -> str | None:
@@ -237,6 +259,59 @@ def step_fingerprint(cfg: ProjectConfig, step: str, notebook: Path, inputs: dict
         return _hash_of(base | {"segments": sha256_file(segments), "codebook": codebook,
                                 "edits": sha256_file(edits) if edits.exists() else None})
     return None
+
+
+def input_errors(cfg: ProjectConfig) -> list[dict[str, Any]]:
+    """The input errors of the last ingest (``data/processed/input_errors.json``, written by
+    ``ingest_project``): ``[{"path", "line", "message", "file_skipped"}]``. ``file_skipped`` is True
+    when the file is not among the ingested sources: the whole file was left out, not a bad row of it."""
+    from .ingest import load_input_errors
+
+    used = ingested_paths(cfg)
+    return [{**error, "file_skipped": error["path"] not in used} for error in load_input_errors(cfg)]
+
+
+def ingested_paths(cfg: ProjectConfig) -> set[str]:
+    """Paths (relative to the project root) of the sources in ``data/processed/sources.parquet``."""
+    import pandas as pd
+
+    path = cfg.processed / "sources.parquet"
+    if not path.exists():
+        return set()
+    return set(pd.read_parquet(path, columns=["path"])["path"].dropna().astype(str))
+
+
+def format_input_error(error: dict[str, Any]) -> str:
+    """``path:line: message`` (``path: message`` without a line)."""
+    where = f"{error['path']}:{error['line']}" if error.get("line") else str(error["path"])
+    return f"{where}: {error['message']}"
+
+
+def known_waves(cfg: ProjectConfig) -> list[str]:
+    """The waves of the ingested sources and segments (``data/processed``), as text, sorted."""
+    import pandas as pd
+
+    waves: set[str] = set()
+    for name in ("sources.parquet", "segments.parquet"):
+        path = cfg.processed / name
+        if path.exists():
+            try:
+                waves |= {str(w) for w in pd.read_parquet(path, columns=["wave"])["wave"].dropna().unique()}
+            except (KeyError, ValueError):  # no wave column: no waves
+                continue
+    return sorted(waves)
+
+
+def unknown_waves_error(cfg: ProjectConfig, waves: list[str] | None) -> str | None:
+    """A one-line error if a requested wave is not among the ingested ones, else ``None``."""
+    if not waves:
+        return None
+    known = known_waves(cfg)
+    unknown = [w for w in waves if str(w) not in known]
+    if not unknown:
+        return None
+    return (f"unknown wave{'s' if len(unknown) > 1 else ''} {', '.join(map(str, unknown))}: the ingested sources have "
+            + (f"wave{'s' if len(known) > 1 else ''} {', '.join(known)}" if known else "no waves"))
 
 
 def previous_fingerprints(runs_dir: Path) -> dict[str, str]:
@@ -327,21 +402,29 @@ def _shutdown(kernel: Any) -> None:
 
 def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str, Any], inputs: dict[str, str],
                previous: dict[str, str], manifest: dict[str, Any], steps: list[StepResult], kernel: Any,
-               progress: bool) -> None:
-    """Execute (or skip as cached) each step into ``run_dir``, appending to ``steps``; stop at a failure."""
+               progress: bool) -> str | None:
+    """Execute (or skip as cached) each step into ``run_dir``, appending to ``steps``; stop at a failure.
+
+    After ingest, ``manifest["input_errors"]`` gets the files it could not read (so the report
+    sees them) and the requested waves are checked: an unknown one stops the run; its one-line
+    error is returned (``None`` otherwise)."""
     import papermill
 
     manifest_path = run_dir / "manifest.json"
     failed: StepResult | None = None
+    stop: str | None = None
     for i, name in enumerate(STEPS, 1):
         notebook = nb_dir / f"{name}.ipynb"
-        if failed is not None:
+        if failed is not None or stop is not None:
             steps.append(StepResult(name, "not run"))
             continue
         fingerprint = step_fingerprint(cfg, name, notebook, inputs, params)
         if fingerprint and previous.get(name) == fingerprint:
             steps.append(StepResult(name, "cached", fingerprint=fingerprint))
             _say(progress, f"[{i}/{len(STEPS)}] {name}: unchanged inputs, skipped")
+            if name == "01_ingest":
+                manifest["input_errors"] = input_errors(cfg)
+                stop = unknown_waves_error(cfg, params.get("waves"))
             continue
         _say(progress, f"[{i}/{len(STEPS)}] {name} ...")
         executed = run_dir / f"{name}.ipynb"
@@ -364,6 +447,10 @@ def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str
         steps.append(step)
         _say(progress, f"[{i}/{len(STEPS)}] {name}: {step.status} in {step.seconds:.1f} s"
                        + (f" - {step.error}" if step.error else ""))
+        if name == "01_ingest" and step.status == "ok":
+            manifest["input_errors"] = input_errors(cfg)
+            stop = unknown_waves_error(cfg, params.get("waves"))
+    return stop
 
 
 def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: str | Path | None = None,
@@ -372,7 +459,9 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
     """Execute the notebooks in order and publish the report(s); see the module docstring.
 
     Raises ``RunLocked`` if another run holds the lock; a failing notebook gives a
-    ``RunResult`` with ``status == "failed"`` (the published reports are left as they were).
+    ``RunResult`` with ``status == "failed"`` (the published reports are left as they were), and so
+    does a requested wave no ingested source has (``exit_code`` 2). Input files that ingest could
+    not read give ``status == "partial"`` (reports published, ``exit_code`` 4, ``input_errors``).
     """
     from .models import _offline
     from .report import REPORT_FILES
@@ -396,15 +485,18 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
             "parameters": params, "notebooks_dir": str(nb_dir), "inputs": inputs,
             "codebook_version": codebook_version(cfg), "packages": package_versions(), "models": model_names(),
             "host": socket.gethostname(), "steps": [], "reports": {}, "error": None, "exit_code": None,
+            "input_errors": [],
         }
         manifest_path = run_dir / "manifest.json"
         steps: list[StepResult] = []
         kernel = _shared_kernel()
         try:
-            _run_steps(cfg, nb_dir, run_dir, params, inputs, previous, manifest, steps, kernel, progress)
+            stop = _run_steps(cfg, nb_dir, run_dir, params, inputs, previous, manifest, steps, kernel, progress)
         finally:
             _shutdown(kernel)
         failed = next((s for s in steps if s.status == "failed"), None)
+        if failed is None and stop is not None:
+            failed = StepResult("waves", "failed", error=stop)
         reports: dict[str, Path] = {}
         if failed is None:
             wanted = ["internal", "shareable"] if audience == "both" else [audience]
@@ -417,11 +509,14 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
                     with atomic_path(target, suffix=".html") as tmp:
                         shutil.copyfile(run_dir / REPORT_FILES[which], tmp)
                     reports[which] = target
-        status = "success" if failed is None else "failed"
+        input_errors = list(manifest["input_errors"])
+        if failed is not None:
+            status, code = "failed", EXIT_USAGE if stop is not None and failed.name == "waves" else EXIT_FAILED
+        else:
+            status, code = ("partial", EXIT_INPUT_ERRORS) if input_errors else ("success", EXIT_OK)
         manifest.update(status=status, finished_at=dt.datetime.now().isoformat(timespec="seconds"),
                         steps=[vars(s) for s in steps], reports={k: str(v) for k, v in reports.items()},
-                        error=None if failed is None else f"{failed.name}: {failed.error}",
-                        exit_code=0 if failed is None else 1)
+                        error=None if failed is None else f"{failed.name}: {failed.error}", exit_code=code)
         write_text(manifest_path, json.dumps(manifest, indent=2))
         _prune(runs, keep_runs)
-    return RunResult(run_id, run_dir, status, steps, reports, manifest_path, manifest["error"])
+    return RunResult(run_id, run_dir, status, steps, reports, manifest_path, manifest["error"], input_errors, code)

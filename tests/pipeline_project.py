@@ -1,7 +1,9 @@
 """One end-to-end pipeline run on a copy of the sample project, shared by the pipeline and browser tests.
 
 The run happens once per test session (memoised here, so test_pipeline.py and
-test_report_browser.py reuse it). A transcript with a ``<script>`` tag is added to check escaping.
+test_report_browser.py reuse it). A transcript with a ``<script>`` tag is added to check escaping,
+and a survey export ingest cannot read (``BROKEN_SURVEY``: an unterminated quote) to check that the
+run reports it (exit 4, manifest ``input_errors``, the reports' overview and Methods inputs).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ESCAPE_TRANSCRIPT = "2024-12-02_escape_check.txt"
+BROKEN_SURVEY = "surveys/broken_export.csv"
 _RUNS: dict[str, dict[str, Any]] = {}
 
 
@@ -74,6 +77,9 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     config = yaml.safe_load((REPO / "project.yml").read_text(encoding="utf-8"))
     config["transcripts"].append({"path": f"transcripts/{ESCAPE_TRANSCRIPT}", "wave": "2024",
                                   "speaker_roles": {"Interviewer": "interviewer", "Participant": "participant"}})
+    config["surveys"].append({"path": BROKEN_SURVEY, "wave": "2024", "respondent_id": "id", "open_ended": ["answer"]})
+    (root / "data" / "raw" / BROKEN_SURVEY).write_text('id,answer\nr1,"an answer whose quote never closes\n'
+                                                      'r2,another answer\n', encoding="utf-8")
     (root / "project.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (root / "data" / "raw" / "transcripts" / ESCAPE_TRANSCRIPT).write_text(
         "Interviewer: Does the report escape markup? We want people to trust it.\n\n"

@@ -24,12 +24,13 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from cop_analysis import report
+from cop_analysis.config import ProjectConfig
 from cop_analysis.deidentify import KEY_NAME, Deidentifier
 from cop_analysis.ledger import Ledger
 from cop_analysis.pipeline import STEPS, RunLock, RunLocked, run
 from cop_analysis.schema import CODINGS, SEGMENTS, SOURCES, SUGGESTIONS, THEME_INFO, THEMES
 from conftest import without_plotlyjs
-from pipeline_project import REPO, names_in, pipeline_run, word_in
+from pipeline_project import BROKEN_SURVEY, REPO, names_in, pipeline_run, word_in
 
 CLI = Path(sys.executable).with_name("cop-analysis")
 XSS = "<script>alert(1)</script>"
@@ -165,6 +166,31 @@ def test_internal_report_sections() -> None:
     assert html.count("data-figure=") == len(page.figures) >= 8
 
 
+def test_skipped_inputs_are_marked_in_the_internal_report_only() -> None:
+    """A file ingest could not read is named in the overview and marked skipped in Methods > Inputs."""
+    manifest = {"run_id": "r1", "inputs": {"project.yml": "ab" * 32, "data/raw/surveys/bad.csv": "cd" * 32,
+                                           "data/raw/surveys/rows.csv": "ef" * 32},
+                "input_errors": [{"path": "data/raw/surveys/bad.csv", "line": 3, "file_skipped": True,
+                                  "message": "row has 4 fields but the header has 2"},
+                                 {"path": "data/raw/surveys/rows.csv", "line": 7, "file_skipped": False,
+                                  "message": "row has 1 fields; row skipped"}],
+                "models": {"themes": "BERTopic: PCA + KMeans fine clusters merged by the information bottleneck"}}
+    html = without_plotlyjs(report.internal_page(synthetic(), manifest).render([]))
+    overview = html[html.index("<h2>Overview</h2>"):html.index("<h2>Code frequencies</h2>")]
+    assert "1 input file could not be read and is not in this report: data/raw/surveys/bad.csv " \
+           "(line 3: row has 4 fields but the header has 2)" in overview
+    methods = html[html.index("<h2>Methods appendix</h2>"):]
+    assert "1 input file had rows that could not be read; the rest of each is in this report: " \
+           "data/raw/surveys/rows.csv (line 7: row has 1 fields; row skipped)" in overview
+    assert "skipped: line 3: row has 4 fields but the header has 2" in methods
+    assert "yes, except rows: line 7: row has 1 fields; row skipped" in methods
+    assert methods.count("skipped:") == 1 and "information bottleneck" in methods and "HDBSCAN" not in methods
+    shareable = report.shareable_page(report.deidentify_data(synthetic(), Deidentifier()), manifest).render([])
+    assert "bad.csv" not in without_plotlyjs(shareable) and "rows.csv" not in without_plotlyjs(shareable)
+    clean = without_plotlyjs(report.internal_page(synthetic(), {**manifest, "input_errors": []}).render([]))
+    assert "could not be read" not in clean and "skipped:" not in clean
+
+
 # -- de-identification -------------------------------------------------------------------------------
 def test_redaction_patterns() -> None:
     deid = Deidentifier(people=["Dana Whitfield", "Facilitator"], organizations=["Harbor County"])
@@ -279,6 +305,10 @@ def test_run_publishes_then_failure_keeps_last_good_report(tiny_project: Path) -
     assert manifest["parameters"] == {"project_dir": str(tiny_project.resolve()), "waves": None,
                                       "audience": "internal", "output_dir": str(first.run_dir), "seed": 42}
     assert manifest["packages"]["pandas"] == pd.__version__ and manifest["models"]["embedding"]
+    themes = manifest["models"]["themes"]  # what 03_themes fits (docs/themes.md), not BERTopic's defaults
+    assert "PCA" in themes and "KMeans" in themes and "information bottleneck" in themes
+    assert "UMAP" not in themes and "HDBSCAN" not in themes
+    assert manifest["input_errors"] == [] and first.input_errors == []
     assert [s["name"] for s in manifest["steps"]] == list(STEPS)
     assert all(s["status"] == "ok" and s["seconds"] > 0 for s in manifest["steps"])
     for step in STEPS:
@@ -310,6 +340,106 @@ def test_run_publishes_then_failure_keeps_last_good_report(tiny_project: Path) -
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0 and f"internal report: {published}" in proc.stdout
     assert published.read_text() == "<p>report v2</p>"
+
+
+@pytest.fixture
+def survey_project(tmp_path: Path) -> Path:
+    """Three surveys: good (wave 2023); rows (2024) with a row of more fields than its header; broken
+    (2025) with an unterminated quote, so the whole file is unreadable. The real 01_ingest notebook;
+    02 and 03 are stand-ins; 04 writes a report naming the input errors it saw."""
+    root = tmp_path / "surveys"
+    raw = root / "data" / "raw" / "surveys"
+    raw.mkdir(parents=True)
+    (raw / "good.csv").write_text("id,answer\nr1,We trust each other more now.\nr2,The meetings help a lot.\n")
+    (raw / "rows.csv").write_text("id,answer\nr1,Fine thanks.\nr2,too,many,fields\n")
+    (raw / "broken.csv").write_text('id,answer\nr1,"never closed\nr2,ok\n')
+    (root / "project.yml").write_text(
+        "name: Surveys\nsurveys:\n"
+        "  - {path: surveys/good.csv, wave: '2023', respondent_id: id, open_ended: [answer]}\n"
+        "  - {path: surveys/rows.csv, wave: '2024', respondent_id: id, open_ended: [answer]}\n"
+        "  - {path: surveys/broken.csv, wave: '2025', respondent_id: id, open_ended: [answer]}\n")
+    nbs = root / "notebooks"
+    nbs.mkdir()
+    (nbs / "01_ingest.ipynb").write_bytes((REPO / "notebooks" / "01_ingest.ipynb").read_bytes())
+    for step in STEPS[1:3]:
+        _notebook(nbs / f"{step}.ipynb", f"print('{step}')")
+    _notebook(nbs / "04_report.ipynb", "import json\nfrom pathlib import Path\n"
+              "manifest = json.loads(Path(output_dir, 'manifest.json').read_text())\n"
+              "Path(output_dir, 'evaluation_report.html').write_text("
+              "f\"<p>waves {waves}, {len(manifest['input_errors'])} input errors</p>\")")
+    return root
+
+
+def test_ingest_keeps_its_input_errors_for_the_pipeline(tmp_path: Path) -> None:
+    """The pipeline's contract with the ingest: data/processed/input_errors.json, rewritten only when it changes."""
+    from cop_analysis.ingest import INPUT_ERRORS, IngestError, _keep_input_errors
+    from cop_analysis.pipeline import format_input_error, input_errors
+
+    (tmp_path / "project.yml").write_text("name: t\n", encoding="utf-8")
+    cfg = ProjectConfig.load(tmp_path)
+    cfg.processed.mkdir(parents=True, exist_ok=True)
+    _keep_input_errors(cfg, [IngestError("data/raw/surveys/a.csv", 3, "row has 4 fields; row skipped"),
+                             IngestError("data/raw/notes.pdf", None, "unsupported extension '.pdf'")])
+    errors = input_errors(cfg)
+    assert [format_input_error(e) for e in errors] == ["data/raw/surveys/a.csv:3: row has 4 fields; row skipped",
+                                                       "data/raw/notes.pdf: unsupported extension '.pdf'"]
+    assert errors[0] == {"path": "data/raw/surveys/a.csv", "line": 3, "message": "row has 4 fields; row skipped",
+                         "file_skipped": True}
+    written = (cfg.processed / INPUT_ERRORS).stat().st_mtime_ns
+    _keep_input_errors(cfg, [IngestError("data/raw/surveys/a.csv", 3, "row has 4 fields; row skipped"),
+                             IngestError("data/raw/notes.pdf", None, "unsupported extension '.pdf'")])
+    assert (cfg.processed / INPUT_ERRORS).stat().st_mtime_ns == written
+    _keep_input_errors(cfg, [])
+    assert input_errors(cfg) == []
+
+
+@pytest.mark.slow
+def test_unreadable_input_and_unknown_wave(survey_project: Path) -> None:
+    """An unreadable survey file and a bad survey row: reports still published from the other inputs,
+    each error printed as FILE:LINE: message after the step lines, kept in the manifest (the file marked
+    skipped), exit 4, also when ingest is cached. An unknown --wave: a one-line error naming the
+    ingested waves, exit 2, nothing published."""
+    published = survey_project / "reports" / "evaluation_report.html"
+    proc = subprocess.run([str(CLI), "run", "--project", str(survey_project), "--audience", "internal"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 4, proc.stderr
+    lines = proc.stderr.splitlines()
+    bad = [i for i, line in enumerate(lines) if line.startswith(("data/raw/surveys/rows.csv:3: ",
+                                                                  "data/raw/surveys/broken.csv:"))]
+    assert len(bad) == 2 and "4 fields" in lines[bad[1]], proc.stderr
+    assert min(bad) > max(i for i, line in enumerate(lines) if line.startswith("[4/4] 04_report"))
+    assert "warning: 1 input file could not be read and 1 had bad rows left out (listed above)" in proc.stderr
+    assert f"internal report: {published}" in proc.stdout
+    assert published.read_text() == "<p>waves None, 2 input errors</p>"  # 04_report saw the errors
+    first = max((survey_project / "reports" / "runs").iterdir())
+    manifest = json.loads((first / "manifest.json").read_text())
+    assert manifest["status"] == "partial" and manifest["exit_code"] == 4 and manifest["error"] is None
+    assert sorted((e["path"], e["file_skipped"]) for e in manifest["input_errors"]) == [
+        ("data/raw/surveys/broken.csv", True), ("data/raw/surveys/rows.csv", False)]
+    assert [s["status"] for s in manifest["steps"]] == ["ok"] * 4
+
+    cached = run(survey_project, audience="internal", progress=False)  # unchanged: ingest is cached
+    assert cached.steps[0].status == "cached" and cached.status == "partial" and cached.exit_code == 4
+    assert cached.ok and cached.input_errors == manifest["input_errors"]
+
+    proc = subprocess.run([str(CLI), "run", "--project", str(survey_project), "--audience", "internal",
+                           "--wave", "2030", "--quiet"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    error = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert error == ["error: unknown wave 2030: the ingested sources have waves 2023, 2024; nothing was "
+                     "published"], proc.stderr
+    assert published.read_text() == "<p>waves None, 2 input errors</p>" and not proc.stdout
+    last = max((survey_project / "reports" / "runs").iterdir())
+    manifest = json.loads((last / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and manifest["exit_code"] == 2 and "unknown wave 2030" in manifest["error"]
+    assert [s["status"] for s in manifest["steps"]] == ["cached", "not run", "not run", "not run"]
+    assert not (last / "evaluation_report.html").exists()
+
+    (survey_project / "data" / "raw" / "surveys" / "rows.csv").write_text("id,answer\nr1,Fine thanks.\n")
+    (survey_project / "data" / "raw" / "surveys" / "broken.csv").write_text('id,answer\nr1,"closed"\n')
+    fixed = run(survey_project, audience="internal", waves=["2024"], progress=False)
+    assert fixed.status == "success" and fixed.exit_code == 0 and fixed.input_errors == []
+    assert published.read_text() == "<p>waves ['2024'], 0 input errors</p>"
 
 
 def _undefined_names(notebook: Path) -> list[str]:
@@ -381,6 +511,13 @@ def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.Temp
     cold, warm, project = result["cold"], result["warm"], result["project"]
     assert cold.ok, cold.error
     assert [s.status for s in cold.steps] == ["ok"] * 4
+    # the unreadable survey: published from the other inputs, but the run is partial (exit 4) and says why
+    broken = f"data/raw/{BROKEN_SURVEY}"
+    assert cold.status == "partial" and cold.exit_code == 4
+    assert [(e["path"], e["file_skipped"]) for e in cold.input_errors] == [(broken, True)], cold.input_errors
+    manifest = json.loads(cold.manifest_path.read_text())
+    assert manifest["input_errors"] == cold.input_errors and manifest["exit_code"] == 4
+    assert "information bottleneck" in manifest["models"]["themes"] and "HDBSCAN" not in manifest["models"]["themes"]
     for step in STEPS:
         assert (cold.run_dir / f"{step}.ipynb").exists() and (cold.run_dir / f"{step}.html").exists()
     internal = (project / "reports" / "evaluation_report.html").read_text()
@@ -389,6 +526,11 @@ def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.Temp
                   "Change between waves", "Intercoder agreement", "Exemplar quotes", "Methods appendix"]:
         assert f"<h2>{title}</h2>" in internal
     assert XSS not in internal and "&lt;script&gt;alert(1)&lt;/script&gt;" in internal
+    overview = internal[internal.index("<h2>Overview</h2>"):internal.index("<h2>Code frequencies</h2>")]
+    assert f"1 input file could not be read and is not in this report: {broken} (line " in overview
+    methods = internal[internal.index("<h2>Methods appendix</h2>"):]
+    assert re.search(rf"<th>{re.escape(broken)}</th>.*?<td>skipped: line \d+: ", methods, re.S), methods[-3000:]
+    assert methods.count("skipped:") == 1 and "information bottleneck" in methods
     assert shareable.index("<h2>Lessons learned</h2>") < shareable.index("<h2>At a glance</h2>")
     assert "<h1>A county racial equity steering committee</h1>" in shareable  # report.shareable_title
     assert not EXTERNAL_TAG.search(internal) and not EXTERNAL_TAG.search(shareable)
@@ -408,6 +550,7 @@ def test_pipeline_end_to_end_on_the_sample_project(tmp_path_factory: pytest.Temp
     assert "codings/sample_codings.csv" in (cold.run_dir / "01_ingest.html").read_text()
     # warm rerun: unchanged inputs skip ingest, suggestions and themes
     assert warm.ok and [s.status for s in warm.steps] == ["cached", "cached", "cached", "ok"]
+    assert warm.exit_code == 4 and warm.input_errors == cold.input_errors  # a cached ingest keeps its errors
 
 
 def test_step_fingerprints_follow_the_output_format_versions(tiny_project: Path,

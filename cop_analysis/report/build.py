@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..atomic import write_text
 from .data import load_report_data
 from .pages import Page, internal_page, shareable_page
@@ -31,7 +33,8 @@ def build_reports(project_dir: str | Path, audience: str = "internal", output_di
                   waves: list[str] | None = None, manifest: dict[str, Any] | None = None) -> dict[str, BuiltReport]:
     """Write ``evaluation_report.html`` and/or ``lessons_learned.html`` to ``output_dir``
     (default: the project's reports dir); return {audience: BuiltReport(path, page)}. ``audience``: internal,
-    shareable or both. The shareable run also saves the pseudonym key to ``data/processed/``."""
+    shareable or both. The shareable run also saves the pseudonym key to ``data/processed/``. Raises
+    ``ValueError`` when ``waves`` are given but no coding unit is in them."""
     from ..config import ProjectConfig
     from ..deidentify import Deidentifier
     from ..models import load_spacy
@@ -44,6 +47,10 @@ def build_reports(project_dir: str | Path, audience: str = "internal", output_di
         raise ValueError(f"unknown audience {audience!r}: use internal, shareable or both")
     title = shareable_title(cfg)
     data = load_report_data(cfg, waves=waves)
+    if waves and not len(data.units):  # a report of nothing must not replace a real one
+        known = sorted({str(w) for w in data.sources.get("wave", pd.Series(dtype=object)).dropna()})
+        raise ValueError(f"no coding units in wave(s) {', '.join(map(str, waves))}: the sources have "
+                         f"waves {', '.join(known) or '(none)'}")
     written: dict[str, BuiltReport] = {}
     for which in audiences:
         if which == "internal":

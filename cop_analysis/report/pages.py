@@ -258,6 +258,15 @@ def internal_page(data: ReportData, manifest: dict[str, Any] | None = None) -> P
     page = Page(data.project, "Evaluation report (internal: contains names and quotes)", "internal")
     blocks = page.section("overview", "Overview")
     blocks.append({"type": "stats", "stats": overview(data)})
+    skipped, partly = input_problems(manifest or {})
+    if skipped:
+        blocks.append({"type": "note", "text": f"{_plural(len(skipped), 'input file')} could not be read and "
+                                                f"{'is' if len(skipped) == 1 else 'are'} not in this report: "
+                                                + "; ".join(f"{path} ({why})" for path, why in skipped.items())})
+    if partly:
+        blocks.append({"type": "note", "text": f"{_plural(len(partly), 'input file')} had rows that could not be "
+                                                "read; the rest of each is in this report: "
+                                                + "; ".join(f"{path} ({why})" for path, why in partly.items())})
     if data.basis == "suggested":
         blocks.append({"type": "note", "text": "No human coding yet: counts below use the machine suggestions "
                                                 "(score ≥ 0.5) that coders have not reviewed."})
@@ -288,6 +297,25 @@ def internal_page(data: ReportData, manifest: dict[str, Any] | None = None) -> P
     return page
 
 
+def input_problems(manifest: Mapping[str, Any], limit: int = 5) -> tuple[dict[str, str], dict[str, str]]:
+    """From ``manifest["input_errors"]``: ({file left out: its errors}, {file with bad rows left out: their
+    errors}), each ``"line N: message; ..."`` (at most ``limit`` per file, then "and N more")."""
+    reasons: dict[str, list[str]] = {}
+    skipped: set[str] = set()
+    for error in manifest.get("input_errors") or []:
+        path = str(error.get("path"))
+        where = f"line {error['line']}: " if error.get("line") else ""
+        reasons.setdefault(path, []).append(f"{where}{error.get('message', '')}")
+        if error.get("file_skipped", True):
+            skipped.add(path)
+
+    def text(items: list[str]) -> str:
+        return "; ".join(items[:limit]) + (f"; and {len(items) - limit} more" if len(items) > limit else "")
+
+    return ({p: text(r) for p, r in reasons.items() if p in skipped},
+            {p: text(r) for p, r in reasons.items() if p not in skipped})
+
+
 def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shareable: bool) -> None:
     blocks = page.section("methods", "Methods appendix" if not shareable else "About this report")
     if shareable:
@@ -298,6 +326,7 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
             ("Seed", str(params.get("seed", "–"))),
             ("Embedding model", str(manifest.get("models", {}).get("embedding", "–"))),
             ("spaCy model", str(manifest.get("models", {}).get("spacy", "–"))),
+            ("Theme model", str(manifest.get("models", {}).get("themes", "–"))),
             ("Codebook version", str(manifest.get("codebook_version", "–"))),
             ("Basis of counts", basis_text(data))]
     blocks.append({"type": "stats", "stats": rows})
@@ -306,9 +335,16 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
         frame = pd.DataFrame([{"Step": s["name"], "Status": "this report" if s["status"] == "running" else s["status"],
                                "Seconds": None if s["status"] == "running" else s.get("seconds")} for s in steps])
         blocks.append({"type": "html", "title": "Pipeline steps", "html": table_html(frame.set_index("Step"))})
-    inputs = manifest.get("inputs", {})
-    if inputs:
-        frame = pd.DataFrame([{"File": k, "SHA-256": v[:16]} for k, v in inputs.items()]).set_index("File")
+    inputs, (skipped, partly) = manifest.get("inputs", {}), input_problems(manifest)
+
+    def used(path: str) -> str:
+        return f"skipped: {skipped[path]}" if path in skipped else \
+            f"yes, except rows: {partly[path]}" if path in partly else "yes"
+
+    if inputs or skipped or partly:
+        rows = [{"File": k, "SHA-256": v[:16], "Used": used(k)} for k, v in inputs.items()]
+        rows += [{"File": k, "SHA-256": "–", "Used": used(k)} for k in {**skipped, **partly} if k not in inputs]
+        frame = pd.DataFrame(rows).set_index("File")
         blocks.append({"type": "html", "title": "Inputs", "html": table_html(frame)})
     packages = manifest.get("packages", {})
     if packages:
