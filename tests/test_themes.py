@@ -143,6 +143,23 @@ def test_information_merge_joins_groups_that_share_words_and_keeps_codes_apart()
     assert information_merge(words, mass, 4, 0.4).tolist() == [0, 0, 1, 2, 3]
 
 
+def test_a_code_name_gives_way_when_the_coders_saw_other_codes() -> None:
+    from cop_analysis.themes.project import HUMAN_NAMING_MIN, code_names_checked
+
+    info = pd.DataFrame({"theme_id": [0, 1, 2], "auto_label": ["Accountability", "Trust", "Budget / board"],
+                         "keyword_label": ["Stipend / vote / bus", "Trust / board / built", "Budget / board"],
+                         "guided_code": ["accountability", "trust", None]})
+    assignments = pd.DataFrame({"segment_id": [f"s{i}" for i in range(30)], "theme_id": [0] * 10 + [1] * 10 + [2] * 10})
+    coded = pd.DataFrame({"segment_id": [f"s{i}" for i in range(8)] + [f"s{i}" for i in range(10, 16)]
+                          + ["s16", "s17", "s20", "s21"],
+                          "code_id": ["co_creation"] * 5 + ["ownership"] * 2 + ["accountability"]  # theme 0: 3rd code
+                          + ["power"] * 4 + ["trust"] * 2 + ["trust", "trust", "harm", "harm"]})  # theme 1: 2nd, kept
+    assert code_names_checked(info, assignments, coded).tolist() == ["Stipend / vote / bus", "Trust", "Budget / board"]
+    # fewer coded units than HUMAN_NAMING_MIN: the code's name stays
+    few = coded[coded.segment_id.isin([f"s{i}" for i in range(HUMAN_NAMING_MIN - 1)])]
+    assert code_names_checked(info, assignments, few).tolist() == ["Accountability", "Trust", "Budget / board"]
+
+
 @pytest.mark.skipif(not NHS.exists(), reason="shared NHS dataset not available")
 def test_large_corpus_quality(cache: EmbeddingCache) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score

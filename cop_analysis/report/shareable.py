@@ -73,7 +73,9 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
 
     themes["theme_label"] = themes["theme_label"].map(label)
     themes["selection"], info["selection"] = themes["selection"].map(deid.redact), info["selection"].map(deid.redact)
-    info["label"], info["auto_label"] = info["label"].map(label), info["auto_label"].map(label)
+    for column in ("label", "auto_label", "keyword_label"):
+        if column in info:
+            info[column] = info[column].map(label)
     info["keywords"] = info["keywords"].map(deid.redact_terms)
     sources = data.sources.copy()
     sources["title"] = sources["source_id"].map(aliases)

@@ -499,21 +499,27 @@ class ThemeModel:
         return [w for w, _ in (words or []) if w]
 
     def auto_label(self, theme: int) -> str:
-        """A short label: the guiding code's name, else 3 distinct keywords."""
-        if theme == -1:
-            return "Unassigned"
+        """A short label: the guiding code's name, else :meth:`keyword_label`."""
         code = self.guided_codes_.get(theme)
         if code is not None:
             return next(g.name for g in self.guides if g.id == code)
+        return self.keyword_label(theme)
+
+    def keyword_label(self, theme: int) -> str:
+        """3 distinct keywords (KeyBERT first), e.g. "Noisy night / rooms / bed"."""
+        if theme == -1:
+            return "Unassigned"
         candidates = (self.keywords(theme, "KeyBERT") if self.keybert else []) + self.keywords(theme)
         avoid = frozenset(w.lower() for w in self.label_avoid)
         return " / ".join(label_words(candidates, avoid=avoid)).capitalize() or f"Theme {theme}"
 
     def theme_info(self) -> pd.DataFrame:
-        """One row per theme: theme_id, auto_label, keywords, size, representatives (row indices), guided_code."""
+        """One row per theme: theme_id, auto_label, keyword_label, keywords, size, representatives (row
+        indices), guided_code."""
         rows = []
         for theme, size in sorted(pd.Series(self.topics_).value_counts().items()):
             rows.append({"theme_id": int(theme), "auto_label": self.auto_label(int(theme)),
+                         "keyword_label": self.keyword_label(int(theme)),
                          "keywords": ", ".join(self.keywords(int(theme))), "size": int(size),
                          "representatives": self.representatives_.get(int(theme), []),
                          "guided_code": self.guided_codes_.get(int(theme))})

@@ -30,7 +30,7 @@ from ..textnorm import natural_key
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-9"  # 2: label words skip inflections and function words; waves over time;
+FORMAT_VERSION = "themes-10"  # 2: label words skip inflections and function words; waves over time;
 #                                  3: an absorbed code theme no longer renames the theme it joined;
 #                                  4: turn texts without the labels inside merged turns (ingest.spoken_text)
 #                                  5: a theme is named after a code only when >= 10% of it is anchored to it
@@ -38,11 +38,13 @@ FORMAT_VERSION = "themes-9"  # 2: label words skip inflections and function word
 #                                  7: labels skip generic evaluative words (good, great, ...)
 #                                  8: labels skip the words of people's names (speakers, redact.people)
 #                                  9: fine clusters merge by the information bottleneck on their words
+#                                 10: theme info keeps keyword_label (a code name its human codings contradict gives way)
 NO_GROUP = "(not given)"
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
 CROSSTAB_COLUMNS = ["selection", "theme_id", "theme_label", "code_id", "n_segments", "share"]
 MATCH_THRESHOLD = 0.5
+HUMAN_NAMING_MIN = 5  # human-coded units a code-named theme needs before its codings can overrule the name
 
 
 @dataclass
@@ -334,11 +336,43 @@ def merge_themes(cfg: ProjectConfig, selection: str, ids: Sequence[int], label: 
     return _edit(cfg, selection, sorted({int(i) for i in ids}), label.strip(), "merge")
 
 
+def human_codings(cfg: ProjectConfig) -> pd.DataFrame:
+    """Distinct (segment_id, code_id) of the human codings in the ledger that are not orphaned."""
+    if not cfg.ledger_path.exists():
+        return pd.DataFrame({"segment_id": pd.Series(dtype="string"), "code_id": pd.Series(dtype="string")})
+    from ..ledger import Ledger
+
+    codings = Ledger(cfg.ledger_path).codings()
+    if "orphaned" in codings:
+        codings = codings[~codings["orphaned"].fillna(False).astype(bool)]
+    return codings[["segment_id", "code_id"]].drop_duplicates()
+
+
+def code_names_checked(info: pd.DataFrame, assignments: pd.DataFrame, coded: pd.DataFrame) -> pd.Series:
+    """Each theme's automatic label: ``auto_label``, except that a theme named after a code takes its
+    ``keyword_label`` when people coded at least ``HUMAN_NAMING_MIN`` of its units and that code is not
+    among the two codes they applied there most (ties included): its text resembles the code's
+    definition, but the coders saw other codes in it."""
+    joined = assignments[["segment_id", "theme_id"]].merge(coded, on="segment_id")
+    labels = info["auto_label"].copy()
+    for i, row in info.iterrows():
+        if pd.isna(row.get("guided_code")) or pd.isna(row.get("keyword_label")):
+            continue
+        mine = joined[joined["theme_id"] == row["theme_id"]]
+        if mine["segment_id"].nunique() < HUMAN_NAMING_MIN:
+            continue
+        counts = mine["code_id"].value_counts()
+        if counts.get(row["guided_code"], 0) < counts.iloc[min(1, len(counts) - 1)]:
+            labels[i] = row["keyword_label"]
+    return labels
+
+
 def _apply_edits(selection: str, edits: list[dict[str, Any]], assignments: pd.DataFrame,
-                 info: pd.DataFrame, stale: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                 info: pd.DataFrame, stale: list[str], coded: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply renames/merges in order; returns assignments (theme_id, theme_label) and info with labels."""
     assignments = assignments.copy()
     info = info.copy()
+    info["auto_label"] = code_names_checked(info, assignments, coded)
     info["label"] = info.auto_label
     for edit in edits:
         targets = [_resolve(m, assignments) for m in edit["members"]]
@@ -366,6 +400,7 @@ def _apply_edits(selection: str, edits: list[dict[str, Any]], assignments: pd.Da
 def publish(cfg: ProjectConfig, selections: Sequence[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Combine per-selection outputs, apply edits, write themes/theme_info/groups/crosstabs."""
     edits = load_edits(cfg)
+    coded = human_codings(cfg)
     stale: list[str] = []
     themes, infos, groups = [], [], []
     for name in selections:
@@ -373,7 +408,7 @@ def publish(cfg: ProjectConfig, selections: Sequence[str]) -> tuple[pd.DataFrame
         if raw is None:
             continue
         assignments, info, group = raw
-        assignments, info = _apply_edits(name, edits.get(name, []), assignments, info, stale)
+        assignments, info = _apply_edits(name, edits.get(name, []), assignments, info, stale, coded)
         themes.append(assignments.assign(selection=name))
         infos.append(info.assign(selection=name))
         mapping = dict(zip(raw[0].segment_id, assignments.theme_id))
