@@ -199,7 +199,32 @@ def agreement_cmd(project: Path = PROJECT,
     console = Console(width=140)
     console.print(table)
     if disagreements:
-        console.print(result.disagreements.to_string(index=False))
+        console.print(disagreement_table(cfg, result.disagreements, {c.id: c.name for c in cb.codes}))
+
+
+def disagreement_table(cfg: Any, disagreements: Any, names: dict[str, str], excerpt: int = 70) -> Any:
+    """The disagreements as a table a coder can act on: where (source, speaker or respondent), code,
+    who applied it and who did not, the start of the text, and the segment id (for the workbench)."""
+    from rich.table import Table
+
+    from cop_analysis.ingest import load_segments, load_sources
+    from cop_analysis.workbench.markup import short_text
+
+    table = Table(title=f"{len(disagreements)} disagreements (adjudicate in the workbench's Compare coders)")
+    for name in ("source", "who", "code", "applied by", "not by", "text", "segment"):
+        table.add_column(name, overflow="fold")
+    segments = load_segments(cfg).set_index("segment_id") if (cfg.processed / "segments.parquet").exists() else None
+    titles = load_sources(cfg).set_index("source_id")["title"] if segments is not None else None
+    for r in disagreements.itertuples(index=False):
+        row = segments.loc[r.segment_id] if segments is not None and r.segment_id in segments.index else None
+        source = "" if row is None else str(titles.get(row["source_id"], row["source_id"]))
+        who = "" if row is None else str(row["speaker"] if isinstance(row["speaker"], str) else
+                                         f"respondent {row['respondent_id']}" if isinstance(row["respondent_id"], str)
+                                         else "")
+        text = "" if row is None else short_text(str(row["text"]), excerpt)
+        table.add_row(source, who, names.get(r.code_id, r.code_id), r.applied_by, r.not_applied_by, text,
+                      r.segment_id)
+    return table
 
 
 @app.command("export-codings")
@@ -275,17 +300,36 @@ def suggest_cmd(project: Path = PROJECT,
     busy = "fine-tuning the embedding model on the human codes (minutes), then " if fine_tune else ""
     with console.status(f"{busy}fitting suggesters and scoring coding units (first run embeds all text)..."):
         result = suggest_project(cfg, coder=coder, threshold=threshold, progress=True, fine_tune=fine_tune)
-    counts = result.groupby(["code_id", "method"]).size().rename("suggestions").reset_index()
-    console.print(counts.to_string(index=False) if len(counts) else "no suggestions above the threshold")
-    metrics = load_metrics(ProjectConfig.load(project))
-    learned = metrics[metrics["trained"]]
-    if len(learned):
-        console.print("learned codes (cross-validated):")
-        console.print(learned.drop(columns="fine_tuned", errors="ignore").round(3).to_string(index=False))
-        if fine_tune:
-            console.print("(optimistic with --fine-tune: the fine-tuned model saw every label; see docs/autocode.md)")
+    console.print(suggestion_table(result, load_metrics(cfg), _codebook_or_exit(None, project), threshold))
+    if fine_tune:
+        console.print("(cross-validated figures are optimistic with --fine-tune: the fine-tuned model saw every label;"
+                      " see docs/autocode.md)")
     console.print(f"{len(result)} suggestions for {result['segment_id'].nunique()} units; "
                   f"{result.attrs['stored']} new, changed or withdrawn in the ledger")
+
+
+def suggestion_table(result: Any, metrics: Any, codebook: Any, threshold: float) -> Any:
+    """Per code: suggestions (and the suggesters behind them), and how the part learned from human codes
+    did in cross-validation."""
+    from rich.table import Table
+
+    learned = metrics.set_index("code_id") if len(metrics) else None
+    table = Table(title=f"Suggestions scoring >= {threshold:g} per code (stored for coders to accept or reject)")
+    for name in ("code", "suggested", "from", "human examples", "CV precision", "CV recall", "CV kappa", "note"):
+        table.add_column(name, justify="left" if name in ("code", "from", "note") else "right")
+    fmt = lambda v: "-" if v != v else f"{v:.2f}"  # noqa: E731 - NaN-aware
+    for code in (c for c in codebook.codes if c.codable):
+        mine = result[result["code_id"] == code.id]
+        parts = ", ".join(f"{method} {n}" for method, n in mine["method"].value_counts().items())
+        row = learned.loc[code.id] if learned is not None and code.id in learned.index else None
+        trained = row is not None and bool(row["trained"])
+        note = "" if row is None else \
+            "too few human examples to learn" if not trained else \
+            "learned part never suggested it in CV" if row["cv_precision"] != row["cv_precision"] else \
+            "learned part no better than chance" if row["cv_kappa"] <= 0 else ""
+        table.add_row(code.name, str(len(mine)), parts, "-" if row is None else str(int(row["n_positive"])),
+                      *(fmt(row[c]) if trained else "-" for c in ("cv_precision", "cv_recall", "cv_kappa")), note)
+    return table
 
 if __name__ == "__main__":
     app()

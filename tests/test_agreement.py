@@ -135,6 +135,8 @@ def test_cli_agreement_and_export(tmp_path: Path) -> None:
     res = runner.invoke(app, ["agreement", "--project", str(tmp_path), "--disagreements"])
     assert res.exit_code == 0, res.output
     assert "trust" in res.output and "0.333" in res.output and "no coder applied it on the shared segments" in res.output
+    listed = res.output[res.output.index("disagreements (adjudicate"):]
+    assert "Harm" in listed and "Trust" in listed and "s2" in listed and "s3" in listed and "s1" not in listed
     out = tmp_path / "codings.xlsx"
     res = runner.invoke(app, ["export-codings", "--project", str(tmp_path), str(out)])
     assert res.exit_code == 0 and pd.read_excel(out)["code_path"].tolist()[0] == "relational/trust"

@@ -259,3 +259,27 @@ def test_suggest_project_stores_idempotently_and_respects_humans(tmp_path: Path)
         assert final.loc[[accepted, rejected]].equals(before.loc[[accepted, rejected]])
         assert set(final["status"]) == {"accepted", "rejected", "suggested", "withdrawn"}
         assert len(ledger.codings("ana")) == 2
+
+
+def test_suggest_summary_says_why_a_code_has_no_learned_part() -> None:
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from cop_analysis.cli import suggestion_table
+
+    codebook = SimpleNamespace(codes=[SimpleNamespace(id=c, name=n, codable=True) for c, n in
+                                      [("trust", "Trust"), ("harm", "Harm"), ("power", "Power"), ("care", "Care")]])
+    result = pd.DataFrame({"segment_id": ["a", "b", "c"], "code_id": ["trust", "trust", "harm"],
+                           "method": ["definitions", "definitions+rules", "learned+definitions"]})
+    nan = float("nan")
+    metrics = pd.DataFrame({"code_id": ["trust", "harm", "power", "care"], "n_positive": [2, 8, 6, 9],
+                            "trained": [False, True, True, True], "cv_precision": [nan, 0.8, nan, 0.5],
+                            "cv_recall": [nan, 0.6, 0.0, 0.1], "cv_kappa": [nan, 0.55, 0.0, -0.05]})
+    console = Console(record=True, width=200)
+    console.print(suggestion_table(result, metrics, codebook, 0.5))
+    lines = {line.split("│")[1].strip(): line for line in console.export_text().splitlines() if line.count("│") > 2}
+    assert "too few human examples" in lines["Trust"] and "definitions 1, definitions+rules 1" in lines["Trust"]
+    assert "0.80" in lines["Harm"] and "note" not in lines["Harm"] and lines["Harm"].rstrip("│ ").endswith("0.55")
+    assert "never suggested it in CV" in lines["Power"]
+    assert "no better than chance" in lines["Care"]
