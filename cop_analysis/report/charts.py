@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .data import ReportData, code_names, code_totals, percent, selection_title
+from .data import ReportData, among, code_names, code_totals, percent, selection_title
 
 FONT = "Inter, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
@@ -271,7 +271,7 @@ def fig_theme_map(data: ReportData, table: pd.DataFrame, title: str = "Map of wh
     ``data`` holds it: de-identified in the shareable report) and the source."""
     import plotly.graph_objects as go
 
-    themes = data.themes[data.themes["segment_id"].isin(set(data.units["segment_id"]))].dropna(subset=["x", "y"])
+    themes = data.themes[among(data.themes["segment_id"], data.units["segment_id"])].dropna(subset=["x", "y"])
     selection = themes["selection"].value_counts().index[0]  # each selection has its own 2-D map
     themes = themes[themes["selection"] == selection]
     if table["selection"].nunique() > 1:

@@ -49,6 +49,13 @@ class ReportData:
     quote_pool: set[str] | None = None  # de-identified data: the only units NER read, so the only ones to quote
 
 
+def among(column: pd.Series, values: Any) -> pd.Series:
+    """``column.isin(values)`` for many ids: pandas' Arrow-backed string ``isin`` turns every value into
+    a pyarrow scalar (~30 ms per 10k values, and the report asks dozens of times); a set lookup is ~10x faster."""
+    wanted = values if isinstance(values, (set, frozenset)) else set(values)
+    return pd.Series([v in wanted for v in column.tolist()], index=column.index, dtype=bool)
+
+
 def _department(attributes: Any) -> Any:
     if not isinstance(attributes, str) or not attributes.strip():
         return None
@@ -115,10 +122,10 @@ def coding_basis(units: pd.DataFrame, codings: pd.DataFrame, suggestions: pd.Dat
     on the units a person coded, suggestions on the others) or ``auto``: ``suggested`` before anyone
     coded, ``mixed`` while people coded fewer than ``HUMAN_BASIS_SHARE`` of the units, then ``human``."""
     ids = set(units["segment_id"])
-    human = codings[codings["segment_id"].isin(ids)]
+    human = codings[among(codings["segment_id"], ids)]
     if "orphaned" in human:
         human = human[~human["orphaned"].fillna(False).astype(bool)]
-    scores = suggestions[suggestions["segment_id"].isin(ids)].groupby(["segment_id", "code_id"])["score"].max()
+    scores = suggestions[among(suggestions["segment_id"], ids)].groupby(["segment_id", "code_id"])["score"].max()
     if basis == "auto":
         coded = human["segment_id"].nunique() / max(len(ids), 1)
         basis = "suggested" if human.empty else "human" if coded >= HUMAN_BASIS_SHARE else "mixed"
@@ -126,7 +133,7 @@ def coding_basis(units: pd.DataFrame, codings: pd.DataFrame, suggestions: pd.Dat
         raise ValueError(f"unknown basis {basis!r}: use auto, human, suggested or mixed")
     by_people = human.groupby(["segment_id", "code_id"])["coder"].nunique().rename("n_coders").reset_index()
     by_people["score"] = [scores.get((s, c), 1.0) for s, c in zip(by_people["segment_id"], by_people["code_id"])]
-    pending = suggestions[suggestions["segment_id"].isin(ids) & suggestions["status"].isin(["suggested", "accepted"])
+    pending = suggestions[among(suggestions["segment_id"], ids) & suggestions["status"].isin(["suggested", "accepted"])
                           & (suggestions["score"] >= threshold)]
     by_machine = pending.groupby(["segment_id", "code_id"])["score"].max().reset_index()
     by_machine["n_coders"] = 0
@@ -135,7 +142,7 @@ def coding_basis(units: pd.DataFrame, codings: pd.DataFrame, suggestions: pd.Dat
         return by_people, basis
     if basis == "suggested":
         return by_machine, basis
-    unseen = by_machine[~by_machine["segment_id"].isin(set(human["segment_id"]))]
+    unseen = by_machine[~among(by_machine["segment_id"], human["segment_id"])]
     return pd.concat([by_people, unseen], ignore_index=True), basis
 
 
@@ -175,7 +182,7 @@ def load_report_data(cfg: Any, waves: list[str] | None = None, basis: str = "aut
                           for c in codebook.codes if c.codable])  # category headings are never applied
     assignments, used = coding_basis(units, codings, suggestions, basis)
     agree = None
-    human = codings[codings["segment_id"].isin(set(units["segment_id"]))]
+    human = codings[among(codings["segment_id"], units["segment_id"])]
     if human["coder"].nunique() >= 2:
         agree = agreement(human).per_code
     themes, info = load_themes(cfg)
@@ -293,11 +300,11 @@ def theme_table(data: ReportData) -> pd.DataFrame:
     keywords, size (units in the report), share, representative segment ids, ``coded`` (share of its
     units carrying a code) and ``renamed`` (a person edited its label); largest first."""
     cols = ["selection", "theme_id", "label", "keywords", "size", "share", "representatives", "coded", "renamed"]
-    themes = data.themes[data.themes["segment_id"].isin(set(data.units["segment_id"]))
+    themes = data.themes[among(data.themes["segment_id"], data.units["segment_id"])
                          & (data.themes["theme_id"] >= 0)]
     if themes.empty:
         return pd.DataFrame(columns=cols)
-    themes = themes.assign(coded=themes["segment_id"].isin(set(data.assignments["segment_id"])))
+    themes = themes.assign(coded=among(themes["segment_id"], data.assignments["segment_id"]))
     grouped = themes.groupby(["selection", "theme_id"])
     sizes = pd.concat([grouped.size().rename("size"), grouped["coded"].mean()], axis=1).reset_index()
     info = data.theme_info.drop(columns=["size"], errors="ignore")
@@ -320,7 +327,7 @@ def distinct_selections(data: ReportData) -> ReportData:
     facilitators and interviewers), then the others in fit order ('turns: all speakers' only where
     no members' themes exist, and every survey question); a selection without a theme in the
     report's units is skipped. The shareable report shows these; the internal one shows all."""
-    themes = data.themes[data.themes["segment_id"].isin(set(data.units["segment_id"]))]
+    themes = data.themes[among(data.themes["segment_id"], data.units["segment_id"])]
     fitted = list(dict.fromkeys(themes.loc[themes["theme_id"] >= 0, "selection"]))
     kept: list[str] = []
     seen: set[str] = set()

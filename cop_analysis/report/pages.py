@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from .charts import (code_colors, fig_code_totals, fig_grouped, fig_heatmap, fig_theme_map, fig_theme_sizes,
                      fig_wave_lines)
-from .data import (GROUPS, ReportData, basis_text, code_by_group, code_names, code_totals, cooccurrence,
+from .data import (GROUPS, ReportData, among, basis_text, code_by_group, code_names, code_totals, cooccurrence,
                    distinct_selections, overview, percent, selection_title, theme_code_crosstab, theme_table,
                    wave_change)
 from .quotes import SHAREABLE_QUOTES_PER_PERSON, QuotePicker, exemplars, theme_quotes
@@ -56,7 +56,7 @@ def _plural(n: int, word: str) -> str:
 def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> str:
     """A short, template-built paragraph about one theme from counts, codes and keywords."""
     members = data.themes[(data.themes["selection"] == row["selection"]) & (data.themes["theme_id"] == row["theme_id"])]
-    units = data.units[data.units["segment_id"].isin(set(members["segment_id"]))]
+    units = data.units[among(data.units["segment_id"], members["segment_id"])]
     people = units["person"].nunique()
     sources = units["source_id"].nunique()
     text = (f"This theme came up in {_plural(int(row['size']), 'contribution')} ({percent(row['share'])} of everything "
@@ -72,7 +72,7 @@ def theme_narrative(data: ReportData, row: pd.Series, cross: pd.DataFrame) -> st
         text += f" People used words like {', '.join(keywords)}."
     # change between waves, within what the theme was found in (one question's answers, the conversations)
     selection = data.themes.loc[data.themes["selection"] == row["selection"], "segment_id"]
-    pool = data.units[data.units["segment_id"].isin(set(selection))]
+    pool = data.units[among(data.units["segment_id"], selection)]
     totals = pool.groupby("wave")["segment_id"].nunique()
     waves = [w for w in data.waves if totals.get(w, 0) >= MIN_WAVE_UNITS]
     if len(waves) >= 2:

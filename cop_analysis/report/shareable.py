@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .data import ReportData
+from .data import ReportData, among
 from .quotes import QUOTE_CHARS, quote_candidates
 
 MIN_GROUP = 2  # the shareable report drops a role or department held by fewer people (it would identify them)
@@ -62,7 +62,7 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     units["source_title"] = units["source_id"].map(aliases)
     themes, info = data.themes.copy(), data.theme_info.copy()
     pool = quote_candidates(data)
-    shown = units["segment_id"].isin(pool)
+    shown = among(units["segment_id"], pool)
     # names are learned from the quotable texts only: theme labels and keywords are redacted with what
     # they teach, never a source (a label capitalises its first keyword: 'Budget / board decides')
     deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()], context=units["text"].dropna())
