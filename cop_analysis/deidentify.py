@@ -90,39 +90,12 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"\u201c\u2018'(\[*\u2022\u2013\u2014-
 
 def _only_sentence_initial(word: str, texts: list[str]) -> bool:
     """True when every capitalised use of ``word`` in ``texts`` starts a sentence (or a line)."""
-    pattern = _word_pattern(word)
+    pattern = re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])")
     for text in texts:
         for match in pattern.finditer(text):
             if not _SENTENCE_START.search(text[max(0, match.start() - 40):match.start()]):
                 return False
     return True
-
-
-def _word_pattern(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![^\W\d_]){re.escape(word)}(?![^\W\d_])")
-
-
-def _in_lower_case(word: str, lower: set[str]) -> bool:
-    """True if the texts use ``word`` in lower case, as written or inflected ('Involve': 'involved',
-    'Helping': 'help')."""
-    w = word.lower()
-    forms = {w, w + "s", w + "es", w + "d", w + "ed", w + "ing", w[:-1] + "ing"}
-    forms |= {w[:-len(end)] + add for end, add in (("s", ""), ("es", ""), ("d", ""), ("ed", ""), ("ing", ""),
-                                                    ("ing", "e")) if w.endswith(end) and len(w) > len(end) + 2}
-    return bool(forms & lower)
-
-
-def _evidence(persons: Iterable[str], lower: set[str]) -> set[str]:
-    """The person names NER found in one text (a span and its parts, as cached) that are evidence of
-    a name: a span every word of which the texts also use in lower case, as written or inflected
-    ('Involve Budget', 'Para mí'), is ordinary words, no name, and neither it nor its parts count
-    (unless another span of the same text, 'Grace Lee', has the part too)."""
-    persons = set(persons)
-    spans = {p for p in persons if " " in p}
-    words = {s: [w.strip(".,:;") for w in s.split()] for s in spans}
-    common = {s for s in spans if all(_in_lower_case(w, lower) for w in words[s] if re.search(r"[^\W\d_]", w))}
-    weak = {w for s in common for w in words[s]} - {w for s in spans - common for w in words[s]}
-    return persons - common - weak
 
 
 class Deidentifier:
@@ -226,11 +199,10 @@ class Deidentifier:
         configured organisation/place that ``texts`` or ``context`` (more texts, not run through NER)
         also use in lower case ('Budget', 'Casa' next to Spanish 'en casa') is an ordinary word: it is
         redacted only where capitalised. A one-word name found by NER that is also used in lower case
-        and is capitalised only where a sentence starts ('Dashboard story panels.'), or that NER calls a
-        name in fewer than half of the ``texts`` that have it capitalised ('Involve Budget earlier.' once,
-        'the Budget Office' four times), is no name at all; nor is a span of words all used in lower case
-        ('Involve Budget': :func:`_evidence`). Names a word never used in lower case ('Marisol', 'Bao')
-        are learned from a single mention."""
+        and is capitalised only where a sentence starts ('Dashboard story panels.') is no name at all.
+        Anything else NER calls a person is kept, when in doubt: the parts of 'Rose Price' or 'Grant Hall'
+        are ordinary words too, so they are redacted where capitalised; a word such as 'Budget' that NER
+        once took for a name ('Involve Budget earlier.') goes into ``redact.keep``."""
         texts = [t for t in dict.fromkeys(texts) if isinstance(t, str) and t]
         cache = self._read_cache()
         kinds = ("persons",) if self.ner_places == "none" else ("persons", "places")
@@ -241,21 +213,15 @@ class Deidentifier:
                 write_text(self.ner_cache, json.dumps({"version": NER_VERSION, "texts": cache},
                                                       ensure_ascii=False, sort_keys=True))
         entries = [cache.get(text_key(t), {}) for t in texts]
-        every = [t for t in [*texts, *context] if isinstance(t, str)]
-        lower = {w for t in every for w in re.findall(r"[^\W\d_]+", t) if w.islower()}
-        found = [_evidence(e.get("persons", []), lower) for e in entries]
-        persons = {n for names in found for n in names if n.casefold() not in self.keep}
+        persons = {n for e in entries for n in e.get("persons", []) if n.casefold() not in self.keep}
         places = {p for e in entries for raw in e.get("places", []) if raw.casefold() not in self.keep
                   for p in [place_term(raw, self.ner_places)] if p and p.casefold() not in self.keep}
         configured = self.names | self.organizations | self.places  # before this call's finds
         candidates = ((persons | places) - configured) | ((self.organizations | self.places) - self.names)
+        every = [t for t in [*texts, *context] if isinstance(t, str)]
+        lower = {w for t in every for w in re.findall(r"[^\W\d_]+", t) if w.islower()}
         learned = {n for n in persons - configured if " " not in n and n.lower() in lower}
-
-        def rarely_a_name(name: str) -> bool:  # NER calls it a name in under half the texts that have it
-            pattern = _word_pattern(name)
-            return 2 * sum(name in names for names in found) < sum(bool(pattern.search(t)) for t in texts)
-
-        ordinary = {n for n in learned if _only_sentence_initial(n, every) or rarely_a_name(n)}
+        ordinary = {n for n in learned if _only_sentence_initial(n, every)}
         persons -= ordinary
         candidates -= ordinary
         self.cased |= {n for n in candidates if " " not in n and n.lower() in lower}

@@ -250,15 +250,13 @@ def test_ner_names_that_are_also_ordinary_words_are_redacted_only_capitalised(tm
     assert deid.redact_terms("dashboard, trust, Rowan") == "dashboard, trust"
 
 
-def test_ordinary_words_ner_takes_for_names_are_not_learned_real_single_names_are(tmp_path: Path) -> None:
-    # 'Involve Budget' (a verb and a noun the texts use in lower case: 'involved', 'the budget') is no name;
-    # 'Library' NER calls a name in one of three texts that capitalise it (a department): no name either;
-    # 'Marisol' and 'Bao' said alone once are names, and so is 'Rowan' (a rowan tree too) named twice
-    texts = ["Involve Budget earlier.", "I work in the Budget Office.", "Talk to Library first.",
-             "The Library director signs.", "Ask the Library section.", "Marisol said no.", "Thanks, Bao.",
-             "Rowan came.", "I asked Rowan."]
-    persons = [["Budget", "Involve", "Involve Budget"], [], ["Library"], [], [], ["Marisol"], ["Bao"], ["Rowan"],
-               ["Rowan"]]
+def test_names_made_of_ordinary_words_are_still_redacted(tmp_path: Path) -> None:
+    # 'Rose Price' and 'Grant Hall' are words the texts also use in lower case (costs rose, the price, a
+    # grant, the hall): still names; 'Mark', which NER tags in one of three texts, is redacted in all three
+    texts = ["Rose Price from the tenants group said the grant came late.", "Rents rose again and the price too.",
+             "Grant Hall chaired the meeting and we thanked Grant for it.", "We applied for a grant and booked the hall.",
+             "Mark told us about the cuts.", "Then Mark left early.", "Ask Mark first."]
+    persons = [["Price", "Rose", "Rose Price"], [], ["Grant", "Grant Hall", "Hall"], [], ["Mark"], [], []]
     cache = {text_key(t): {"persons": p, "places": []} for t, p in zip(texts, persons)}
     (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
 
@@ -266,10 +264,11 @@ def test_ordinary_words_ner_takes_for_names_are_not_learned_real_single_names_ar
         raise AssertionError("every text is in the NER cache")
 
     deid = Deidentifier(load_nlp=no_model, ner_cache=tmp_path / "ner.json")
-    deid.learn_names(texts, context=["we got involved in the budget, the library and a rowan tree"])
-    assert deid.names == {"Marisol", "Bao", "Rowan"}
-    assert deid.redact("Involve Budget earlier. Talk to Library. Marisol and bao met Rowan by a rowan.") == (
-        "Involve Budget earlier. Talk to Library. [name] and [name] met [name] by a rowan.")
+    deid.learn_names(texts)
+    assert [deid.redact(t) for t in (texts[0], texts[2], texts[5], texts[6])] == [
+        "[name] from the tenants group said the grant came late.",
+        "[name] chaired the meeting and we thanked [name] for it.", "Then [name] left early.", "Ask [name] first."]
+    assert deid.redact(texts[1]) == texts[1] and deid.redact(texts[3]) == texts[3]  # the words stay words
 
 
 def test_theme_labels_are_redacted_but_teach_no_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
