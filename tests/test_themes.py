@@ -141,6 +141,9 @@ def test_information_merge_joins_groups_that_share_words_and_keeps_codes_apart()
     # 2 + 3); with it, the pair whose merge lowers the entropy of the theme sizes more (the larger 0 + 1)
     assert information_merge(words, mass, 4, 0.0).tolist() == [0, 1, 2, 2, 3]
     assert information_merge(words, mass, 4, 0.4).tolist() == [0, 0, 1, 2, 3]
+    # empty groups (KMeans leaves some when many texts are identical) do not stop the merging
+    empty = np.vstack([words, np.zeros((2, 4))]), np.concatenate([mass, [0.0, 0.0]])
+    assert len(set(information_merge(*empty, 2, 0.4)[:5])) == 2
 
 
 def test_a_code_name_gives_way_when_the_coders_saw_other_codes() -> None:

@@ -163,7 +163,7 @@ def _merge_costs(words: np.ndarray, mass: np.ndarray, i: int, others: np.ndarray
     """Cost of merging group ``i`` with each of ``others``: the information about words lost,
     (p_i + p_j) JS_pi(P_i, P_j), minus ``entropy_weight`` times the theme entropy lost, (p_i + p_j) H(pi)."""
     total = mass[i] + mass[others]
-    a = (mass[i] / total)[:, None]
+    a = (mass[i] / np.where(total > 0, total, 1.0))[:, None]
     mine, theirs = words[i][None, :], words[others]
     mixed = a * mine + (1 - a) * theirs
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -172,7 +172,7 @@ def _merge_costs(words: np.ndarray, mass: np.ndarray, i: int, others: np.ndarray
     a = a[:, 0]
     with np.errstate(divide="ignore", invalid="ignore"):
         entropy = -np.nan_to_num(a * np.log(a) + (1 - a) * np.log(1 - a))
-    return total * (a * kl_mine + (1 - a) * kl_theirs - entropy_weight * entropy)
+    return total * (a * kl_mine + (1 - a) * kl_theirs - entropy_weight * entropy)  # 0 for two empty groups
 
 
 def information_merge(words: np.ndarray, mass: np.ndarray, k: int, entropy_weight: float,
