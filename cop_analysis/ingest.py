@@ -388,8 +388,6 @@ def _parse_survey(item: _Input) -> _Parsed:
         exc.rows = exc.rows or list(table.errors)
         raise
     warnings = table.warnings + warnings
-    if table.errors:  # never matches a cache key: read again next run, so the bad rows are reported again
-        item.key += ":bad-rows"
     text, spans = survey_text(answers)
     rows: list[dict[str, Any]] = []
     jobs: list[tuple[int, int, dict[str, Any]]] = []
@@ -452,6 +450,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     src_path, seg_path = cfg.processed / "sources.parquet", cfg.processed / "segments.parquet"
     previous = load_sources(cfg) if src_path.exists() and seg_path.exists() else SOURCES.empty_frame()
     previous_keys = dict(zip(previous["source_id"], previous["cache_key"]))
+    previous_errors = load_input_errors(cfg)  # bad rows of unchanged surveys are reported from here
     archive = load_vanished_sources(cfg)
     parsed: dict[str, _Parsed] = {}
     kept: list[str] = []
@@ -472,7 +471,9 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         if item.kind == "transcript":  # always read: speaker names are linked across all transcripts
             docs[item.source_id] = (item, _read_transcript(item))
         elif previous_keys.get(item.source_id) == item.key:
-            kept.append(item.source_id)
+            kept.append(item.source_id)  # unchanged: its skipped rows are reported again from the last run
+            report.errors += [IngestError(e["path"], e["line"], e["message"]) for e in previous_errors
+                              if e["path"] == item.rel]
         else:
             parsed[item.source_id] = _parse_survey(item)
             report.errors += [IngestError(item.rel, e.line, e.message) for e in parsed[item.source_id].errors]

@@ -127,8 +127,10 @@ def test_bad_survey_rows_are_all_reported_and_the_rest_ingested(tmp_path: Path) 
     assert got[("R_2def", "Q5")][1].startswith("Honestly")  # the first R_2def is kept
     Ledger(cfg.ledger_path).code(got[("R_7stu", "Q5")][0], "time_pace", "maya")
 
-    again = ingest_project(cfg)  # unchanged and still broken: the same errors again, the same segment ids
+    written = (cfg.processed / "segments.parquet").stat().st_mtime_ns
+    again = ingest_project(cfg)  # unchanged and still broken: the same errors again, nothing rewritten
     assert [str(e) for e in again.errors] == [str(e) for e in report.errors] and _responses(cfg) == got
+    assert not again.written and (cfg.processed / "segments.parquet").stat().st_mtime_ns == written
 
     lines = BAD_ROWS.split("\r\n")  # fix bad rows 8-11 (lines 4-5 are one): 3 new respondents come before R_7stu
     lines[6:10] = ["2024-04-04,2024-04-04,True,R_4jkl,member,Health,Too many fields,",  # the duplicate row removed
