@@ -141,8 +141,11 @@ class TextMap:
 
     def __init__(self, old: str, new: str) -> None:
         blocks: list[tuple[int, int, int]] = []
-        _align(old, new, 0, 0, 0, blocks)
-        blocks.sort()
+        # both end with a line break while aligning, so an old last line that is now followed by more
+        # lines is still the same line token ("B: ... here." vs "B: ... here.\n\nD: not here.")
+        _align(old + "\n", new + "\n", 0, 0, 0, blocks)
+        blocks = [(o, n, min(size, len(old) - o, len(new) - n)) for o, n, size in blocks]
+        blocks = sorted(b for b in blocks if b[2] > 0)
         self._blocks = blocks
         self._starts = [b[0] for b in blocks]
         self._kept = [0, *accumulate(b[2] for b in blocks)]

@@ -718,6 +718,11 @@ def test_text_map_keeps_a_kept_line_s_last_characters_next_to_an_inserted_or_del
     # a line inserted before one it starts like: the common prefix must not take "Bo" from "Bob"
     old, new = "x\nBo: hi\n", "x\nBob: yo\nBo: hi\n"
     assert TextMap(old, new).span(2, 8) == (new.index("Bo: hi"), new.index("Bo: hi") + 6)
+    # the old last line (no line break after it) now followed by more turns that end the same way
+    old = "A: alpha beta gamma.\n\nB: we need a lot more money here."
+    new = "A: alpha beta gamma!\n\nB: we need a lot more money here.\n\nC: the council said no.\n\nD: not here."
+    tm = TextMap(old, new)
+    assert tm.span(len(old) - 5, len(old)) == (50, 55) and tm.span(old.index("B:"), len(old)) == (22, 55)
 
 
 def test_no_code_marks_follow_an_edit_but_not_into_a_merged_turn(tmp_path: Path) -> None:
