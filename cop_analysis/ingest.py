@@ -525,8 +525,10 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
         present = set(segments["segment_id"])
         report.restored, report.restored_codings, report.restored_memos = _restore_orphans(
             cfg, archive, {int(i): sid for i, sid in retried.items()}, parsed, present)
-        # the archive is written before sources.parquet drops the vanished texts
-        archive = _keep_vanished(cfg, archive, previous[previous["source_id"].isin(gone)], old_segments, present)
+        # the archive is written before sources.parquet drops the old texts: of removed files, of files that
+        # now fail to read, and of changed files whose edit (or a survey row now skipped) left orphans
+        replaced = previous[~previous["source_id"].isin(kept)]
+        archive = _keep_vanished(cfg, archive, replaced, old_segments, present)
         counts = segments.groupby("source_id").size()
         new_sources = pd.DataFrame([p.source for p in parsed.values()])
         sources = pd.concat([f for f in (previous_kept, new_sources) if len(f)], ignore_index=True) \

@@ -111,10 +111,11 @@ SEGMENTS = Table(
 VANISHED_SOURCES = Table(
     "vanished_sources",
     "data/processed/vanished_sources.parquet",
-    "Derived archive of sources whose file vanished from data/raw while the coding ledger still points at "
-    "their segments (orphaned codings, memos or 'no code applies' marks): their last text and segment "
-    "offsets, so a later ingest can re-anchor those orphans onto a file that comes back (renamed, moved or "
-    "edited; docs/ledger.md). A row is dropped once nothing in the ledger points at its segments; the file "
+    "Derived archive of source versions the coding ledger still points at (orphaned codings, memos or 'no "
+    "code applies' marks): of files that vanished from data/raw or now fail to read, and of changed files "
+    "whose edit (or a survey row now skipped) left orphans. Their last text and segment offsets, so a later "
+    "ingest can re-anchor those orphans onto a file that comes back (renamed, moved, fixed or edited; "
+    "docs/ledger.md). A row is dropped once nothing in the ledger points at its segments; the file "
     "is removed when no row is left.",
     (
         Column("source_id", "string", "The vanished source's id (path relative to the raw dir).", False),

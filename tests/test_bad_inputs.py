@@ -229,3 +229,21 @@ def test_fixed_file_recovers(tmp_path: Path) -> None:
     (root / "data/raw/t/b.vtt").write_text(VTT, encoding="utf-8")
     report = ingest_project(cfg)
     assert not report.errors and report.changed == ["t/b.vtt"] and report.n_sources == 2
+
+
+def test_codings_of_a_skipped_row_follow_it_when_it_is_fixed_with_an_edit(tmp_path: Path) -> None:
+    from cop_analysis.ledger import Ledger
+
+    cfg = _survey_project(tmp_path, "s/q.csv", csv_text([*QUALTRICS_ROWS, LATE]), QUALTRICS)
+    ingest_project(cfg)
+    coded = _responses(cfg)[("R_7stu", "Q5")][0]
+    Ledger(cfg.ledger_path).code(coded, "time_pace", "maya")
+    (cfg.raw / "s/q.csv").write_text(csv_text([*QUALTRICS_ROWS, LATE[:4]]), encoding="utf-8", newline="")
+    broken = ingest_project(cfg)  # the row is skipped: its coding is orphaned, the old text archived
+    assert len(broken.errors) == 1 and broken.orphaned_codings == 1 and broken.archived == ["s/q.csv"]
+    fixed_row = [*LATE[:6], "Meetings moved to the evenings, finally.", ""]  # fixed, and edited a little
+    (cfg.raw / "s/q.csv").write_text(csv_text([*QUALTRICS_ROWS, fixed_row]), encoding="utf-8", newline="")
+    fixed = ingest_project(cfg)
+    now = _responses(cfg)[("R_7stu", "Q5")][0]
+    assert now != coded and fixed.restored_codings == 1 and fixed.orphaned_codings == 0 and fixed.archived == []
+    assert Ledger(cfg.ledger_path).codings()["segment_id"].tolist() == [now]
