@@ -149,7 +149,7 @@ class TextMap:
         self._blocks = blocks
         self._starts = [b[0] for b in blocks]
         self._kept = [0, *accumulate(b[2] for b in blocks)]
-        self._old_len = len(old)
+        self._old_len, self._new_len = len(old), len(new)
 
     def char(self, pos: int) -> int | None:
         """New offset of the old character at ``pos``; None if it was deleted or changed."""
@@ -182,11 +182,29 @@ class TextMap:
             return None
         first, before = self.char(start), self.char(start - 1) if start else None
         last, after = self.char(end - 1), self.char(end)
-        new_start = first if first is not None else (before + 1 if before is not None else None)
-        new_end = last + 1 if last is not None else after
+        new_start = first if first is not None else (before + 1 if before is not None else self._text_start(start))
+        new_end = last + 1 if last is not None else (after if after is not None else self._text_end(end))
         if new_start is None or new_end is None or new_start >= new_end:
             return None
         return new_start, new_end
+
+
+    def _text_start(self, start: int, look: int = 64) -> int | None:
+        """0 when ``start`` is the start of the text and the new text has no more before the span's
+        first kept character than the old one had ('"Hi' -> 'Hi' in a first answer), else None."""
+        if start:
+            return None
+        kept = next(((p, n) for p in range(min(look, self._old_len)) if (n := self.char(p)) is not None), None)
+        return 0 if kept is not None and kept[1] <= kept[0] else None
+
+    def _text_end(self, end: int, look: int = 64) -> int | None:
+        """The new text's end when ``end`` is the old text's end and the new text has no more after the
+        span's last kept character than the old one had ('finally.' -> 'finally!' in a last answer)."""
+        if end != self._old_len:
+            return None
+        kept = next(((p, n) for p in range(end - 1, max(end - 1 - look, -1), -1)
+                     if (n := self.char(p)) is not None), None)
+        return self._new_len if kept is not None and self._new_len - kept[1] <= end - kept[0] else None
 
 
 class Relocator:

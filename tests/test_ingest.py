@@ -723,6 +723,10 @@ def test_text_map_keeps_a_kept_line_s_last_characters_next_to_an_inserted_or_del
     new = "A: alpha beta gamma!\n\nB: we need a lot more money here.\n\nC: the council said no.\n\nD: not here."
     tm = TextMap(old, new)
     assert tm.span(len(old) - 5, len(old)) == (50, 55) and tm.span(old.index("B:"), len(old)) == (22, 55)
+    # the text's own first or last character changed: the span still starts or ends with the text
+    old, new = '"Hi all.\n\nB: we moved it, finally.', 'Hi all.\n\nB: we moved it, finally!'
+    tm = TextMap(old, new)
+    assert tm.span(0, 8) == (0, 7) and tm.span(old.index("B:"), len(old)) == (new.index("B:"), len(new))
 
 
 def test_no_code_marks_follow_an_edit_but_not_into_a_merged_turn(tmp_path: Path) -> None:
