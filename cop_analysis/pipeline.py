@@ -420,34 +420,32 @@ def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str
             continue
         fingerprint = step_fingerprint(cfg, name, notebook, inputs, params)
         if fingerprint and previous.get(name) == fingerprint:
-            steps.append(StepResult(name, "cached", fingerprint=fingerprint))
+            step = StepResult(name, "cached", fingerprint=fingerprint)
+            steps.append(step)
             _say(progress, f"[{i}/{len(STEPS)}] {name}: unchanged inputs, skipped")
-            if name == "01_ingest":
-                manifest["input_errors"] = input_errors(cfg)
-                stop = unknown_waves_error(cfg, params.get("waves"))
-            continue
-        _say(progress, f"[{i}/{len(STEPS)}] {name} ...")
-        executed = run_dir / f"{name}.ipynb"
-        step = StepResult(name, "ok", notebook=executed.name)
-        manifest["steps"] = [vars(s) for s in steps + [StepResult(name, "running")]]
-        write_text(manifest_path, json.dumps(manifest, indent=2))
-        start = time.perf_counter()
-        try:
-            papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
-                                       cwd=str(cfg.root), progress_bar=False, log_output=False, km=kernel)
-        except Exception as exc:  # the executed notebook keeps the traceback for inspection
-            step.status, step.error = "failed", _one_line(exc)
-            failed = step
-        step.seconds = round(time.perf_counter() - start, 2)
-        if executed.exists():
-            step.html = render_notebook_html(executed, executed.with_suffix(".html")).name
-        # fingerprint after the step: inputs it produced for later steps are now in place
-        step.fingerprint = step_fingerprint(cfg, name, notebook, input_hashes(cfg), params) \
-            if step.status == "ok" else None
-        steps.append(step)
-        _say(progress, f"[{i}/{len(STEPS)}] {name}: {step.status} in {step.seconds:.1f} s"
-                       + (f" - {step.error}" if step.error else ""))
-        if name == "01_ingest" and step.status == "ok":
+        else:
+            _say(progress, f"[{i}/{len(STEPS)}] {name} ...")
+            executed = run_dir / f"{name}.ipynb"
+            step = StepResult(name, "ok", notebook=executed.name)
+            manifest["steps"] = [vars(s) for s in steps + [StepResult(name, "running")]]
+            write_text(manifest_path, json.dumps(manifest, indent=2))
+            start = time.perf_counter()
+            try:
+                papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
+                                           cwd=str(cfg.root), progress_bar=False, log_output=False, km=kernel)
+            except Exception as exc:  # the executed notebook keeps the traceback for inspection
+                step.status, step.error = "failed", _one_line(exc)
+                failed = step
+            step.seconds = round(time.perf_counter() - start, 2)
+            if executed.exists():
+                step.html = render_notebook_html(executed, executed.with_suffix(".html")).name
+            # fingerprint after the step: inputs it produced for later steps are now in place
+            step.fingerprint = step_fingerprint(cfg, name, notebook, input_hashes(cfg), params) \
+                if step.status == "ok" else None
+            steps.append(step)
+            _say(progress, f"[{i}/{len(STEPS)}] {name}: {step.status} in {step.seconds:.1f} s"
+                           + (f" - {step.error}" if step.error else ""))
+        if name == "01_ingest" and step.status in ("ok", "cached"):  # run or cached: its outputs are in place
             manifest["input_errors"] = input_errors(cfg)
             stop = unknown_waves_error(cfg, params.get("waves"))
     return stop
