@@ -128,6 +128,11 @@ def neutralise(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) else value
 
 
+def without_orphans(codings: Any) -> Any:
+    """The codings (a :meth:`Ledger.codings` frame) whose segment still exists (``orphaned`` not set)."""
+    return codings[~codings["orphaned"].fillna(False).astype(bool)] if "orphaned" in codings else codings
+
+
 class Ledger:
     """A coding ledger file; safe to use from several processes at once (WAL + busy timeout)."""
 

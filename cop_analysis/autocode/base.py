@@ -8,6 +8,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from ..ledger import without_orphans
+
 SUGGEST_COLUMNS = ["segment_id", "code_id", "score", "method", "evidence"]
 
 
@@ -84,7 +86,7 @@ def label_matrix(codings: pd.DataFrame | None, segment_ids: Sequence[str], code_
                 labels[row[seg], col[code]] = 0
     if codings is None or not len(codings):
         return labels
-    codings = codings[~codings["orphaned"].fillna(False).astype(bool)] if "orphaned" in codings else codings
+    codings = without_orphans(codings)
     if coder is not None:
         codings = codings[codings["coder"] == coder]
     reviewed = [row[s] for s in set(codings["segment_id"]) if s in row]

@@ -7,6 +7,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..ledger import without_orphans
+
 OVERALL = "(overall)"
 EVAL_COLUMNS = ["code_id", "n_segments", "n_human", "n_suggested", "tp", "precision", "recall", "f1", "kappa"]
 
@@ -38,7 +40,7 @@ def evaluate(suggestions: pd.DataFrame, codings: pd.DataFrame, coder: str | None
     Note: the ledger never stores suggestions for pairs a human already coded, so evaluate
     fresh suggestions (e.g. ``CombinedSuggester.suggest``) rather than the ledger's.
     """
-    codings = codings[~codings["orphaned"].fillna(False).astype(bool)] if "orphaned" in codings else codings
+    codings = without_orphans(codings)
     if coder is not None:
         codings = codings[codings["coder"] == coder]
     universe = list(dict.fromkeys(segments if segments is not None else codings["segment_id"]))

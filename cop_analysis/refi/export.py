@@ -65,7 +65,7 @@ def _project_data(cfg: Any) -> dict[str, Any]:
     """Sources, segments, codebook, codings, memos and coders of a project."""
     from cop_analysis.codebook import load_project_codebook
     from cop_analysis.ingest import CODING_UNITS, load_segments, load_sources
-    from cop_analysis.ledger import Ledger
+    from cop_analysis.ledger import Ledger, without_orphans
 
     data: dict[str, Any] = {"sources": load_sources(cfg), "segments": load_segments(cfg),
                             "codebook": load_project_codebook(cfg), "units": CODING_UNITS,
@@ -75,7 +75,7 @@ def _project_data(cfg: Any) -> dict[str, Any]:
     if cfg.ledger_path.exists():
         with Ledger(cfg.ledger_path) as ledger:
             codings = ledger.codings()
-            data["codings"] = codings[~codings["orphaned"]]
+            data["codings"] = without_orphans(codings)
             data["memos"], data["coders"] = ledger.memos(), ledger.coders()
     return data
 

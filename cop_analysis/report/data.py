@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..ledger import without_orphans
 from ..schema import THEME_INFO, THEMES
 from ..textnorm import natural_key
 
@@ -122,9 +123,7 @@ def coding_basis(units: pd.DataFrame, codings: pd.DataFrame, suggestions: pd.Dat
     on the units a person coded, suggestions on the others) or ``auto``: ``suggested`` before anyone
     coded, ``mixed`` while people coded fewer than ``HUMAN_BASIS_SHARE`` of the units, then ``human``."""
     ids = set(units["segment_id"])
-    human = codings[among(codings["segment_id"], ids)]
-    if "orphaned" in human:
-        human = human[~human["orphaned"].fillna(False).astype(bool)]
+    human = without_orphans(codings[among(codings["segment_id"], ids)])
     scores = suggestions[among(suggestions["segment_id"], ids)].groupby(["segment_id", "code_id"])["score"].max()
     if basis == "auto":
         coded = human["segment_id"].nunique() / max(len(ids), 1)

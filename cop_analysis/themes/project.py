@@ -340,12 +340,9 @@ def human_codings(cfg: ProjectConfig) -> pd.DataFrame:
     """Distinct (segment_id, code_id) of the human codings in the ledger that are not orphaned."""
     if not cfg.ledger_path.exists():
         return pd.DataFrame({"segment_id": pd.Series(dtype="string"), "code_id": pd.Series(dtype="string")})
-    from ..ledger import Ledger
+    from ..ledger import Ledger, without_orphans
 
-    codings = Ledger(cfg.ledger_path).codings()
-    if "orphaned" in codings:
-        codings = codings[~codings["orphaned"].fillna(False).astype(bool)]
-    return codings[["segment_id", "code_id"]].drop_duplicates()
+    return without_orphans(Ledger(cfg.ledger_path).codings())[["segment_id", "code_id"]].drop_duplicates()
 
 
 def code_names_checked(info: pd.DataFrame, assignments: pd.DataFrame, coded: pd.DataFrame) -> pd.Series:
