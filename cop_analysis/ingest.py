@@ -626,8 +626,8 @@ def _reanchor_codings(cfg: ProjectConfig, previous: pd.DataFrame, old_segments: 
     pairs = {sid: sid for sid in set(parsed) & set(previous["source_id"])} | renamed  # old id -> new id
     if not pairs or not cfg.ledger_path.exists():
         return 0, 0
-    new = pd.DataFrame([row for sid in pairs.values() for row in parsed[sid].rows])
-    if new.empty:
+    new = pd.DataFrame([row for sid in dict.fromkeys(pairs.values()) for row in parsed[sid].rows])  # a successor
+    if new.empty:  # of both its own old version and a removed file comes once
         return 0, 0
     old = old_segments[old_segments["source_id"].isin(pairs) & ~old_segments["segment_id"].isin(new["segment_id"])]
     if old.empty:
@@ -710,7 +710,8 @@ def _ledger_segment_ids(cfg: ProjectConfig) -> set[str]:
 
 def _keep_vanished(cfg: ProjectConfig, archive: pd.DataFrame, vanished: pd.DataFrame, old_segments: pd.DataFrame,
                    present: set[str]) -> pd.DataFrame:
-    """Update ``vanished_sources.parquet``: add this run's ``vanished`` sources, drop what nothing points at.
+    """Update ``vanished_sources.parquet``: add this run's ``vanished`` sources (removed, now unreadable, or
+    the previous version of a changed one), drop what nothing points at.
 
     A vanished source is kept (its text and segment offsets) while the ledger points at one of its
     segments that does not exist now. The file is rewritten only when the set of kept sources
