@@ -454,6 +454,7 @@ class CodingSession:
         frame["coder"] = frame["coder"].map(", ".join)
         for col in EXPORT_COLUMNS:
             frame[col] = frame[col].astype("Int64") if col.startswith("span_") else frame[col].map(neutralise)
+
         def safe(part: str) -> str:  # a file name part (a coder's name may hold spaces or slashes)
             return re.sub(r"[^\w.-]+", "_", part).strip("_.") or "_"
 
