@@ -93,7 +93,9 @@ def _align(old: str, new: str, o: int, n: int, level: int, out: list[tuple[int, 
     Above the character level the common prefix and suffix end and start at this level's token
     boundaries (a line, a word): taken to the character they would let a deleted line's last
     characters stand for a kept line's ("...for us.\n\nCy: ... here.\n\nAR:" -> "...for us.\n\nAR:"
-    would map the new "." to the one of the deleted "here.").
+    would map the new "." to the one of the deleted "here."). At the character level, when words were
+    inserted or deleted between them, they count only from :data:`MIN_CHAR_RUN` characters on
+    ("finally.\n" -> "finally! And more here.\n": the "." is not the inserted sentence's ".").
     """
     p = _common_prefix(old, new)
     if level < _LEVELS - 1:
@@ -104,6 +106,8 @@ def _align(old: str, new: str, o: int, n: int, level: int, out: list[tuple[int, 
     if level < _LEVELS - 1:
         while q and not ((q == len(old) or boundary(old[-q - 1])) and (q == len(new) or boundary(new[-q - 1]))):
             q -= 1
+    elif _spaces(old[p:len(old) - q]) != _spaces(new[p:len(new) - q]):  # words inserted or deleted
+        p, q = (p if p >= MIN_CHAR_RUN else 0), (q if q >= MIN_CHAR_RUN else 0)
     if p:
         out.append((o, n, p))
     if q:
@@ -149,7 +153,7 @@ class TextMap:
         self._blocks = blocks
         self._starts = [b[0] for b in blocks]
         self._kept = [0, *accumulate(b[2] for b in blocks)]
-        self._old_len, self._new_len = len(old), len(new)
+        self._old, self._new, self._old_len, self._new_len = old, new, len(old), len(new)
 
     def char(self, pos: int) -> int | None:
         """New offset of the old character at ``pos``; None if it was deleted or changed."""
@@ -174,37 +178,42 @@ class TextMap:
     def span(self, start: int, end: int) -> tuple[int, int] | None:
         """The new ``(start, end)`` of ``old[start:end]``, or None when it cannot be mapped confidently.
 
-        Needs more than :data:`MIN_KEPT` of its characters unchanged. An end whose own character
-        changed is taken from its unchanged neighbour outside the span (a typo in a span's last
-        letter keeps the span); the result must not be empty.
+        Needs more than :data:`MIN_KEPT` of its characters unchanged; see :meth:`_edge` for a span whose
+        first or last character changed. The result must not be empty.
         """
         if not 0 <= start < end <= self._old_len or self.kept(start, end) <= MIN_KEPT * (end - start):
             return None
-        first, before = self.char(start), self.char(start - 1) if start else None
-        last, after = self.char(end - 1), self.char(end)
-        new_start = first if first is not None else (before + 1 if before is not None else self._text_start(start))
-        new_end = last + 1 if last is not None else (after if after is not None else self._text_end(end))
-        if new_start is None or new_end is None or new_start >= new_end:
+        new_start, last = self._edge(start, 1, end), self._edge(end - 1, -1, start - 1)
+        if new_start is None or last is None or new_start > last:
             return None
-        return new_start, new_end
+        return new_start, last + 1
+
+    def _edge(self, pos: int, step: int, stop: int) -> int | None:
+        """New offset of a span's first (``step`` 1) or last (-1) character ``pos``; ``stop`` ends the span.
+
+        A changed edge character takes the place next to the span's unchanged neighbour outside it (the
+        text's start or end counts as one: '"Hi' -> 'Hi'; a typo in a span's last letter keeps the span),
+        unless words were inserted between that neighbour and the span's first unchanged character
+        (more spaces there than before). Failing that, changed punctuation at the edge is left out
+        ("finally." -> "finally! And more." keeps "finally"); a changed letter gives None.
+        """
+        if (new := self.char(pos)) is not None:
+            return new
+        inner = next(((p, n) for p in range(pos, stop, step) if (n := self.char(p)) is not None), None)
+        if inner is None:
+            return None
+        out = pos - step
+        new_out = -1 if out < 0 else self._new_len if out >= self._old_len else self.char(out)
+        if new_out is not None:
+            (o1, o2), (n1, n2) = sorted((out, inner[0])), sorted((new_out, inner[1]))
+            if _spaces(self._new[n1 + 1:n2]) <= _spaces(self._old[o1 + 1:o2]):
+                return new_out + step
+        changed = self._old[pos:inner[0]] if step == 1 else self._old[inner[0] + 1:pos + 1]
+        return None if any(c.isalnum() for c in changed) else inner[1]
 
 
-    def _text_start(self, start: int, look: int = 64) -> int | None:
-        """0 when ``start`` is the start of the text and the new text has no more before the span's
-        first kept character than the old one had ('"Hi' -> 'Hi' in a first answer), else None."""
-        if start:
-            return None
-        kept = next(((p, n) for p in range(min(look, self._old_len)) if (n := self.char(p)) is not None), None)
-        return 0 if kept is not None and kept[1] <= kept[0] else None
-
-    def _text_end(self, end: int, look: int = 64) -> int | None:
-        """The new text's end when ``end`` is the old text's end and the new text has no more after the
-        span's last kept character than the old one had ('finally.' -> 'finally!' in a last answer)."""
-        if end != self._old_len:
-            return None
-        kept = next(((p, n) for p in range(end - 1, max(end - 1 - look, -1), -1)
-                     if (n := self.char(p)) is not None), None)
-        return self._new_len if kept is not None and self._new_len - kept[1] <= end - kept[0] else None
+def _spaces(text: str) -> int:
+    return sum(c.isspace() for c in text)
 
 
 class Relocator:

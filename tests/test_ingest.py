@@ -729,6 +729,28 @@ def test_text_map_keeps_a_kept_line_s_last_characters_next_to_an_inserted_or_del
     assert tm.span(0, 8) == (0, 7) and tm.span(old.index("B:"), len(old)) == (new.index("B:"), len(new))
 
 
+def test_text_map_does_not_stretch_a_span_over_words_inserted_after_its_changed_last_character() -> None:
+    from cop_analysis.anchoring import TextMap
+
+    def moved(old: str, new: str, text: str) -> str | None:
+        span = TextMap(old, new).span(old.index(text), old.index(text) + len(text))
+        return new[span[0]:span[1]] if span else None
+
+    # "." -> "!" and words inserted after it: the "." is not the inserted sentence's final "."
+    old, new = "A: we moved it, finally.\n\nB: ok.", "A: we moved it, finally! And more words here.\n\nB: ok."
+    assert moved(old, new, "we moved it, finally.") == "we moved it, finally"
+    old, new = "A: finally. Then\n", "A: finally! And more here. Then\n"
+    assert moved(old, new, "finally.") == "finally"
+    old, new = 'A: we said "hi there" ok\n', "A: we said, then more: 'hi there' ok\n"
+    assert moved(old, new, '"hi there"') == "hi there"
+    # changed in place, nothing inserted: the span keeps its neighbours' places
+    assert moved("A: finally. Then\n", "A: finally! Then\n", "finally.") == "finally!"
+    assert moved("A: the grup ok\n", "A: the group ok\n", "the grup") == "the group"
+    assert moved("A: the grup.\n", "A: the group!\n", "the grup.") == "the group!"
+    # a changed letter at the end, words inserted after it: no place for the end that would not cut a word
+    assert moved("A: the grup.\n", "A: the group! And more here.\n", "the grup.") is None
+
+
 def test_no_code_marks_follow_an_edit_but_not_into_a_merged_turn(tmp_path: Path) -> None:
     cfg, turns, ledger = _ingested_project(tmp_path, {"t/a.txt": THREE})
     root = cfg.root
