@@ -125,7 +125,7 @@ def test_absorbed_code_theme_does_not_rename_the_theme_it_joined() -> None:
     assert ThemeModel._guided_themes(np.zeros(15, dtype=int), np.array([0] + [-1] * 14), [4]) == {}
 
 
-def test_information_merge_joins_groups_that_share_words_and_keeps_codes_apart() -> None:
+def test_information_merge_joins_groups_that_share_words_and_keeps_codes_and_large_groups_apart() -> None:
     from cop_analysis.themes.model import information_merge
 
     # words: a b c d; groups 0-1 talk about a/b, 2-3 about c/d, 4 is small and about a
@@ -139,8 +139,12 @@ def test_information_merge_joins_groups_that_share_words_and_keeps_codes_apart()
     assert len(set(information_merge(words, mass, 1, 0.4, apart=[0, 2]))) == 2
     # without the entropy term the first merge is the pair losing the least word information (the smaller
     # 2 + 3); with it, the pair whose merge lowers the entropy of the theme sizes more (the larger 0 + 1)
-    assert information_merge(words, mass, 4, 0.0).tolist() == [0, 1, 2, 2, 3]
-    assert information_merge(words, mass, 4, 0.4).tolist() == [0, 0, 1, 2, 3]
+    sizes = np.array([0.2, 0.2, 0.1, 0.1, 0.4])
+    assert information_merge(words, sizes, 4, 0.0).tolist() == [0, 1, 2, 2, 3]
+    assert information_merge(words, sizes, 4, 0.4).tolist() == [0, 0, 1, 2, 3]
+    # then 0 + 1 and 4 hold 0.4 each, at least 1/k of the mass at k = 3: they do not merge, though the
+    # entropy credit of two large groups would have them do so before 2 + 3
+    assert information_merge(words, sizes, 3, 0.4).tolist() == [0, 0, 1, 1, 2]
     # empty groups (KMeans leaves some when many texts are identical) do not stop the merging
     empty = np.vstack([words, np.zeros((2, 4))]), np.concatenate([mass, [0.0, 0.0]])
     assert len(set(information_merge(*empty, 2, 0.4)[:5])) == 2

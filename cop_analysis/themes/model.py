@@ -3,9 +3,9 @@
 Clustering (our part, then handed to BERTopic as manual topic labels ``y``):
 
 1. PCA of the L2-normalised embeddings to <= 50 dims (re-normalised: spherical geometry).
-2. Over-cluster with KMeans into ``K ~ 4 x n_themes`` fine clusters.
-3. Merge fine clusters by average linkage on a blend of centroid cosine similarity and
-   c-TF-IDF (lexical) similarity, down to ``n_themes`` (auto: ~1.2 log2(n) - 4, 3..40).
+2. Over-cluster with KMeans into ``K ~ 3 x n_themes`` fine clusters.
+3. Merge fine clusters by the deterministic information bottleneck on their word
+   distributions (:func:`information_merge`), down to ``n_themes`` (auto: ~1.2 log2(n) - 4, 3..40).
 4. One pass of k-nearest-neighbour majority smoothing (n <= ``smooth_max``).
 
 Guided mode (BERTopic zero-shot semantics): a segment whose cosine similarity to a code
@@ -182,7 +182,10 @@ def information_merge(words: np.ndarray, mass: np.ndarray, k: int, entropy_weigh
     I(themes; words), net of ``entropy_weight`` times the entropy of the theme sizes it loses).
 
     ``words``: P(word | group) rows, ``mass``: the groups' shares. Rows in ``apart`` never end up in
-    one group (two codes never merge). Pair costs are cached: a merge recomputes one row.
+    one group (two codes never merge). Two groups that each hold at least 1/k of the mass never merge
+    either: the entropy credit is largest for such a pair, and left to it the two largest topics of NHS
+    (care received, staff) merged or stayed apart at random between KMeans seeds. Pair costs are cached:
+    a merge recomputes one row.
     """
     words, mass = words.astype(np.float64).copy(), mass.astype(np.float64).copy()
     m = len(mass)
@@ -193,7 +196,8 @@ def information_merge(words: np.ndarray, mass: np.ndarray, k: int, entropy_weigh
 
     def costs(i: int) -> np.ndarray:
         row = np.full(m, np.inf)
-        others = np.flatnonzero(alive & ~(held & held[i]))
+        large = mass >= 1 / k
+        others = np.flatnonzero(alive & ~(held & held[i]) & ~(large & large[i]))
         others = others[others != i]
         if len(others):
             row[others] = _merge_costs(words, mass, i, others, entropy_weight)

@@ -30,7 +30,7 @@ from ..textnorm import natural_key
 from .model import MIN_SEGMENTS, ThemeModel, guides_from_codebook
 from .speed import STATIC_NAME
 
-FORMAT_VERSION = "themes-10"  # 2: label words skip inflections and function words; waves over time;
+FORMAT_VERSION = "themes-11"  # 2: label words skip inflections and function words; waves over time;
 #                                  3: an absorbed code theme no longer renames the theme it joined;
 #                                  4: turn texts without the labels inside merged turns (ingest.spoken_text)
 #                                  5: a theme is named after a code only when >= 10% of it is anchored to it
@@ -39,6 +39,7 @@ FORMAT_VERSION = "themes-10"  # 2: label words skip inflections and function wor
 #                                  8: labels skip the words of people's names (speakers, redact.people)
 #                                  9: fine clusters merge by the information bottleneck on their words
 #                                 10: theme info keeps keyword_label (a code name its human codings contradict gives way)
+#                                 11: two groups that each hold >= 1/k of the segments never merge
 NO_GROUP = "(not given)"
 NOT_MEMBERS = {"facilitator", "interviewer"}
 GROUP_COLUMNS = ["selection", "group_by", "group", "theme_id", "n", "share", "keywords"]
