@@ -106,8 +106,10 @@ def _align(old: str, new: str, o: int, n: int, level: int, out: list[tuple[int, 
     if level < _LEVELS - 1:
         while q and not ((q == len(old) or boundary(old[-q - 1])) and (q == len(new) or boundary(new[-q - 1]))):
             q -= 1
-    elif _spaces(old[p:len(old) - q]) != _spaces(new[p:len(new) - q]):  # words inserted or deleted
-        p, q = (p if p >= MIN_CHAR_RUN else 0), (q if q >= MIN_CHAR_RUN else 0)
+    elif _spaces(new[p:len(new) - q]) > _spaces(old[p:len(old) - q]):  # words inserted
+        # a short match still counts when it is a whole word on both sides ("it\n" -> "it, and more\n")
+        p = p if p >= MIN_CHAR_RUN or _whole_word(old[:p], old[p:p + 1], new[p:p + 1]) else 0
+        q = q if q >= MIN_CHAR_RUN or _whole_word(old[len(old) - q:], old[-q - 1:-q], new[-q - 1:-q]) else 0
     if p:
         out.append((o, n, p))
     if q:
@@ -194,8 +196,10 @@ class TextMap:
         A changed edge character takes the place next to the span's unchanged neighbour outside it (the
         text's start or end counts as one: '"Hi' -> 'Hi'; a typo in a span's last letter keeps the span),
         unless words were inserted between that neighbour and the span's first unchanged character
-        (more spaces there than before). Failing that, changed punctuation at the edge is left out
-        ("finally." -> "finally! And more." keeps "finally"); a changed letter gives None.
+        (more spaces there than before). Failing that, the edge is that unchanged character, taken on to
+        the end of the new word holding it so that no word is cut: changed punctuation at the edge is
+        left out ("finally." -> "finally! And more." keeps "finally"), changed letters only when they are
+        the end of the span's own edge word ("itin?" -> "iting? More" keeps "iting"); else None.
         """
         if (new := self.char(pos)) is not None:
             return new
@@ -209,7 +213,18 @@ class TextMap:
             if _spaces(self._new[n1 + 1:n2]) <= _spaces(self._old[o1 + 1:o2]):
                 return new_out + step
         changed = self._old[pos:inner[0]] if step == 1 else self._old[inner[0] + 1:pos + 1]
-        return None if any(c.isalnum() for c in changed) else inner[1]
+        edge_word = (changed.isalnum() and self._old[inner[0]].isalnum()
+                     and not (0 <= out < self._old_len and self._old[out].isalnum()))
+        if any(c.isalnum() for c in changed) and not edge_word:
+            return None
+        edge, limit = inner[1], 64
+        while limit and self._new[edge].isalnum() and 0 <= edge - step < self._new_len and self._new[edge - step].isalnum():
+            edge, limit = edge - step, limit - 1
+        return edge if limit else None
+
+def _whole_word(match: str, old_next: str, new_next: str) -> bool:
+    """Whether a short prefix or suffix match holds a whole word: letters, not followed (preceded) by more letters."""
+    return any(c.isalnum() for c in match) and not old_next.isalnum() and not new_next.isalnum()
 
 
 def _spaces(text: str) -> int:

@@ -749,6 +749,15 @@ def test_text_map_does_not_stretch_a_span_over_words_inserted_after_its_changed_
     assert moved("A: the grup.\n", "A: the group!\n", "the grup.") == "the group!"
     # a changed letter at the end, words inserted after it: no place for the end that would not cut a word
     assert moved("A: the grup.\n", "A: the group! And more here.\n", "the grup.") is None
+    # a short last word is a whole word: words inserted or deleted after it keep the span where it was
+    assert moved("A: we did it\n\nB: ok.", "A: we did it, and more words here.\n\nB: ok.", "we did it") == "we did it"
+    assert moved("A: so I\n\nB: ok.", "A: so I think more about it.\n\nB: ok.", "so I") == "so I"
+    assert moved("A: then it yes.", "A: then it.", "then it yes.") == "then it."
+    assert moved("A: we and ok. online", "A: we and. online", "we and ok.") == "we and."
+    # a changed edge never cuts a word; a typo in the edge word keeps the span when words were inserted next to it
+    assert moved("A: time here itin?", "A: time here iting? Group more", "time here itin?") == "time here iting"
+    assert moved("A: the? ixing here,", "A: the? we group ok iting here,", "ixing here,") == "iting here,"
+    assert moved("A: that so group project", "A: that so project", "that so group") is None
 
 
 def test_no_code_marks_follow_an_edit_but_not_into_a_merged_turn(tmp_path: Path) -> None:
