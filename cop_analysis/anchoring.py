@@ -94,7 +94,7 @@ def _align(old: str, new: str, o: int, n: int, level: int, out: list[tuple[int, 
     boundaries (a line, a word): taken to the character they would let a deleted line's last
     characters stand for a kept line's ("...for us.\n\nCy: ... here.\n\nAR:" -> "...for us.\n\nAR:"
     would map the new "." to the one of the deleted "here."). At the character level, when words were
-    inserted or deleted between them, they count only from :data:`MIN_CHAR_RUN` characters on
+    inserted between them, they count only from :data:`MIN_CHAR_RUN` characters on or as a whole word
     ("finally.\n" -> "finally! And more here.\n": the "." is not the inserted sentence's ".").
     """
     p = _common_prefix(old, new)
@@ -218,9 +218,11 @@ class TextMap:
         if any(c.isalnum() for c in changed) and not edge_word:
             return None
         edge, limit = inner[1], 64
-        while limit and self._new[edge].isalnum() and 0 <= edge - step < self._new_len and self._new[edge - step].isalnum():
+        while limit and self._new[edge].isalnum() and 0 <= edge - step < self._new_len \
+                and self._new[edge - step].isalnum():
             edge, limit = edge - step, limit - 1
         return edge if limit else None
+
 
 def _whole_word(match: str, old_next: str, new_next: str) -> bool:
     """Whether a short prefix or suffix match holds a whole word: letters, not followed (preceded) by more letters."""
@@ -228,6 +230,7 @@ def _whole_word(match: str, old_next: str, new_next: str) -> bool:
 
 
 def _spaces(text: str) -> int:
+    """How many whitespace characters ``text`` has (a proxy for its number of words)."""
     return sum(c.isspace() for c in text)
 
 
