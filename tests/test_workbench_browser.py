@@ -316,6 +316,10 @@ def test_segment_box_opens_at_the_top_and_the_buttons_stay_put(long_lab: tuple[s
         box, current = page.locator(".cop-wb-reading").first.bounding_box(), \
             page.locator(".cop-wb-current").first.bounding_box()
         assert box["y"] <= current["y"] < box["y"] + box["height"], (box, current)  # the turn starts in view
+        strip = page.locator(".cop-wb-reading .cop-wb-before").first  # the end of Lee's long turn before it
+        lee = strip.locator(".cop-wb-who", has_text="Lee").first.bounding_box()
+        shown = strip.bounding_box()
+        assert shown["y"] <= lee["y"] and lee["y"] + lee["height"] <= shown["y"] + shown["height"], (shown, lee)
 
         buttons = page.locator(".cop-wb-keys button.widget-button[title*=':']")
         before = [buttons.nth(i).bounding_box() for i in range(buttons.count())]

@@ -29,6 +29,8 @@ PANEL_CSS = """<style>
 .cop-wb-reading {overflow: hidden; border: 1px solid #e3e3e3; border-radius: 4px;}
 .cop-wb-reading .cop-wb-scroll {flex: 1 1 auto; min-height: 0; overflow-y: auto; margin: 0;}
 .cop-wb-reading .cop-wb-before {display: flex; flex-direction: column-reverse; max-height: 7.5em; overflow-y: auto;}
+.cop-wb-before .cop-wb-who {display: block; position: sticky; top: 0; background: var(--jp-layout-color0, #fff);}
+.cop-wb-before .cop-wb-who + br {display: none;}
 </style>"""
 NO_CODE_BADGE = "<span class='cop-wb-chip cop-wb-nocode'>&#8856; marked: no code applies</span>"
 
