@@ -37,9 +37,10 @@ class AgreementResult:
 
     def summary(self) -> str:
         o = self.overall
+        number = lambda v, f: "-" if v != v else format(v, f)  # noqa: E731 - NaN (nothing shared) reads "-"
         return (f"{len(self.coders)} coders ({', '.join(self.coders)}), {len(self.segments)} shared segments, "
-                f"{o['n_codes_applied']} codes applied: pooled agreement {o['percent_agreement']:.1%}, "
-                f"kappa {o['cohen_kappa']:.3f}, alpha {o['krippendorff_alpha']:.3f}; "
+                f"{o['n_codes_applied']} codes applied: pooled agreement {number(o['percent_agreement'], '.1%')}, "
+                f"kappa {number(o['cohen_kappa'], '.3f')}, alpha {number(o['krippendorff_alpha'], '.3f')}; "
                 f"{len(self.disagreements)} disagreements to adjudicate")
 
 

@@ -170,22 +170,34 @@ def codebook_import_cmd(file: Path = typer.Argument(..., help="REFI-QDA codebook
 
 @app.command("agreement")
 def agreement_cmd(project: Path = PROJECT,
-                  coder: list[str] = typer.Option(None, "--coder", "-c", help="Coders to compare (default: all)."),
+                  coder: list[str] = typer.Option(None, "--coder", "-c", help=(
+                      "Coders to compare: -c ana -c ben, or -c ana,ben (default: as the workbench's Compare "
+                      "coders, the largest group sharing enough segments).")),
                   disagreements: bool = typer.Option(False, "--disagreements", "-d", help="Also list them.")) -> None:
     """Intercoder agreement per code (percent, Cohen's kappa, Krippendorff's alpha) from the ledger."""
     from rich.console import Console
     from rich.table import Table
 
-    from cop_analysis.agreement import ledger_agreement
+    from cop_analysis.agreement import CONSENSUS, ledger_agreement
+    from cop_analysis.compare import coders_seen, sharing_group
     from cop_analysis.config import ProjectConfig
     from cop_analysis.ledger import Ledger
 
     cb = _codebook_or_exit(None, project)  # exits with a one-line error if project.yml or the codebook is bad
     cfg = ProjectConfig.load(project)
+    chosen = [name.strip() for given in coder or [] for name in given.split(",") if name.strip()]
     with Ledger(cfg.ledger_path) as ledger:
+        if not chosen:
+            seen = coders_seen(ledger)
+            humans = [c for c in seen if c != CONSENSUS]
+            chosen = sharing_group(humans, seen)
+            if len(chosen) < len(humans):
+                typer.echo(f"Comparing {', '.join(chosen)}, the coders who share most segments; not compared: "
+                           f"{', '.join(c for c in humans if c not in chosen)} (choose with -c).")
         try:
             extra = sorted(set(ledger.codings()["code_id"]) - set(cb.ids))  # codes no longer in the codebook
-            result = ledger_agreement(ledger, coders=coder or None, codes=[c.id for c in cb.codes if c.codable] + extra)
+            result = ledger_agreement(ledger, coders=chosen or None,
+                                      codes=[c.id for c in cb.codes if c.codable] + extra)
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -208,7 +220,7 @@ def disagreement_table(cfg: Any, disagreements: Any, names: dict[str, str], exce
     from rich.table import Table
 
     from cop_analysis.ingest import load_segments, load_sources
-    from cop_analysis.workbench.markup import short_text
+    from cop_analysis.workbench.markup import respondent_label, short_text
 
     table = Table(title=f"{len(disagreements)} disagreements (adjudicate in the workbench's Compare coders)")
     for name in ("source", "who", "code", "applied by", "not by", "text", "segment"):
@@ -219,7 +231,7 @@ def disagreement_table(cfg: Any, disagreements: Any, names: dict[str, str], exce
         row = segments.loc[r.segment_id] if segments is not None and r.segment_id in segments.index else None
         source = "" if row is None else str(titles.get(row["source_id"], row["source_id"]))
         who = "" if row is None else str(row["speaker"] if isinstance(row["speaker"], str) else
-                                         f"respondent {row['respondent_id']}" if isinstance(row["respondent_id"], str)
+                                         respondent_label(row["respondent_id"]) if isinstance(row["respondent_id"], str)
                                          else "")
         text = "" if row is None else short_text(str(row["text"]), excerpt)
         table.add_row(source, who, names.get(r.code_id, r.code_id), r.applied_by, r.not_applied_by, text,

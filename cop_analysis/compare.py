@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from cop_analysis.workbench import (
     WorkbenchError,
     context_html,
     find_project_root,
+    respondent_label,
     short_text,
     span_of,
     widget_action,
@@ -39,6 +40,44 @@ KIND_LABELS = {"transcript": "transcript turns", "survey": "survey responses"}
 TABLE_COLUMNS = ["code_id", "code", "n_segments", "n_applied", "percent_agreement", "cohen_kappa",
                  "krippendorff_alpha", "n_disagreements", "note"]
 ITEM_COLUMNS = ["segment_id", "code_id", "code", "text", "applied_by", "not_applied_by", "decision"]
+
+
+def coders_seen(ledger: Any, scope: Collection[str] | None = None) -> dict[str, set[str]]:
+    """{coder: segment ids they coded or marked "No code applies" (within ``scope``)} for the human coders
+    with any coding or mark, in ledger order (``consensus`` included)."""
+    from cop_analysis.ledger import RESERVED_CODERS
+
+    cols = ["segment_id", "coder"]
+    rows = pd.concat([ledger.codings()[cols], ledger.reviewed()[cols]])
+    active = set(rows["coder"])
+    if scope is not None:
+        rows = rows[rows["segment_id"].isin(scope)]
+    return {c: set(rows.loc[rows["coder"] == c, "segment_id"].astype(str))
+            for c in ledger.coders() if c in active and c not in RESERVED_CODERS}
+
+
+def sharing_group(names: Sequence[str], seen: dict[str, set[str]]) -> list[str]:
+    """The largest group of ``names`` sharing enough segments (``seen``: segment ids per coder).
+
+    The pair sharing most segments, then, one at a time, the coder who keeps most segments seen by
+    all, while at least :data:`MIN_SHARED` remain. When no pair shares that many, the pair sharing
+    most. In the order of ``names``.
+    """
+    if len(names) <= 2:
+        return list(names)
+    best = max(((a, b) for i, a in enumerate(names) for b in names[i + 1:]),
+               key=lambda p: len(seen[p[0]] & seen[p[1]]))  # first of the ties in ledger order
+    group, shared = list(best), seen[best[0]] & seen[best[1]]
+    while len(shared) >= MIN_SHARED:
+        rest = [c for c in names if c not in group]
+        if not rest:
+            break
+        add = max(rest, key=lambda c: len(shared & seen[c]))
+        if len(shared & seen[add]) < MIN_SHARED:
+            break
+        group.append(add)
+        shared = shared & seen[add]
+    return [c for c in names if c in group]
 
 
 class CompareSession:
@@ -65,46 +104,16 @@ class CompareSession:
     # -- choosing what to compare ---------------------------------------------------------
     def available_coders(self) -> list[str]:
         """Human coders with codings or "no code applies" marks, in ledger order (``consensus`` included)."""
-        from cop_analysis.ledger import RESERVED_CODERS
-
-        active = set(self.ledger.codings()["coder"]) | set(self.ledger.reviewed()["coder"])
-        return [c for c in self.ledger.coders() if c in active and c not in RESERVED_CODERS]
+        return list(coders_seen(self.ledger))
 
     def seen(self) -> dict[str, set[str]]:
         """Segments (in the chosen kind/source) each available coder coded or marked "No code applies"."""
-        cols = ["segment_id", "coder"]
-        rows = pd.concat([self.ledger.codings()[cols], self.ledger.reviewed()[cols]])
-        scope = self.scope_ids()
-        if scope is not None:
-            rows = rows[rows["segment_id"].isin(scope)]
-        return {c: set(rows.loc[rows["coder"] == c, "segment_id"].astype(str)) for c in self.available_coders()}
+        return coders_seen(self.ledger, self.scope_ids())
 
     def default_coders(self) -> list[str]:
-        """The coders compared when none are chosen: the largest group sharing enough segments.
-
-        Among :meth:`available_coders` minus the consensus coder: the pair sharing most segments
-        (seen by both), then, one at a time, the coder who keeps most segments seen by all, while at
-        least :data:`MIN_SHARED` remain. When no pair shares that many, the pair sharing most; so a
-        coder who has barely started is not ticked by default (tick them to include them). In
-        ledger order.
-        """
-        names = [c for c in self.available_coders() if c != self.consensus]
-        if len(names) <= 2:
-            return names
-        seen = self.seen()
-        best = max(((a, b) for i, a in enumerate(names) for b in names[i + 1:]),
-                   key=lambda p: len(seen[p[0]] & seen[p[1]]))  # first of the ties in ledger order
-        group, shared = list(best), seen[best[0]] & seen[best[1]]
-        while len(shared) >= MIN_SHARED:
-            rest = [c for c in names if c not in group]
-            if not rest:
-                break
-            add = max(rest, key=lambda c: len(shared & seen[c]))
-            if len(shared & seen[add]) < MIN_SHARED:
-                break
-            group.append(add)
-            shared = shared & seen[add]
-        return [c for c in names if c in group]
+        """The coders compared when none are chosen: :func:`sharing_group` of the available coders but
+        the consensus coder, so a coder who has barely started is not ticked by default."""
+        return sharing_group([c for c in self.available_coders() if c != self.consensus], self.seen())
 
     def options(self) -> dict[str, list[str]]:
         """Values the kind and source restrictions can take."""
@@ -256,7 +265,7 @@ class CompareSession:
         title = self._titles.get(source, source)
         if pd.notna(row.get("question")) or pd.notna(row.get("respondent_id")):
             who = " · ".join(part for part in (
-                f"respondent {row['respondent_id']}" if pd.notna(row.get("respondent_id")) else "",
+                respondent_label(row["respondent_id"]) if pd.notna(row.get("respondent_id")) else "",
                 f"Q: {row['question']}" if pd.notna(row.get("question")) else "") if part)
         else:
             who = str(row["speaker"]) if pd.notna(row.get("speaker")) else ""

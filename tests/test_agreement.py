@@ -131,10 +131,16 @@ def test_cli_agreement_and_export(tmp_path: Path) -> None:
         led.code("s1", "trust", "ben")
         led.code("s2", "harm", "ben")
         led.mark_reviewed("s3", "ben")
+        led.code("s9", "trust", "eve")  # a coder who has just started: shares nothing with the others
     runner = CliRunner()
     res = runner.invoke(app, ["agreement", "--project", str(tmp_path), "--disagreements"])
     assert res.exit_code == 0, res.output
+    assert "not compared: eve (choose with -c)" in res.output  # as the workbench's Compare coders
     assert "trust" in res.output and "0.333" in res.output and "no coder applied it on the shared segments" in res.output
+    chosen = runner.invoke(app, ["agreement", "--project", str(tmp_path), "-c", "ana,ben"])
+    assert chosen.exit_code == 0 and "0.333" in chosen.output and "not compared" not in chosen.output
+    apart = runner.invoke(app, ["agreement", "--project", str(tmp_path), "-c", "ana", "-c", "eve"])
+    assert apart.exit_code == 0 and "0 shared segments" in apart.output and "nan" not in apart.output
     listed = res.output[res.output.index("disagreements (adjudicate"):]
     assert "Harm" in listed and "Trust" in listed and "s2" in listed and "s3" in listed and "s1" not in listed
     out = tmp_path / "codings.xlsx"

@@ -269,6 +269,9 @@ def test_header_names_the_source_and_speaker_or_respondent(project: Path, monkey
     assert "interview_a &middot; Jordan &middot; <b>Trust</b> &middot; not adjudicated yet" in panel.position.value
     panel.disagreements.value = item(s, units[1], "harm")
     assert s.origin() == ("wave1", "respondent R2 · Q: What built trust?")
+    from cop_analysis.workbench import respondent_label
+
+    assert respondent_label("row18") == "respondent 18" and respondent_label("R2") == "respondent R2"  # as in context
     assert "wave1 &middot; respondent R2 · Q: What built trust? &middot; <b>Harm</b>" in panel.position.value
     fresh = CompareSession(project)  # a source without a title: its path
     monkeypatch.setattr(fresh.view, "source_titles", lambda: {})

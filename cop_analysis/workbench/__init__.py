@@ -17,6 +17,7 @@ from cop_analysis.workbench.markup import (
     context_html,
     evidence_first,
     memo_time,
+    respondent_label,
     respondent_name,
     short_text,
     who_html,
@@ -35,5 +36,6 @@ from cop_analysis.workbench.session import (
 __all__ = [
     "KEY_LEGEND", "NO_CODE_BADGE", "PANEL_CSS", "STATE_NAME", "SURVEY_CONTEXTS", "TEXT_TAGS", "CodingSession",
     "CodingWorkbench", "Filters", "Span", "WorkbenchError", "context_html", "evidence_first", "find_project_root",
-    "memo_time", "respondent_name", "short_text", "span_of", "who_html", "widget_action", "workbench",
+    "memo_time", "respondent_label", "respondent_name", "short_text", "span_of", "who_html", "widget_action",
+    "workbench",
 ]

@@ -94,6 +94,12 @@ def respondent_name(respondent_id: Any) -> str:
     return f"respondent {rid[3:]}" if rid.startswith("row") and rid[3:].isdigit() else rid
 
 
+def respondent_label(respondent_id: Any) -> str:
+    """``respondent R2``; ``respondent 2`` for a survey without an id column (see :func:`respondent_name`)."""
+    name = respondent_name(respondent_id)
+    return name if name.startswith("respondent ") else f"respondent {name}"
+
+
 def who_html(row: pd.Series) -> str:
     """The speaker, or the survey question and respondent, of a unit as an HTML line (empty if unknown)."""
     who = _who_text(row)
