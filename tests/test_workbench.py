@@ -1061,6 +1061,11 @@ def test_a_new_segment_gets_a_fresh_segment_box_and_go_marks_any_coders_passage(
     wb.next_btn.click()
     wb.prev_btn.click()  # once one leaves the segment, the mark goes
     assert "retrieved:" not in wb.context_html.value
+    ledger(project).code(maya, "harm", "ben")  # a whole-segment coding: Go marks the whole text
+    wb.retrieve_code.value = "harm"
+    whole = next(r for r in wb.retrieve_box.children[1:] if "Maya · ben" in r.children[2].value)
+    whole.children[0].click()
+    assert "title='retrieved: Harm (ben)'>" in wb.context_html.value
 
 
 def test_retrieval_labels_ranges_shows_long_passages_and_merges_coders(project: Path) -> None:

@@ -569,11 +569,13 @@ class CodingWorkbench:
                 if span is not None and inside(span):
                     code = s.codebook[code_id] if code_id in s.codebook else None
                     marks.append((span, code.color if code and code.color else "#888888", s.code_name(code_id)))
-        if self._jump is not None and self._jump[1] is not None and inside(self._jump[1]):  # Go: the passage
+        if self._jump is not None:  # Go: the passage (a whole-segment coding: the whole text)
             _, span, code_id, coders = self._jump
+            span = span if span is not None else (off, off + len(text))
             code = s.codebook[code_id] if code_id in s.codebook else None
-            marks.append((span, code.color if code and code.color else "#888888",
-                          f"retrieved: {s.code_name(code_id)} ({coders})"))
+            if inside(span):
+                marks.append((span, code.color if code and code.color else "#888888",
+                              f"retrieved: {s.code_name(code_id)} ({coders})"))
         before, after = s.context()
         self.context_html.value = context_html(before, row, after, marks)
 
