@@ -264,7 +264,7 @@ def test_memo_and_undo(project: Path) -> None:
     wb = CodingWorkbench(project, coder="ana")
     sid = wb.session.current_id
     wb.add_memo.click()
-    assert "empty" in wb.status.value
+    assert "empty" in wb.note.value and wb.status.value == ""  # next to the memo box, a screen below the top
     wb.memo_text.value = "Check the tone here."
     wb.add_memo.click()
     memos = ledger(project).memos()
@@ -324,7 +324,7 @@ def test_edit_and_delete_own_memos_with_their_time(project: Path, monkeypatch: p
     wb.redo_btn.click()
     wb.memo_buttons[memo_id][1].click()  # delete
     assert memo_id not in set(ledger(project).memos()["memo_id"]) and "Second thought" not in wb.memos_html.value
-    assert wb.memo_buttons == {} and "Undo brings it back" in wb.status.value
+    assert wb.memo_buttons == {} and "Undo brings it back" in wb.note.value
     assert "Ben was here." in wb.memos_html.value  # another coder's memo stays
     wb.undo_btn.click()  # the memo is back as it was: same id, text and time
     back = ledger(project).memos().set_index("memo_id").loc[memo_id]
@@ -341,7 +341,7 @@ def test_edit_and_delete_own_memos_with_their_time(project: Path, monkeypatch: p
     wb.memo_buttons[memo_id][0].click()
     wb.memo_text.value = "  "
     wb.add_memo.click()
-    assert "empty" in wb.status.value
+    assert "empty" in wb.note.value
     led = ledger(project)
     before = led.memos()
     led.rebuild()
@@ -842,7 +842,7 @@ def test_export_csv_writes_the_retrieved_passages(project: Path) -> None:
     wb.export_btn.click()
     reports = ProjectConfig.load(project).reports
     path = reports / "coded_passages_trust_by_ana.csv"
-    assert wb.status.value == f"Exported 2 passages to <code>{html.escape(str(path))}</code>"
+    assert wb.note.value == f"Exported 2 passages to <code>{html.escape(str(path))}</code>"
     read = (lambda p: pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig"))
     mine = read(path)
     assert list(mine.columns) == ["source_id", "source", "who", "code_id", "code", "coder", "text", "segment_id",
@@ -858,13 +858,15 @@ def test_export_csv_writes_the_retrieved_passages(project: Path) -> None:
     every = read(reports / "coded_passages_trust.csv")
     assert every[["segment_id", "coder"]].values.tolist() == [[maya, "ana, ben"], [maya, "ana"], [sam, "'@lex"]]
     assert every["who"].tolist()[2] == "Sam" and every["text"].tolist()[2].startswith("Senior staff still decide")
-    assert "Exported 3 passages" in wb.status.value
+    assert "Exported 3 passages" in wb.note.value
     assert sorted(p.name for p in reports.iterdir()) == ["coded_passages_trust.csv", "coded_passages_trust_by_ana.csv"]
 
     wb.coder.value = "dee"  # a coder with no passages: a message, no file
     wb.retrieve_all.value = False
     wb.export_btn.click()
-    assert "no passages coded Trust to export" in wb.status.value
+    assert "no passages coded Trust to export" in wb.note.value
+    wb.next_btn.click()  # the next action's message line clears the other one
+    assert wb.note.value == ""
     assert not (reports / "coded_passages_trust_by_dee.csv").exists()
 
 

@@ -65,6 +65,7 @@ class CodingWorkbench:
         root = Path(project_dir) if project_dir else find_project_root()
         self.session = s = CodingSession(root, coder, context, restore=restore)
         self.status = w.HTML(layout=w.Layout(min_height="28px"))  # a message does not push the panel down
+        self.note = w.HTML()  # messages of the memo box and the export, under the segment (below the fold)
         self.coder = w.Combobox(value=s.coder or "", options=s.coder_choices(), placeholder="your name",
                                 description="Coder", ensure_option=False, continuous_update=False)
         opts = s.options()
@@ -145,7 +146,7 @@ class CodingWorkbench:
         for box in (self.retrieve_code, self.retrieve_all):
             box.observe(lambda _c: on_retrieve(), "value")
         self.retrieval.observe(lambda _c: on_retrieve(), "selected_index")
-        self.export_btn.on_click(self._handler(self._on_export))
+        self.export_btn.on_click(self._handler(self._on_export, self.note))
         on_survey = self._handler(self._on_survey_context)
         self.survey_context.observe(lambda _c: None if self._syncing else on_survey(), "value")
 
@@ -156,8 +157,8 @@ class CodingWorkbench:
             box.observe(lambda _c: None if self._syncing else on_filters(), "value")
         self.sentence.observe(lambda _c: self._on_sentence(), "value")
         self.sentence_to.observe(lambda _c: self._render_scope(), "value")
-        self.add_memo.on_click(self._handler(self._on_memo))
-        self.cancel_edit.on_click(self._handler(self._stop_editing))
+        self.add_memo.on_click(self._handler(self._on_memo, self.note))
+        self.cancel_edit.on_click(self._handler(self._stop_editing, self.note))
         self.prev_btn.on_click(self._handler(s.previous))
         self.next_btn.on_click(self._handler(s.next))
         self.next_uncoded_btn.on_click(self._handler(s.next_uncoded))
@@ -196,7 +197,7 @@ class CodingWorkbench:
                    layout=w.Layout(flex_flow="row wrap", align_items="center")),
             self.actions_box, self.main_box,
             w.HBox([self.memo_text, self.add_memo, self.cancel_edit], layout=w.Layout(align_items="flex-start")),
-            self.retrieval,
+            self.note, self.retrieval,
         ], layout=w.Layout(max_width="1100px"))
         self.render()
 
@@ -253,8 +254,19 @@ class CodingWorkbench:
         return [w.VBox([w.HTML(f"<b>{html.escape(name)}</b>"),
                         w.HBox(btns, layout=w.Layout(flex_flow="row wrap"))]) for name, btns in groups]
 
-    def _handler(self, action: Callable[..., Any]) -> Callable[..., None]:
-        return widget_action(action, self.status, self.render, log)
+    def _handler(self, action: Callable[..., Any], status: Any = None) -> Callable[..., None]:
+        """The action as a widget callback whose message or error shows in ``status``: the line at the top, or
+        :attr:`note` next to the memo box and the export, which sit a screen below it on a laptop. The other
+        line is cleared, so only the latest message shows."""
+        target = self.status if status is None else status
+        other = self.note if target is self.status else self.status
+        run = widget_action(action, target, self.render, log)
+
+        def handle(*args: Any) -> None:
+            other.value = ""
+            run(*args)
+
+        return handle
 
     def _attach_keys(self) -> list[Any]:
         """Keyboard shortcuts (:meth:`_on_key`) over the code buttons, the codes/suggestions and the
@@ -398,7 +410,7 @@ class CodingWorkbench:
     def _on_export(self) -> None:
         """Export CSV: the passages of the retrieval list (all of them, not just those shown) to reports/."""
         path, n = self.session.export_retrieved(self.retrieve_code.value, all_coders=bool(self.retrieve_all.value))
-        self.status.value = f"Exported {n} passage{'s' * (n != 1)} to <code>{html.escape(str(path))}</code>"
+        self.note.value = f"Exported {n} passage{'s' * (n != 1)} to <code>{html.escape(str(path))}</code>"
 
     def _on_no_code(self) -> None:
         self.session.mark_no_code()
@@ -432,7 +444,7 @@ class CodingWorkbench:
         """Add a memo, or save the one being edited."""
         if self._editing and self._editing[0] == self.session.current_id:
             self.session.edit_memo(self._editing[1], self.memo_text.value)
-            self.status.value = "Memo saved (Undo restores the previous text)."
+            self.note.value = "Memo saved (Undo restores the previous text)."
         else:
             self.session.memo(self.memo_text.value)
         self._stop_editing()
@@ -450,7 +462,7 @@ class CodingWorkbench:
         self.session.delete_memo(memo_id)
         if self._editing and self._editing[1] == memo_id:
             self._stop_editing()
-        self.status.value = "Memo deleted (Undo brings it back)."
+        self.note.value = "Memo deleted (Undo brings it back)."
 
     # -- rendering -----------------------------------------------------------------------
     def render(self) -> None:
@@ -535,7 +547,7 @@ class CodingWorkbench:
             delete = w.Button(description=f"Delete {n}" if len(own) > 1 else "Delete memo", icon="trash",
                               tooltip=f"Delete {label} (Undo brings it back)", layout=w.Layout(width="auto"))
             edit.on_click(self._handler(lambda mid=int(m.memo_id), t=str(m.text): self._start_editing(mid, t)))
-            delete.on_click(self._handler(lambda mid=int(m.memo_id): self._on_delete_memo(mid)))
+            delete.on_click(self._handler(lambda mid=int(m.memo_id): self._on_delete_memo(mid), self.note))
             self.memo_buttons[int(m.memo_id)] = (edit, delete)
             buttons += [edit, delete]
         self.memo_buttons_box.children = tuple(buttons)
