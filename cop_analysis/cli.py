@@ -185,8 +185,16 @@ def agreement_cmd(project: Path = PROJECT,
 
     cb = _codebook_or_exit(None, project)  # exits with a one-line error if project.yml or the codebook is bad
     cfg = ProjectConfig.load(project)
-    chosen = [name.strip() for given in coder or [] for name in given.split(",") if name.strip()]
     with Ledger(cfg.ledger_path) as ledger:
+        known = ledger.coders()
+        # "-c ana,ben" is two coders, unless the whole value is one coder's name ("Smith, J")
+        chosen = list(dict.fromkeys(name.strip() for given in coder or []
+                                    for name in ([given] if given in known else given.split(",")) if name.strip()))
+        unknown = [c for c in chosen if c not in known]
+        if unknown:
+            typer.echo(f"error: no coder named {', '.join(map(repr, unknown))} in the ledger "
+                       f"(coders: {', '.join(known) or 'none yet'})", err=True)
+            raise typer.Exit(1)
         if not chosen:
             seen = coders_seen(ledger)
             humans = [c for c in seen if c != CONSENSUS]

@@ -141,6 +141,12 @@ def test_cli_agreement_and_export(tmp_path: Path) -> None:
     assert chosen.exit_code == 0 and "0.333" in chosen.output and "not compared" not in chosen.output
     apart = runner.invoke(app, ["agreement", "--project", str(tmp_path), "-c", "ana", "-c", "eve"])
     assert apart.exit_code == 0 and "0 shared segments" in apart.output and "nan" not in apart.output
+    with Ledger(cfg.ledger_path) as led:
+        led.code("s1", "trust", "Smith, J")  # a comma in a name: still one coder
+    comma = runner.invoke(app, ["agreement", "--project", str(tmp_path), "-c", "Smith, J", "-c", "ana"])
+    assert comma.exit_code == 0 and "2 coders (Smith, J, ana), 1 shared segments" in comma.output, comma.output
+    unknown = runner.invoke(app, ["agreement", "--project", str(tmp_path), "-c", "ana,nobody"])
+    assert unknown.exit_code == 1 and "no coder named 'nobody'" in unknown.output
     listed = res.output[res.output.index("disagreements (adjudicate"):]
     assert "Harm" in listed and "Trust" in listed and "s2" in listed and "s3" in listed and "s1" not in listed
     out = tmp_path / "codings.xlsx"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -1068,6 +1069,9 @@ def test_a_new_segment_gets_a_fresh_segment_box_and_go_marks_any_coders_passage(
     whole = next(r for r in wb.retrieve_box.children[1:] if "Maya · ben" in r.children[2].value)
     whole.children[0].click()
     assert "title='retrieved: Harm (ben)'>" in wb.context_html.value
+    wb.sentence.value = 2  # a sentence chosen inside the retrieved passage keeps the selection's own colour
+    chosen = re.search(r"<mark([^>]*)>We finally named", wb.context_html.value).group(1)
+    assert "background:" not in chosen and "retrieved: Harm (ben)" in chosen
 
 
 def test_retrieval_labels_ranges_shows_long_passages_and_merges_coders(project: Path) -> None:

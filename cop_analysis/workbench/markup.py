@@ -29,7 +29,8 @@ PANEL_CSS = """<style>
 .cop-wb-reading {overflow: hidden; border: 1px solid #e3e3e3; border-radius: 4px;}
 .cop-wb-reading .cop-wb-scroll {flex: 1 1 auto; min-height: 0; overflow-y: auto; margin: 0;}
 .cop-wb-reading .cop-wb-before {display: flex; flex-direction: column-reverse; max-height: 7.5em; overflow-y: auto;}
-.cop-wb-before .cop-wb-who {display: block; position: sticky; top: 0; background: var(--jp-layout-color0, #fff);}
+.cop-wb-before .cop-wb-who {display: block; position: sticky; top: 0; background: var(--jp-layout-color0, #fff);
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .cop-wb-before .cop-wb-who + br {display: none;}
 </style>"""
 NO_CODE_BADGE = "<span class='cop-wb-chip cop-wb-nocode'>&#8856; marked: no code applies</span>"
@@ -113,7 +114,9 @@ def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame,
     A mark is a span (the selection colour) or ``(span, colour, label)``: a code's colour, with the
     code's name as its tooltip. Where marks overlap (a sentence range and a sentence in it), the text
     takes the colour of the mark that starts first, the next one's colour as a top border, and every
-    covering mark's name in the tooltip, so each range stays visible in full.
+    covering mark's name in the tooltip, so each range stays visible in full; the selection always
+    keeps its own colour, with the codes' colours as borders (a sentence chosen inside a retrieved
+    passage stays visible, and so does the passage).
     """
     text, off = str(row["text"]), int(row["start"])
     spans = []
@@ -127,6 +130,7 @@ def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame,
     pieces: list[tuple[int, int, tuple[tuple[str, str], ...]]] = []
     for a, b in zip(cuts, cuts[1:]):
         on = tuple(dict.fromkeys((c, lab) for x, y, c, lab in spans if x <= a and b <= y))
+        on = tuple(sorted(on, key=lambda m: bool(m[0])))  # the selection (no colour) first: it stays visible
         if pieces and pieces[-1][2] == on:  # the same marks go on: one piece
             pieces[-1] = (pieces[-1][0], b, on)
         else:
@@ -138,9 +142,14 @@ def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame,
             continue
         color, label = on[0]
         style = ""
-        if color:
+        coloured = [c for c, _ in on if c]
+        if not color and coloured:  # the selection over a code's mark: the selection colour, the code's as a border
+            style = f"border-bottom:3px solid {coloured[0]}"
+            style += "".join(f";border-top:3px solid {c}" for c in coloured[1:2])
+        elif color:
             style = f"background:{_tint(color, 0.45)};border-bottom:3px solid {color}"
             style += "".join(f";border-top:3px solid {c}" for c, _ in on[1:2] if c)
+        if style:
             names = ", ".join(lab for _, lab in on if lab)
             style = f" style='{style}' title='{html.escape(names, quote=True)}'"
         body += f"<mark{style}>{html.escape(text[a:b])}</mark>"

@@ -65,7 +65,8 @@ class CodingWorkbench:
         root = Path(project_dir) if project_dir else find_project_root()
         self.session = s = CodingSession(root, coder, context, restore=restore)
         self.status = w.HTML(layout=w.Layout(min_height="28px"))  # a message does not push the panel down
-        self.note = w.HTML()  # messages of the memo box and the export, under the segment (below the fold)
+        # messages of the memo box and the export, under the segment; a line kept so Export CSV does not move
+        self.note = w.HTML(layout=w.Layout(min_height="28px"))
         self.coder = w.Combobox(value=s.coder or "", options=s.coder_choices(), placeholder="your name",
                                 description="Coder", ensure_option=False, continuous_update=False)
         opts = s.options()
