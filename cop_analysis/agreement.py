@@ -37,11 +37,16 @@ class AgreementResult:
 
     def summary(self) -> str:
         o = self.overall
-        number = lambda v, f: "-" if v != v else format(v, f)  # noqa: E731 - NaN (nothing shared) reads "-"
         return (f"{len(self.coders)} coders ({', '.join(self.coders)}), {len(self.segments)} shared segments, "
-                f"{o['n_codes_applied']} codes applied: pooled agreement {number(o['percent_agreement'], '.1%')}, "
-                f"kappa {number(o['cohen_kappa'], '.3f')}, alpha {number(o['krippendorff_alpha'], '.3f')}; "
+                f"{o['n_codes_applied']} codes applied: pooled agreement "
+                f"{format_number(o['percent_agreement'], '.1%')}, kappa {format_number(o['cohen_kappa'])}, "
+                f"alpha {format_number(o['krippendorff_alpha'])}; "
                 f"{len(self.disagreements)} disagreements to adjudicate")
+
+
+def format_number(value: float, spec: str = ".3f") -> str:
+    """``value`` formatted with ``spec``, or "-" when it is NaN (undefined: nothing shared, no variation)."""
+    return "-" if value != value else format(value, spec)
 
 
 def cohen_kappa(a: np.ndarray, b: np.ndarray) -> float:

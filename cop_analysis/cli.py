@@ -110,8 +110,9 @@ def run_cmd(project: Path = PROJECT,
                        f"{result.run_dir}\n  the last good report(s) were left in place", err=True)
         raise typer.Exit(result.exit_code)
     if result.input_errors:
-        skipped = {e["path"] for e in result.input_errors if e.get("file_skipped", True)}
-        partly = {e["path"] for e in result.input_errors} - skipped
+        from cop_analysis.report.pages import input_problems
+
+        skipped, partly = input_problems({"input_errors": result.input_errors})
         files = lambda n: f"{n} input file{'s' if n > 1 else ''}"  # noqa: E731
         parts = [f"{files(len(skipped))} could not be read"] if skipped else []
         parts += [f"{len(partly) if skipped else files(len(partly))} had bad rows left out"] if partly else []
@@ -178,7 +179,7 @@ def agreement_cmd(project: Path = PROJECT,
     from rich.console import Console
     from rich.table import Table
 
-    from cop_analysis.agreement import CONSENSUS, ledger_agreement
+    from cop_analysis.agreement import CONSENSUS, format_number, ledger_agreement
     from cop_analysis.compare import coders_seen, sharing_group
     from cop_analysis.config import ProjectConfig
     from cop_analysis.ledger import Ledger
@@ -212,10 +213,9 @@ def agreement_cmd(project: Path = PROJECT,
     table = Table(title=result.summary())
     for name in ("code", "segments", "applied", "% agree", "kappa", "alpha", "note"):
         table.add_column(name, justify="left" if name in ("code", "note") else "right")
-    fmt = lambda v: "-" if v != v else f"{v:.3f}"  # noqa: E731 - NaN-aware number format
     for r in result.per_code.itertuples(index=False):
-        table.add_row(r.code_id, str(r.n_segments), str(r.n_applied), fmt(r.percent_agreement),
-                      fmt(r.cohen_kappa), fmt(r.krippendorff_alpha), r.note)
+        table.add_row(r.code_id, str(r.n_segments), str(r.n_applied), format_number(r.percent_agreement),
+                      format_number(r.cohen_kappa), format_number(r.krippendorff_alpha), r.note)
     console = Console(width=140)
     console.print(table)
     if disagreements:
@@ -333,11 +333,12 @@ def suggestion_table(result: Any, metrics: Any, codebook: Any, threshold: float)
     did in cross-validation."""
     from rich.table import Table
 
+    from cop_analysis.agreement import format_number
+
     learned = metrics.set_index("code_id") if len(metrics) else None
     table = Table(title=f"Suggestions scoring >= {threshold:g} per code (stored for coders to accept or reject)")
     for name in ("code", "suggested", "from", "human examples", "CV precision", "CV recall", "CV kappa", "note"):
         table.add_column(name, justify="left" if name in ("code", "from", "note") else "right")
-    fmt = lambda v: "-" if v != v else f"{v:.2f}"  # noqa: E731 - NaN-aware
     for code in (c for c in codebook.codes if c.codable):
         mine = result[result["code_id"] == code.id]
         parts = ", ".join(f"{method} {n}" for method, n in mine["method"].value_counts().items())
@@ -348,7 +349,8 @@ def suggestion_table(result: Any, metrics: Any, codebook: Any, threshold: float)
             "learned part never suggested it in CV" if row["cv_precision"] != row["cv_precision"] else \
             "learned part no better than chance" if row["cv_kappa"] <= 0 else ""
         table.add_row(code.name, str(len(mine)), parts, "-" if row is None else str(int(row["n_positive"])),
-                      *(fmt(row[c]) if trained else "-" for c in ("cv_precision", "cv_recall", "cv_kappa")), note)
+                      *(format_number(row[c], ".2f") if trained else "-"
+                        for c in ("cv_precision", "cv_recall", "cv_kappa")), note)
     return table
 
 if __name__ == "__main__":

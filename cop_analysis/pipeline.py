@@ -509,7 +509,7 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
                     reports[which] = target
         input_errors = list(manifest["input_errors"])
         if failed is not None:
-            status, code = "failed", EXIT_USAGE if stop is not None and failed.name == "waves" else EXIT_FAILED
+            status, code = "failed", EXIT_USAGE if failed.name == "waves" else EXIT_FAILED
         else:
             status, code = ("partial", EXIT_INPUT_ERRORS) if input_errors else ("success", EXIT_OK)
         manifest.update(status=status, finished_at=dt.datetime.now().isoformat(timespec="seconds"),

@@ -140,15 +140,12 @@ def context_html(before: pd.DataFrame, row: pd.Series, after: pd.DataFrame,
         if not on:
             body += html.escape(text[a:b])
             continue
-        color, label = on[0]
-        style = ""
+        color = on[0][0]  # "" for the selection: it keeps its own colour, the codes' go to the borders
         coloured = [c for c, _ in on if c]
-        if not color and coloured:  # the selection over a code's mark: the selection colour, the code's as a border
-            style = f"border-bottom:3px solid {coloured[0]}"
+        style = f"background:{_tint(color, 0.45)};" if color else ""
+        if coloured:
+            style += f"border-bottom:3px solid {coloured[0]}"
             style += "".join(f";border-top:3px solid {c}" for c in coloured[1:2])
-        elif color:
-            style = f"background:{_tint(color, 0.45)};border-bottom:3px solid {color}"
-            style += "".join(f";border-top:3px solid {c}" for c, _ in on[1:2] if c)
         if style:
             names = ", ".join(lab for _, lab in on if lab)
             style = f" style='{style}' title='{html.escape(names, quote=True)}'"

@@ -580,15 +580,12 @@ class CodingWorkbench:
         if sel is None and s.coder:  # the whole turn: this coder's sentence codings in their codes' colours
             for code_id, span in sorted(s.codings(), key=lambda c: (c[1] or (-1, -1), c[0])):
                 if span is not None and inside(span):
-                    code = s.codebook[code_id] if code_id in s.codebook else None
-                    marks.append((span, code.color if code and code.color else "#888888", s.code_name(code_id)))
+                    marks.append((span, s.code_color(code_id), s.code_name(code_id)))
         if self._jump is not None:  # Go: the passage (a whole-segment coding: the whole text)
             _, span, code_id, coders = self._jump
             span = span if span is not None else (off, off + len(text))
-            code = s.codebook[code_id] if code_id in s.codebook else None
             if inside(span):
-                marks.append((span, code.color if code and code.color else "#888888",
-                              f"retrieved: {s.code_name(code_id)} ({coders})"))
+                marks.append((span, s.code_color(code_id), f"retrieved: {s.code_name(code_id)} ({coders})"))
         before, after = s.context()
         self.context_html.value = context_html(before, row, after, marks)
 

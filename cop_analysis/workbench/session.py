@@ -527,6 +527,11 @@ class CodingSession:
         """A code's display name (its id, marked, if it is no longer in the codebook)."""
         return self.codebook[code_id].name if code_id in self.codebook else f"{code_id} (not in codebook)"
 
+    def code_color(self, code_id: str) -> str:
+        """A code's colour (grey if it has none or is no longer in the codebook)."""
+        code = self.codebook[code_id] if code_id in self.codebook else None
+        return code.color if code and code.color else "#888888"
+
     def marked_no_code(self, segment_id: str | None = None) -> bool:
         """Whether this coder marked a unit "no code applies" (and holds no coding on it)."""
         sid = segment_id or self.current_id
