@@ -85,7 +85,9 @@ def run_cmd(project: Path = PROJECT,
 
     Exit 0 on success; 1 if a step failed; 2 for a bad config or option (an unknown --wave: nothing is
     published); 3 if another run holds the lock; 4 if the reports were published but some input files
-    could not be read (each listed as FILE:LINE: message; the other inputs went through).
+    could not be read (each listed as FILE:LINE: message; the other inputs went through); 128 + the
+    signal number (130 Ctrl-C, 143 SIGTERM) if the run was interrupted (nothing published). Warnings
+    from reading the inputs (e.g. a transcript without speaker labels) are listed but do not change it.
     """
     from cop_analysis.config import ConfigError
     from cop_analysis.pipeline import EXIT_USAGE, RunLocked, format_input_error, run
@@ -101,8 +103,13 @@ def run_cmd(project: Path = PROJECT,
         raise typer.Exit(2) from None
     for error in result.input_errors:  # one line each, after the step lines
         typer.echo(format_input_error(error), err=True)
+    for warning in result.input_warnings:
+        typer.echo(f"warning: {warning['path']}: {warning['message']}", err=True)
     if not result.ok:
-        if result.exit_code == EXIT_USAGE:  # an unknown wave: one line
+        if result.status == "interrupted":
+            typer.echo(f"error: run {result.run_id} {result.error}; nothing was published, the last good "
+                       f"report(s) were left in place (exit {result.exit_code})", err=True)
+        elif result.exit_code == EXIT_USAGE:  # an unknown wave: one line
             typer.echo(f"error: {result.error.split(': ', 1)[-1] if result.error else 'bad option'}; "
                        f"nothing was published", err=True)
         else:

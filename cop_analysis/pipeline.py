@@ -12,12 +12,17 @@ skipped (``cached``), so a rerun on unchanged data only re-renders the report.
 Input files the ingest step could not read (``path:line: message``, kept by the ingest in
 ``data/processed/input_errors.json``) go to ``manifest["input_errors"]`` and ``RunResult.input_errors``; the
 reports are still published (from the other inputs) but the run ends ``partial`` with exit code 4.
+Warnings from reading the inputs (a transcript without speaker labels, a cp1252 fallback) go to
+``manifest["input_warnings"]`` and ``RunResult.input_warnings``; they do not change the status.
 Requested waves that no ingested source has fail the run after ingest (exit code 2, nothing
-published).
+published). A run stopped by Ctrl-C (SIGINT) or SIGTERM shuts its kernel down, ends ``interrupted``
+in its manifest (the step it was in, the signal) with exit code 128 + the signal number, and leaves
+the published reports as they were.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -25,12 +30,14 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
+import threading
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterator
 
 from .atomic import atomic_path, sha256_file, write_text
 from .config import ProjectConfig
@@ -61,7 +68,7 @@ class RunLocked(RuntimeError):
 @dataclass
 class StepResult:
     name: str
-    status: str  # ok | failed | cached | not run
+    status: str  # ok | failed | cached | not run | interrupted
     seconds: float = 0.0
     notebook: str | None = None
     html: str | None = None
@@ -73,13 +80,14 @@ class StepResult:
 class RunResult:
     run_id: str
     run_dir: Path
-    status: str  # success | partial (published, some input files skipped) | failed
+    status: str  # success | partial (published, some input files skipped) | failed | interrupted
     steps: list[StepResult]
     reports: dict[str, Path] = field(default_factory=dict)
     manifest_path: Path | None = None
     error: str | None = None
     input_errors: list[dict[str, Any]] = field(default_factory=list)  # {"path", "line", "message"}
     exit_code: int | None = None  # default from status: 0 success, 4 partial, 1 failed
+    input_warnings: list[dict[str, Any]] = field(default_factory=list)  # {"path", "message"}
 
     def __post_init__(self) -> None:
         if self.exit_code is None:
@@ -271,6 +279,18 @@ def input_errors(cfg: ProjectConfig) -> list[dict[str, Any]]:
     return [{**error, "file_skipped": error["path"] not in used} for error in load_input_errors(cfg)]
 
 
+def input_warnings(cfg: ProjectConfig) -> list[dict[str, Any]]:
+    """Warnings from reading each ingested source (``sources.warnings``): ``[{"path", "message"}]``."""
+    import pandas as pd
+
+    path = cfg.processed / "sources.parquet"
+    if not path.exists():
+        return []
+    frame = pd.read_parquet(path, columns=["path", "warnings"])
+    return [{"path": str(p), "message": str(m)} for p, w in zip(frame["path"], frame["warnings"])
+            if isinstance(w, str) for m in json.loads(w)]
+
+
 def ingested_paths(cfg: ProjectConfig) -> set[str]:
     """Paths (relative to the project root) of the sources in ``data/processed/sources.parquet``."""
     import pandas as pd
@@ -400,6 +420,27 @@ def _shutdown(kernel: Any) -> None:
         run_sync(kernel.shutdown_kernel)(now=True)
 
 
+def _in_worker(call: Callable[[], Any]) -> None:
+    """Run ``call`` in a worker thread and wait for it, raising what it raised.
+
+    nbclient, in the main thread, takes SIGINT/SIGTERM over for its own clean-up (and gives
+    SIGTERM back to the default, which kills the run without a word); in a worker it cannot,
+    so the signals reach :func:`_signals_as_interrupt` here while the main thread waits."""
+    raised: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            call()
+        except BaseException as exc:  # handed to the main thread
+            raised.append(exc)
+
+    worker = threading.Thread(target=target, name="cop-analysis step", daemon=True)
+    worker.start()
+    worker.join()  # a signal handler's exception interrupts the wait
+    if raised:
+        raise raised[0]
+
+
 def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str, Any], inputs: dict[str, str],
                previous: dict[str, str], manifest: dict[str, Any], steps: list[StepResult], kernel: Any,
                progress: bool) -> str | None:
@@ -431,8 +472,9 @@ def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str
             write_text(manifest_path, json.dumps(manifest, indent=2))
             start = time.perf_counter()
             try:
-                papermill.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name="python3",
-                                           cwd=str(cfg.root), progress_bar=False, log_output=False, km=kernel)
+                _in_worker(lambda: papermill.execute_notebook(
+                    str(notebook), str(executed), parameters=params, kernel_name="python3", cwd=str(cfg.root),
+                    progress_bar=False, log_output=False, km=kernel))
             except Exception as exc:  # the executed notebook keeps the traceback for inspection
                 step.status, step.error = "failed", _one_line(exc)
                 failed = step
@@ -446,7 +488,7 @@ def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str
             _say(progress, f"[{i}/{len(STEPS)}] {name}: {step.status} in {step.seconds:.1f} s"
                            + (f" - {step.error}" if step.error else ""))
         if name == "01_ingest" and step.status in ("ok", "cached"):  # run or cached: its outputs are in place
-            manifest["input_errors"] = input_errors(cfg)
+            manifest["input_errors"], manifest["input_warnings"] = input_errors(cfg), input_warnings(cfg)
             stop = unknown_waves_error(cfg, params.get("waves"))
     return stop
 
@@ -483,15 +525,21 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
             "parameters": params, "notebooks_dir": str(nb_dir), "inputs": inputs,
             "codebook_version": codebook_version(cfg), "packages": package_versions(), "models": model_names(),
             "host": socket.gethostname(), "steps": [], "reports": {}, "error": None, "exit_code": None,
-            "input_errors": [],
+            "input_errors": [], "input_warnings": [],
         }
         manifest_path = run_dir / "manifest.json"
         steps: list[StepResult] = []
         kernel = _shared_kernel()
+        interrupted: int | None = None
         try:
-            stop = _run_steps(cfg, nb_dir, run_dir, params, inputs, previous, manifest, steps, kernel, progress)
+            with _signals_as_interrupt():
+                stop = _run_steps(cfg, nb_dir, run_dir, params, inputs, previous, manifest, steps, kernel, progress)
+        except Interrupted as exc:
+            interrupted = exc.signum
         finally:
             _shutdown(kernel)
+        if interrupted is not None:
+            return _interrupted(run_id, run_dir, runs, manifest, steps, interrupted, keep_runs)
         failed = next((s for s in steps if s.status == "failed"), None)
         if failed is None and stop is not None:
             failed = StepResult("waves", "failed", error=stop)
@@ -517,4 +565,51 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
                         error=None if failed is None else f"{failed.name}: {failed.error}", exit_code=code)
         write_text(manifest_path, json.dumps(manifest, indent=2))
         _prune(runs, keep_runs)
-    return RunResult(run_id, run_dir, status, steps, reports, manifest_path, manifest["error"], input_errors, code)
+    return RunResult(run_id, run_dir, status, steps, reports, manifest_path, manifest["error"], input_errors, code,
+                     list(manifest["input_warnings"]))
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a run; ``signum`` says which."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = int(signum)
+
+
+@contextlib.contextmanager
+def _signals_as_interrupt() -> Iterator[None]:
+    """Within the block, Ctrl-C and SIGTERM raise :class:`Interrupted` (in the main thread: elsewhere
+    Python delivers no signals), so the run can record where it stopped."""
+    def interrupt(signum: int, frame: Any) -> None:
+        raise Interrupted(signum)
+
+    main = threading.current_thread() is threading.main_thread()
+    saved = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    try:
+        yield
+    except Interrupted:
+        raise
+    except KeyboardInterrupt:  # a Ctrl-C raised before the handler was in place, or by a library
+        raise Interrupted(signal.SIGINT) from None
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+def _interrupted(run_id: str, run_dir: Path, runs: Path, manifest: dict[str, Any], steps: list[StepResult],
+                 signum: int, keep_runs: int) -> RunResult:
+    """Record an interrupted run (the step it was in, the rest not run); nothing is published."""
+    done = {s.name for s in steps}
+    rest = [name for name in STEPS if name not in done]
+    steps += [StepResult(name, "interrupted" if i == 0 else "not run") for i, name in enumerate(rest)]
+    where = f" during {rest[0]}" if rest else ""
+    error = f"interrupted by {signal.Signals(signum).name}{where}"
+    code = 128 + signum
+    manifest.update(status="interrupted", finished_at=dt.datetime.now().isoformat(timespec="seconds"),
+                    steps=[vars(s) for s in steps], error=error, exit_code=code)
+    manifest_path = run_dir / "manifest.json"
+    write_text(manifest_path, json.dumps(manifest, indent=2))
+    _prune(runs, keep_runs)
+    return RunResult(run_id, run_dir, "interrupted", steps, {}, manifest_path, error,
+                     list(manifest["input_errors"]), code, list(manifest["input_warnings"]))

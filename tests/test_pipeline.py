@@ -12,9 +12,11 @@ import hashlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -167,9 +169,11 @@ def test_internal_report_sections() -> None:
 
 
 def test_skipped_inputs_are_marked_in_the_internal_report_only() -> None:
-    """A file ingest could not read is named in the overview and marked skipped in Methods > Inputs."""
+    """A file ingest could not read is named in the overview and marked skipped in Methods > Inputs;
+    a file it read with a warning is marked with the warning there."""
     manifest = {"run_id": "r1", "inputs": {"project.yml": "ab" * 32, "data/raw/surveys/bad.csv": "cd" * 32,
-                                           "data/raw/surveys/rows.csv": "ef" * 32},
+                                           "data/raw/surveys/rows.csv": "ef" * 32, "data/raw/notes.txt": "01" * 32},
+                "input_warnings": [{"path": "data/raw/notes.txt", "message": "no speaker labels found"}],
                 "input_errors": [{"path": "data/raw/surveys/bad.csv", "line": 3, "file_skipped": True,
                                   "message": "row has 4 fields but the header has 2"},
                                  {"path": "data/raw/surveys/rows.csv", "line": 7, "file_skipped": False,
@@ -185,6 +189,7 @@ def test_skipped_inputs_are_marked_in_the_internal_report_only() -> None:
     assert "skipped: line 3: row has 4 fields but the header has 2" in methods
     assert "yes, except rows: line 7: row has 1 fields; row skipped" in methods
     assert methods.count("skipped:") == 1 and "information bottleneck" in methods and "HDBSCAN" not in methods
+    assert "yes (warning: no speaker labels found)" in methods and "speaker labels" not in overview
     shareable = report.shareable_page(report.deidentify_data(synthetic(), Deidentifier()), manifest).render([])
     assert "bad.csv" not in without_plotlyjs(shareable) and "rows.csv" not in without_plotlyjs(shareable)
     clean = without_plotlyjs(report.internal_page(synthetic(), {**manifest, "input_errors": []}).render([]))
@@ -345,7 +350,8 @@ def test_run_publishes_then_failure_keeps_last_good_report(tiny_project: Path) -
 @pytest.fixture
 def survey_project(tmp_path: Path) -> Path:
     """Three surveys: good (wave 2023); rows (2024) with a row of more fields than its header; broken
-    (2025) with an unterminated quote, so the whole file is unreadable. The real 01_ingest notebook;
+    (2025) with an unterminated quote, so the whole file is unreadable; a transcript without speaker
+    labels (a warning: no coding units). The real 01_ingest notebook;
     02 and 03 are stand-ins; 04 writes a report naming the input errors it saw."""
     root = tmp_path / "surveys"
     raw = root / "data" / "raw" / "surveys"
@@ -353,8 +359,9 @@ def survey_project(tmp_path: Path) -> Path:
     (raw / "good.csv").write_text("id,answer\nr1,We trust each other more now.\nr2,The meetings help a lot.\n")
     (raw / "rows.csv").write_text("id,answer\nr1,Fine thanks.\nr2,too,many,fields\n")
     (raw / "broken.csv").write_text('id,answer\nr1,"never closed\nr2,ok\n')
+    (root / "data" / "raw" / "notes.txt").write_text("Field notes without speaker labels.\n\nA second paragraph.\n")
     (root / "project.yml").write_text(
-        "name: Surveys\nsurveys:\n"
+        "name: Surveys\ntranscripts:\n  - {path: notes.txt, wave: '2023'}\nsurveys:\n"
         "  - {path: surveys/good.csv, wave: '2023', respondent_id: id, open_ended: [answer]}\n"
         "  - {path: surveys/rows.csv, wave: '2024', respondent_id: id, open_ended: [answer]}\n"
         "  - {path: surveys/broken.csv, wave: '2025', respondent_id: id, open_ended: [answer]}\n")
@@ -368,6 +375,44 @@ def survey_project(tmp_path: Path) -> Path:
               "Path(output_dir, 'evaluation_report.html').write_text("
               "f\"<p>waves {waves}, {len(manifest['input_errors'])} input errors</p>\")")
     return root
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_says_where_it_stopped_and_publishes_nothing(tiny_project: Path) -> None:
+    """Ctrl-C (SIGINT) or SIGTERM during a step: the kernel is shut down, the manifest ends
+    "interrupted" naming the step and the signal, exit 128 + signal, one line on stderr, the lock is
+    released and the last good report stays; the next run works."""
+    assert run(tiny_project, audience="internal", progress=False).ok
+    published = tiny_project / "reports" / "evaluation_report.html"
+    good = published.read_text()
+    _notebook(tiny_project / "notebooks" / "02_suggest.ipynb", "import time\ntime.sleep(120)")
+    runs = tiny_project / "reports" / "runs"
+    for signum, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        before = set(runs.iterdir())
+        proc = subprocess.Popen([str(CLI), "run", "--project", str(tiny_project), "--audience", "internal",
+                                 "--force", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # until 02_suggest is running
+            new = set(runs.iterdir()) - before
+            manifest_file = next(iter(new), runs) / "manifest.json"
+            steps = json.loads(manifest_file.read_text()).get("steps", []) if manifest_file.exists() else []
+            if [s["status"] for s in steps] == ["ok", "running"]:
+                break
+            time.sleep(0.2)
+        time.sleep(1.0)  # into the notebook's cell
+        proc.send_signal(signum)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == code, err
+        name = signal.Signals(signum).name
+        assert [line for line in err.splitlines() if line.startswith("error:")] == [
+            f"error: run {manifest_file.parent.name} interrupted by {name} during 02_suggest; nothing was "
+            f"published, the last good report(s) were left in place (exit {code})"], err
+        manifest = json.loads(manifest_file.read_text())
+        assert manifest["status"] == "interrupted" and manifest["exit_code"] == code and manifest["finished_at"]
+        assert [s["status"] for s in manifest["steps"]] == ["ok", "interrupted", "not run", "not run"]
+        assert published.read_text() == good and not (tiny_project / "reports" / ".run.lock").exists()
+    _notebook(tiny_project / "notebooks" / "02_suggest.ipynb", "print('quick again')")
+    assert run(tiny_project, audience="internal", progress=False).status == "success"
 
 
 def test_ingest_keeps_its_input_errors_for_the_pipeline(tmp_path: Path) -> None:
@@ -409,6 +454,8 @@ def test_unreadable_input_and_unknown_wave(survey_project: Path) -> None:
     assert len(bad) == 2 and "4 fields" in lines[bad[1]], proc.stderr
     assert min(bad) > max(i for i, line in enumerate(lines) if line.startswith("[4/4] 04_report"))
     assert "warning: 1 input file could not be read and 1 had bad rows left out (listed above)" in proc.stderr
+    warned = [line for line in lines if line.startswith("warning: data/raw/notes.txt: ")]
+    assert len(warned) == 1 and "no speaker labels found" in warned[0] and "no turns" in warned[0], proc.stderr
     assert f"internal report: {published}" in proc.stdout
     assert published.read_text() == "<p>waves None, 2 input errors</p>"  # 04_report saw the errors
     first = max((survey_project / "reports" / "runs").iterdir())
@@ -417,10 +464,12 @@ def test_unreadable_input_and_unknown_wave(survey_project: Path) -> None:
     assert sorted((e["path"], e["file_skipped"]) for e in manifest["input_errors"]) == [
         ("data/raw/surveys/broken.csv", True), ("data/raw/surveys/rows.csv", False)]
     assert [s["status"] for s in manifest["steps"]] == ["ok"] * 4
+    assert [w["path"] for w in manifest["input_warnings"]] == ["data/raw/notes.txt"]
 
     cached = run(survey_project, audience="internal", progress=False)  # unchanged: ingest is cached
     assert cached.steps[0].status == "cached" and cached.status == "partial" and cached.exit_code == 4
     assert cached.ok and cached.input_errors == manifest["input_errors"]
+    assert cached.input_warnings == manifest["input_warnings"]
 
     proc = subprocess.run([str(CLI), "run", "--project", str(survey_project), "--audience", "internal",
                            "--wave", "2030", "--quiet"], capture_output=True, text=True, timeout=300)

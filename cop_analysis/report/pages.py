@@ -336,10 +336,14 @@ def _methods_blocks(page: Page, data: ReportData, manifest: dict[str, Any], shar
                                "Seconds": None if s["status"] == "running" else s.get("seconds")} for s in steps])
         blocks.append({"type": "html", "title": "Pipeline steps", "html": table_html(frame.set_index("Step"))})
     inputs, (skipped, partly) = manifest.get("inputs", {}), input_problems(manifest)
+    warned: dict[str, list[str]] = {}
+    for warning in manifest.get("input_warnings") or []:
+        warned.setdefault(str(warning.get("path")), []).append(str(warning.get("message", "")))
 
     def used(path: str) -> str:
+        note = f" (warning: {'; '.join(warned[path])})" if path in warned else ""
         return f"skipped: {skipped[path]}" if path in skipped else \
-            f"yes, except rows: {partly[path]}" if path in partly else "yes"
+            f"yes, except rows: {partly[path]}{note}" if path in partly else f"yes{note}"
 
     if inputs or skipped or partly:
         rows = [{"File": k, "SHA-256": v[:16], "Used": used(k)} for k, v in inputs.items()]
