@@ -323,9 +323,10 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
     Sources become ``data/raw/<name>.txt`` (normalised text), survey sources we exported
     ``data/raw/<name>.csv`` (rebuilt surveys, :mod:`.surveys`), the codebook ``data/raw/codebook.yml``,
     cases and variables ``data/raw/cases.csv`` (and speaker roles in ``project.yml``); the project is
-    ingested and every coding goes to the ledger as a coding by its REFI user, on the segment that
-    contains its selection, with the selection as span. Selections whose positions cannot be
-    verified are listed in ``report.mismatches`` and not imported.
+    ingested and every coding goes to the ledger as a coding by its REFI user, on each top-level
+    segment (coding unit or context passage) its selection overlaps, with the selection clipped to
+    that segment as span (``report.splits`` lists selections that became several codings).
+    Selections whose positions cannot be verified are listed in ``report.mismatches`` and not imported.
     """
     path, target = Path(path), Path(target_root).resolve()
     if not path.exists():
