@@ -152,3 +152,14 @@ def test_duplicate_code_guid_keeps_the_first_code(tmp_path: Path) -> None:
     with zipfile.ZipFile(export_qdpx(cfg, tmp_path / "out.qdpx")) as zf:
         qde = zf.read("project.qde").decode("utf-8")
     assert qde.count(f'guid="{TRUST}"') == 1
+
+
+def test_whole_source_coding_codes_every_turn_and_passage(tmp_path: Path) -> None:
+    whole = f'<Coding guid="66666666-6666-6666-6666-666666666666" creatingUser="{USER}"><CodeRef targetGUID="{TRUST}"/></Coding>'
+    path = _archive(tmp_path / "whole.qdpx", whole, files={"src.txt": TEXT, "notes.txt": NOTES},
+                    notes_sels=whole)
+    report = import_qdpx(path, tmp_path / "p")
+    codings = _codings(tmp_path / "p")
+    assert sorted(codings["unit"]) == ["context"] * 2 + ["turn"] * 4  # the notes have no turns: their passages
+    assert report.n_codings == 2 and not report.splits and codings["span_start"].isna().all()
+    assert report.outside_units == {"notes.txt": 1}
