@@ -56,7 +56,10 @@ def export_qdpx_cmd(out: Path = typer.Argument(..., help="Archive to write (.qdp
     from cop_analysis.config import ProjectConfig
     from cop_analysis.refi import export_qdpx
 
-    typer.echo(f"Wrote {export_qdpx(ProjectConfig.load(project), out, crlf=crlf)}")
+    warnings: list[str] = []
+    typer.echo(f"Wrote {export_qdpx(ProjectConfig.load(project), out, crlf=crlf, warnings=warnings)}")
+    for line in warnings:
+        typer.echo(f"warning: {line}")
 
 
 @app.command("import-qdpx")

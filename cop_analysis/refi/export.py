@@ -84,14 +84,21 @@ def _coding_unit(units: Any, kind: str, unit: str) -> bool:
     return unit == units.get(kind) if isinstance(units, dict) else unit in units
 
 
-def build_project(cfg: Any, crlf: bool = False) -> tuple[ET.Element, dict[str, str]]:
-    """The ``<Project>`` element and the exported texts by source GUID."""
+def build_project(cfg: Any, crlf: bool = False,
+                  warnings: list[str] | None = None) -> tuple[ET.Element, dict[str, str]]:
+    """The ``<Project>`` element and the exported texts by source GUID; what is left out goes to ``warnings``."""
     from cop_analysis.codebook import codes_to_xml
 
     d = _project_data(cfg)
     sources, segments, codebook = d["sources"].sort_values("source_id"), d["segments"], d["codebook"]
     segs = segments.set_index("segment_id")
-    codings = d["codings"][d["codings"]["segment_id"].isin(segs.index) & d["codings"]["code_id"].isin(codebook.ids)]
+    codings = d["codings"][d["codings"]["segment_id"].isin(segs.index)]
+    known = codings["code_id"].isin(codebook.ids)
+    if not known.all() and warnings is not None:
+        lost = Counter(codings.loc[~known, "code_id"])
+        warnings.append(f"{sum(lost.values())} coding(s) left out: their code is not in the codebook "
+                        f"({', '.join(f'{c}: {n}' for c, n in sorted(lost.items()))})")
+    codings = codings[known]
     memos = d["memos"]
     coders = sorted(set(d["coders"]) | set(codings["coder"]) | set(memos["coder"].dropna()))
     user = {name: stable_guid("user", name) for name in coders}
@@ -229,13 +236,15 @@ def build_project(cfg: Any, crlf: bool = False) -> tuple[ET.Element, dict[str, s
     return root, texts
 
 
-def export_qdpx(cfg: Any, path: str | Path, crlf: bool = False) -> Path:
+def export_qdpx(cfg: Any, path: str | Path, crlf: bool = False, warnings: list[str] | None = None) -> Path:
     """Write the project as a ``.qdpx`` archive (atomically) and return its path.
 
     ``crlf=True`` writes CRLF line ends and counts each as two characters (what MAXQDA expects).
+    ``warnings``: a list that gets one line per kind of data left out (codings of codes no longer
+    in the codebook).
     """
     path = Path(path)
-    root, texts = build_project(cfg, crlf=crlf)
+    root, texts = build_project(cfg, crlf=crlf, warnings=warnings)
     ET.indent(root)
     ET.register_namespace("", NS)
     qde = ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import tempfile
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,12 +38,14 @@ class ImportReport:
     surveys: dict[str, int] = field(default_factory=dict)  # REFI source name -> responses, for rebuilt surveys
     offset_methods: dict[str, str] = field(default_factory=dict)  # source_id -> counting method
     n_codes: int = 0
-    n_codings_in_file: int = 0
+    n_codings_in_file: int = 0  # every <Coding> in the file, also those on skipped sources and selections
     codings_per_coder: dict[str, int] = field(default_factory=dict)
     n_memos: int = 0
     n_cases: int = 0
     variables: list[str] = field(default_factory=list)
     mismatches: list[str] = field(default_factory=list)  # selections not imported, one line each
+    splits: list[str] = field(default_factory=list)  # selections coded on several segments, one line each
+    outside_units: dict[str, int] = field(default_factory=dict)  # source_id -> codings not (only) on coding units
     warnings: list[str] = field(default_factory=list)
     ingest_summary: str = ""
 
@@ -59,9 +62,18 @@ class ImportReport:
                  f"codings ({coders}), {self.n_memos} memos, {self.n_cases} cases, {len(self.variables)} variables",
                  f"  {len(self.surveys)} surveys rebuilt ({sum(self.surveys.values())} responses)",
                  f"  offsets: {methods or 'no selections'}"]
+        if self.splits:
+            lines.append(f"  split: {len(self.splits)} selection(s) spanning several turns or passages became one "
+                         f"coding per segment, clipped to it ({self.splits[0]}{', ...' if len(self.splits) > 1 else ''})")
         lines += [f"  mismatch: {m}" for m in self.mismatches[:20]]
         if len(self.mismatches) > 20:
             lines.append(f"  ... {len(self.mismatches) - 20} more mismatches")
+        if self.outside_units:
+            worst = ", ".join(f"{s}: {n}" for s, n in list(self.outside_units.items())[:3])
+            more = ", ..." if len(self.outside_units) > 3 else ""
+            lines.append(f"  warning: {sum(self.outside_units.values())} of {self.n_codings} codings are on text outside "
+                         f"coding units ({worst}{more}): no speaker turn or survey answer there, so they are kept in "
+                         "the ledger but the workbench and reports show coding units only")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -162,7 +174,8 @@ class _Qde:
             if kind != "TextSource":
                 self.report.warnings.append(f"{kind} '{name}' skipped (only text sources are imported)")
                 continue
-            text = self.read_text(el, f"source '{name}'")
+            n_codings = len(list(el.iter(self.t("Coding"))))
+            text = self.read_text(el, f"source '{name}'" + (f" ({n_codings} codings)" if n_codings else ""))
             if text is None:
                 continue
             sels = []
@@ -170,7 +183,8 @@ class _Qde:
                 try:
                     start, end = int(s.get("startPosition")), int(s.get("endPosition"))
                 except (TypeError, ValueError):
-                    self.report.mismatches.append(f"source '{name}': selection {s.get('guid')} has no valid positions")
+                    self.report.mismatches.append(f"source '{name}': selection {s.get('guid')} has no valid positions; "
+                                                  f"{len(self.all('Coding', s))} coding(s) not imported")
                     continue
                 sels.append(_Sel(norm_guid(s.get("guid")), start, end, s.get("name") or "", norm_guid(s.get("creatingUser")),
                                  self.codings(s), self.note_refs(s), self.text_of(s, "Description")))
@@ -272,21 +286,35 @@ def _write_survey(src: _Source, raw: Path, used: set[str], report: ImportReport)
     return {"path": rel, "title": src.name, **({"wave": src.wave} if src.wave else {}), **spec}
 
 
-def _segment_for(frames: tuple[pd.DataFrame, ...], a: int, b: int) -> tuple[str, int, int] | None:
-    """(segment_id, start, end) of the coding unit containing [a, b) (else of any segment, smallest
-    first), else of the one overlapping it most."""
-    for frame in frames:
-        starts, ends = frame["start"].to_numpy(), frame["end"].to_numpy()
-        inside = np.flatnonzero((starts <= a) & (ends >= b))
-        overlap = np.minimum(ends, b) - np.maximum(starts, a)
-        if len(inside):
-            i = int(inside[np.argmin(ends[inside] - starts[inside])])
-        elif len(overlap) and overlap.max() > 0:
-            i = int(np.argmax(overlap))
-        else:
-            continue
-        return str(frame["segment_id"].iloc[i]), int(starts[i]), int(ends[i])
-    return None
+def _pieces(top: pd.DataFrame, a: int, b: int) -> list[tuple[str, tuple[int, int] | None, bool, int]]:
+    """Where a selection [a, b) goes: (segment_id, span, coding unit?, length) for each top-level segment
+    (coding unit or context passage, sorted by start; they do not overlap) that it overlaps. The span is
+    the selection clipped to the segment, None when it covers the whole segment."""
+    starts, ends = top["start"].to_numpy(), top["end"].to_numpy()
+    out = []
+    for i in np.flatnonzero((starts < b) & (ends > a)):
+        start, end = max(int(starts[i]), a), min(int(ends[i]), b)
+        span = None if (start, end) == (starts[i], ends[i]) else (start, end)
+        out.append((str(top["segment_id"].iloc[i]), span, bool(top["_unit"].iloc[i]), end - start))
+    return out
+
+
+def _unique_guids(codebook: Any, where: str) -> list[str]:
+    """Give a code whose GUID an earlier code already has the GUID the codebook makes from its path
+    (stable across imports), so what the file refers to by that GUID goes to the first code; one
+    warning line each."""
+    from cop_analysis.codebook import GUID_NAMESPACE
+
+    first: dict[str, Any] = {}
+    out = []
+    for code in codebook.codes:
+        if code.guid in first:
+            old, code.guid = code.guid, str(uuid.uuid5(GUID_NAMESPACE, codebook.path(code.id)))
+            out.append(f"{where}: codes '{first[old].name}' ({first[old].id}) and '{code.name}' ({code.id}) share "
+                       f"the GUID {old}: codings and notes referring to it go to '{first[old].name}'; "
+                       f"'{code.name}' gets the new GUID {code.guid}")
+        first.setdefault(code.guid, code)
+    return out
 
 
 def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limits()) -> ImportReport:
@@ -295,9 +323,10 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
     Sources become ``data/raw/<name>.txt`` (normalised text), survey sources we exported
     ``data/raw/<name>.csv`` (rebuilt surveys, :mod:`.surveys`), the codebook ``data/raw/codebook.yml``,
     cases and variables ``data/raw/cases.csv`` (and speaker roles in ``project.yml``); the project is
-    ingested and every coding goes to the ledger as a coding by its REFI user, on the segment that
-    contains its selection, with the selection as span. Selections whose positions cannot be
-    verified are listed in ``report.mismatches`` and not imported.
+    ingested and every coding goes to the ledger as a coding by its REFI user, on each top-level
+    segment (coding unit or context passage) its selection overlaps, with the selection clipped to
+    that segment as span (``report.splits`` lists selections that became several codings).
+    Selections whose positions cannot be verified are listed in ``report.mismatches`` and not imported.
     """
     path, target = Path(path), Path(target_root).resolve()
     if not path.exists():
@@ -309,6 +338,7 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
     with SafeArchive(path, limits) as archive:
         qde = _open_qde(archive, report)
         report.project_name = qde.name
+        report.n_codings_in_file = len(list(qde.root.iter(qde.t("Coding"))))
         sources = qde.sources()
         notes = {guid: (qde.read_text(el, f"note '{el.get('name') or guid}'") or "", norm_guid(el.get("creatingUser")))
                  for guid, el in qde.notes.items()}
@@ -338,6 +368,7 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]],
     except CodebookError as exc:
         raise RefiError(str(exc)) from None
     report.n_codes = len(codebook)
+    report.warnings += _unique_guids(codebook, qde.where)
     code_by_guid = {c.guid: c.id for c in codebook.codes}
 
     # cases and variables -> data/raw/cases.csv; a "role" variable also becomes a speaker role
@@ -410,6 +441,7 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
         return f"{name} (REFI)" if name in RESERVED_CODERS else name
 
     counts: Counter[str] = Counter()
+    outside_units: Counter[str] = Counter()
     memo_count = 0
 
     def memo(note: str, segment_id: str | None = None, code_id: str | None = None, prefix: str = "") -> None:
@@ -433,26 +465,26 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
         report.offset_methods[src.rel] = "n/a (no selections)" if not det.spans else \
             det.method + (" (ambiguous)" if det.ambiguous else "")
         segs = segments[segments["source_id"] == src.rel]
-        frames = (segs[segs["_unit"]], segs)
+        top = segs[segs["_unit"] | (segs["unit"] == "context")].sort_values("start")
         spans = iter(zip(det.spans, det.problems))
         for sel in src.sels:
-            report.n_codings_in_file += len(sel.codings)
             span, problem = ((0, len(text)), None) if sel.whole else next(spans)
             where = f"source '{src.name}' selection {sel.start}-{sel.end}"
             if span is not None and text[span[0]:span[1]] != det.text[span[0]:span[1]]:
                 problem = "ingested text differs from the archive text at this span"
             if span is not None and span[0] == span[1] and problem is None:
                 problem = "empty selection"
-            found = _segment_for(frames, *span) if span is not None and problem is None else None
-            if found is None:
+            pieces = _pieces(top, *span) if span is not None and problem is None else []
+            if not pieces:
                 report.mismatches.append(f"{where}: {problem or 'no segment covers it'}; "
                                          f"{len(sel.codings)} coding(s) not imported")
                 for note in sel.notes + [n for c in sel.codings for n in c[2]]:
                     memo(note, prefix=f"[{where}] ")
                 continue
-            seg_id, seg_start, seg_end = found
-            sub = None if (seg_start, seg_end) == span else span
-            targets = [(s, None) for s in frames[0]["segment_id"]] if sel.whole else [(seg_id, sub)]
+            seg_id = max(pieces, key=lambda piece: piece[3])[0]  # the selection's memos go where most of it is
+            if len(pieces) > 1 and not sel.whole:
+                report.splits.append(f"{where} -> {len(pieces)} segments")
+            outside = not all(unit for _, _, unit, _ in pieces)
             for code_guid, user_guid, coding_notes, created in sel.codings:
                 code_id = code_by_guid.get(code_guid)
                 if code_id is None:
@@ -461,9 +493,10 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
                 coder = user(user_guid or sel.user)
                 if coder not in counts:
                     ledger.add_coder(coder)
-                for target, target_span in targets:
+                for target, target_span, _, _ in pieces:
                     ledger.code(target, code_id, coder, span=target_span, created_at=created)
                 counts[coder] += 1
+                outside_units[src.rel] += outside
                 for note in coding_notes:
                     memo(note, segment_id=seg_id, code_id=code_id)
             if sel.description:
@@ -474,3 +507,4 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
     for note in list(notes):  # project notes and notes nothing refers to
         memo(note)
     report.codings_per_coder, report.n_memos = dict(counts), memo_count
+    report.outside_units = {k: n for k, n in outside_units.most_common() if n}
