@@ -660,6 +660,10 @@ def test_a_memo_keeps_the_time_it_was_made_elsewhere(led: Ledger) -> None:
     led.delete_memo(old, "ana")
     led.undo("ana")  # the delete undone: the memo is back with its original time
     assert led.memos().set_index("memo_id").at[old, "created_at"] == times[old]
+    again = led.memo("Written in ATLAS.ti.", "ben", created_at="2021-05-06T07:08:09Z")
+    led.undo("ben")
+    led.redo("ben")  # the memo is back, same id, with the time it was written elsewhere
+    assert led.memos().set_index("memo_id").at[again, "created_at"] == pd.Timestamp("2021-05-06T07:08:09Z")
     with pytest.raises(LedgerError, match="ISO 8601"):
         led.memo("Bad time.", "ana", created_at="yesterday")
     assert "Bad time." not in set(led.memos()["text"])
