@@ -410,13 +410,19 @@ class Ledger:
             payload = {"coding_id": row[0], "created_at": row[1]} if row else {}
             return self._record(conn, "uncode", coder, key[0], key[1], (start, end), payload, effective=row is not None)
 
-    def memo(self, text: str, coder: str, segment_id: str | None = None, code_id: str | None = None) -> int:
-        """Write a memo on a segment, a code, a coding (both) or the project (neither); returns the memo id."""
+    def memo(self, text: str, coder: str, segment_id: str | None = None, code_id: str | None = None,
+             created_at: str | None = None) -> int:
+        """Write a memo on a segment, a code, a coding (both) or the project (neither); returns the memo id.
+
+        ``created_at`` (ISO 8601) keeps the time a memo was written elsewhere, e.g. a REFI-QDA Note's
+        ``creationDateTime``; the event itself (and ``updated_at``) is stamped now.
+        """
         self._check_coder(coder)
         if not str(text).strip():
             raise LedgerError("a memo needs text")
+        payload: dict[str, Any] = {"text": str(text), **({"created_at": utc_iso(created_at)} if created_at else {})}
         with self._tx() as conn:
-            return self._record(conn, "memo", coder, segment_id, code_id, payload={"text": str(text)})
+            return self._record(conn, "memo", coder, segment_id, code_id, payload=payload)
 
     def edit_memo(self, memo_id: int, text: str, coder: str) -> int:
         """Replace a memo's text (any coder may edit; the editor is logged); returns the event id."""

@@ -646,3 +646,24 @@ def test_kill_dash_nine_loses_at_most_the_action_in_flight(tmp_path: Path) -> No
         print(f"\nkill -9: {kills} kills, {acknowledged} acknowledged actions all present, "
               f"{in_flight_committed} in-flight actions committed without acknowledgement, "
               f"{len(codings)} codings == {n_code} code + {n_accept} accept events, integrity ok")
+
+
+def test_a_memo_keeps_the_time_it_was_made_elsewhere(led: Ledger) -> None:
+    old = led.memo("Written in NVivo.", "ana", segment_id="s1", created_at="2020-01-02T05:04:05+02:00")
+    led.memo("Written now.", "ana")
+    times = led.memos().set_index("memo_id")["created_at"]
+    assert times[old] == pd.Timestamp("2020-01-02T03:04:05Z")
+    assert times.drop(old).iloc[0] > pd.Timestamp("2026-01-01T00:00:00Z")  # now
+    assert led.memos().set_index("memo_id").at[old, "updated_at"] > pd.Timestamp("2026-01-01T00:00:00Z")
+    led.rebuild()
+    assert led.memos().set_index("memo_id")["created_at"].equals(times)
+    led.delete_memo(old, "ana")
+    led.undo("ana")  # the delete undone: the memo is back with its original time
+    assert led.memos().set_index("memo_id").at[old, "created_at"] == times[old]
+    again = led.memo("Written in ATLAS.ti.", "ben", created_at="2021-05-06T07:08:09Z")
+    led.undo("ben")
+    led.redo("ben")  # the memo is back, same id, with the time it was written elsewhere
+    assert led.memos().set_index("memo_id").at[again, "created_at"] == pd.Timestamp("2021-05-06T07:08:09Z")
+    with pytest.raises(LedgerError, match="ISO 8601"):
+        led.memo("Bad time.", "ana", created_at="yesterday")
+    assert "Bad time." not in set(led.memos()["text"])

@@ -120,21 +120,30 @@ def build_project(cfg: Any, crlf: bool = False,
     for row in codings.itertuples(index=False):
         selection(row.segment_id, row.span_start, row.span_end)[2].codings.append((row.code_id, row.coder, row.created_at))
 
-    notes: list[tuple[str, Any]] = []  # (guid, memo row)
+    def coded(segment_id: str, code_id: str) -> list[_Selection]:
+        """The selections holding a coding of ``code_id`` on ``segment_id`` (any span, any coder)."""
+        rows = codings[(codings["segment_id"] == segment_id) & (codings["code_id"] == code_id)]
+        found = (selection(segment_id, r.span_start, r.span_end)[1:] for r in rows.itertuples(index=False))
+        return list(dict(found).values())
+
+    notes: list[tuple[str, Any, str | None]] = []  # (guid, memo row, code the note itself is coded with)
     code_notes: dict[str, list[str]] = defaultdict(list)
     project_notes: list[str] = []
+    same: Counter[tuple[Any, ...]] = Counter()
     for memo in memos.sort_values("memo_id").itertuples(index=False):
         seg_id = memo.segment_id if isinstance(memo.segment_id, str) and memo.segment_id in segs.index else None
         code_id = memo.code_id if isinstance(memo.code_id, str) and memo.code_id in codebook else None
         anchor = segs.loc[seg_id, ["source_id", "start", "end"]].tolist() if seg_id else []
-        guid = stable_guid("memo", memo.coder, code_id or "", *anchor, memo.text)  # content key: survives re-import
-        notes.append((guid, memo))
-        if seg_id is not None:
-            sel = selection(seg_id)[2]
-            if code_id is not None and any(c == code_id for c, _, _ in sel.codings):
+        key = ("memo", memo.coder, code_id or "", *anchor, memo.text)  # content key: survives re-import
+        same[key] += 1  # the n-th identical memo (n > 1) adds n - 1: GUIDs stay unique
+        guid = stable_guid(*key, *([same[key] - 1] if same[key] > 1 else []))
+        on_codings = coded(seg_id, code_id) if seg_id is not None and code_id is not None else []
+        notes.append((guid, memo, code_id if seg_id is not None and not on_codings else None))
+        if on_codings:  # a segment x code memo: on every Coding of that code on the segment
+            for sel in on_codings:
                 sel.coding_notes.setdefault(code_id, []).append(guid)
-            else:
-                sel.notes.append(guid)
+        elif seg_id is not None:  # on the segment's selection (and coded with its code, if any)
+            selection(seg_id)[2].notes.append(guid)
         elif code_id is not None:
             code_notes[code_id].append(guid)
         else:
@@ -216,7 +225,7 @@ def build_project(cfg: Any, crlf: bool = False,
                 c_el = _sub(sel_el, "Coding", {"guid": stable_guid("coding", src.source_id, a, b, code_id, coder),
                                                "creatingUser": user[coder], "creationDateTime": _when(created)})
                 _sub(c_el, "CodeRef", {"targetGUID": code_guid[code_id]})
-                for note in sel.coding_notes.pop(code_id, []):
+                for note in sel.coding_notes.get(code_id, []):
                     _sub(c_el, "NoteRef", {"targetGUID": note})
             for note in sel.notes:
                 _sub(sel_el, "NoteRef", {"targetGUID": note})
@@ -225,12 +234,16 @@ def build_project(cfg: Any, crlf: bool = False,
 
     if notes:
         notes_el = _sub(root, "Notes")
-        for guid, memo in notes:
+        for guid, memo, note_code in notes:
             coder = memo.coder if isinstance(memo.coder, str) else None
+            created = _when(getattr(memo, "created_at", None))
             note = _sub(notes_el, "Note", {"guid": guid, "name": _label(memo.text, 40),
-                                           "creatingUser": user.get(coder or "", ""),
-                                           "creationDateTime": _when(getattr(memo, "created_at", None))})
+                                           "creatingUser": user.get(coder or "", ""), "creationDateTime": created})
             _sub(note, "PlainTextContent", text=memo.text)
+            if note_code is not None:  # a segment x code memo without such a coding: the note is coded instead
+                c_el = _sub(note, "Coding", {"guid": stable_guid("note coding", guid),
+                                             "creatingUser": user.get(coder or "", ""), "creationDateTime": created})
+                _sub(c_el, "CodeRef", {"targetGUID": code_guid[note_code]})
     for guid in project_notes:
         _sub(root, "NoteRef", {"targetGUID": guid})
     return root, texts

@@ -12,7 +12,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,15 @@ class ImportReport:
                          "the ledger but the workbench and reports show coding units only")
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+class _Note(NamedTuple):
+    """A REFI ``Note``: what a memo needs from it."""
+
+    text: str
+    creator: str  # user GUID
+    created: str | None  # creationDateTime, if valid
+    code: str  # GUID of the code the note itself is coded with ('' if none)
 
 
 @dataclass
@@ -340,7 +349,9 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
         report.project_name = qde.name
         report.n_codings_in_file = len(list(qde.root.iter(qde.t("Coding"))))
         sources = qde.sources()
-        notes = {guid: (qde.read_text(el, f"note '{el.get('name') or guid}'") or "", norm_guid(el.get("creatingUser")))
+        notes = {guid: _Note(qde.read_text(el, f"note '{el.get('name') or guid}'") or "",
+                             norm_guid(el.get("creatingUser")), _valid_time(el.get("creationDateTime")),
+                             next((c[0] for c in qde.codings(el)), ""))
                  for guid, el in qde.notes.items()}
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.importing-", dir=target.parent))
     try:
@@ -354,7 +365,7 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
     return report
 
 
-def _build(qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]], root: Path,
+def _build(qde: _Qde, sources: list[_Source], notes: dict[str, _Note], root: Path,
            report: ImportReport) -> None:
     from cop_analysis.codebook import Codebook, CodebookError
     from cop_analysis.config import ProjectConfig
@@ -430,7 +441,7 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]],
         _fill_ledger(ledger, qde, sources, notes, segments, ingested, code_by_guid, report)
 
 
-def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str, tuple[str, str]],
+def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str, _Note],
                  segments: pd.DataFrame, ingested: pd.DataFrame, code_by_guid: dict[str, str],
                  report: ImportReport) -> None:
     """Codings (one coder per REFI user) and memos from notes, descriptions and annotations."""
@@ -446,9 +457,10 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
 
     def memo(note: str, segment_id: str | None = None, code_id: str | None = None, prefix: str = "") -> None:
         nonlocal memo_count
-        text, creator = notes.pop(note, ("", ""))
-        if text.strip():
-            ledger.memo(prefix + text, user(creator), segment_id=segment_id, code_id=code_id)
+        found = notes.pop(note, None)
+        if found is not None and found.text.strip():  # a note coded with a code is a memo on that code too
+            ledger.memo(prefix + found.text, user(found.creator), segment_id=segment_id,
+                        code_id=code_id or code_by_guid.get(found.code), created_at=found.created)
             memo_count += 1
 
     for code_el in qde.root.iter(qde.t("Code")):
