@@ -37,6 +37,14 @@ _LABEL = re.compile(
     re.X,
 )
 _TS_LINE = re.compile(rf"[ \t]*[\[(](?P<ts>{_TS})[\])][ \t]*")
+# A label whose leading time cannot be read ("[1:2:x] Dana:", "[00:02:10 Dana:" without its bracket; a
+# digit and a colon inside the bracket, so "[12] Dana:" and "[the consultant]:" are not times):
+# still the speaker's turn (else its text would run on as the previous speaker's), without a time.
+_BAD_TIME_LABEL = re.compile(
+    rf"""[ \t]*(?P<bad>[\[(](?=[^\[\]()\n]{{0,24}}\d:)(?:[^\[\]()\n]{{1,24}}[\])]|[\d:.,]+(?=[ \t])))
+    [ \t]*(?:\*\*|__)?(?P<label>{_NAME}){_PAREN}(?:\*\*|__)?[ \t]*:(?:\*\*|__)?(?:[ \t]+|$)""",
+    re.X,
+)
 # A speaker and a time without a colon (the text follows on the next lines or after the time):
 # Zoom's saved captions ``[Dana Whitfield] 10:01:02``; Zoom, Otter and Teams ``Dana Whitfield  0:03``
 # (two or more spaces or a tab before the time); ``Dana Whitfield [00:00:03] text``/``(00:03)``.
@@ -70,6 +78,11 @@ ROLE_WORDS = {
     "respondent": "participant", "interviewee": "participant", "member": "member", "observer": "observer",
     "speaker": None, "q": "interviewer", "a": "participant",
 }
+
+
+def valid_timestamp(value: str) -> bool:
+    """Minutes and seconds below 60 (``'00:61:99'`` is no time)."""
+    return all(float(part) < 60 for part in value.replace(",", ".").split(":")[1:])
 
 
 def parse_timestamp(value: str) -> float:
@@ -111,18 +124,32 @@ class LabelMatch:
     timestamp: float | None = None
     abbrev: str | None = None  # 'XX' from 'Full Name (XX):'
     role_hint: str | None = None  # 'facilitator' from 'Dana (Facilitator):'
+    bad_time: str | None = None  # a time written with the label that could not be read ('[1:2:x]', '00:61:99')
 
 
 def match_label(line: str) -> LabelMatch | None:
     """The speaker label at the start of ``line`` if it is syntactically a label, else None."""
     m = _LABEL.match(line)
     if not m or not name_like(m["label"]):
-        return _header_label(line)
+        return _header_label(line) or _bad_time_label(line)
     paren = (m["paren"] or "").strip()
     ts = m["ts0"] or m["ts1"] or m["ts2"] or (paren if re.fullmatch(_TS, paren) else None)
     abbrev = paren if _ABBREV.fullmatch(paren) else None
     role = ROLE_WORDS.get(paren.casefold()) if paren else None
-    return LabelMatch(" ".join(m["label"].split()), m.end(), parse_timestamp(ts) if ts else None, abbrev, role)
+    bad = ts if ts and not valid_timestamp(ts) else None
+    return LabelMatch(" ".join(m["label"].split()), m.end(), parse_timestamp(ts) if ts and not bad else None,
+                      abbrev, role, bad)
+
+
+def _bad_time_label(line: str) -> LabelMatch | None:
+    """A label after a time that cannot be read (see :data:`_BAD_TIME_LABEL`), else None."""
+    m = _BAD_TIME_LABEL.match(line)
+    if not m or not name_like(m["label"]):
+        return None
+    paren = (m["paren"] or "").strip()
+    abbrev = paren if _ABBREV.fullmatch(paren) else None
+    role = ROLE_WORDS.get(paren.casefold()) if paren else None
+    return LabelMatch(" ".join(m["label"].split()), m.end(), None, abbrev, role, m["bad"].strip())
 
 
 def _header_label(line: str) -> LabelMatch | None:
@@ -135,7 +162,9 @@ def _header_label(line: str) -> LabelMatch | None:
     if not name_like(label):
         return None
     role = ROLE_WORDS.get((m["paren"] or "").strip().casefold()) if n == "2" else None
-    return LabelMatch(label, m.end(), parse_timestamp(m[f"ts{n}"]), None, role)
+    ts = m[f"ts{n}"]
+    bad = None if valid_timestamp(ts) else ts
+    return LabelMatch(label, m.end(), None if bad else parse_timestamp(ts), None, role, bad)
 
 
 @dataclass
@@ -170,6 +199,12 @@ def accepted_labels(candidates: list[tuple[int, LabelMatch]], configured: Iterab
         if strong(m) or weak_ok:
             accepted.add(i)
     return accepted
+
+
+def label_time_warnings(paragraphs: Iterable[Paragraph]) -> list[str]:
+    """One line per accepted speaker label whose time could not be read (the turn is kept, without it)."""
+    return [f"line {p.line}: the time {p.label.bad_time!r} of speaker label '{p.label.label}' cannot be read; "
+            "the turn is kept without a time" for p in paragraphs if p.label is not None and p.label.bad_time]
 
 
 def split_paragraphs(text: str, configured: Iterable[str] = ()) -> list[Paragraph]:

@@ -230,3 +230,28 @@ def test_resolve_speakers_with_aliases_links_and_roles() -> None:
         resolved = resolve_speakers(one, roles, {"KA": "Kwame Asante"}, links)
         assert (resolved["kwame"].name, resolved["kwame"].role) == ("Kwame Asante", "facilitator"), roles
         assert (resolved["luz"].name, resolved["luz"].role) == ("Luz Hernández", "member")
+
+
+def test_a_label_whose_time_cannot_be_read_still_opens_its_speakers_turn(tmp_path) -> None:
+    """'[1:2:x] Maria:', '[00:02:10 Kwame:' (no closing bracket) and '00:61:99' were read as text of the
+    turn before, giving one speaker's words to another; now each opens its speaker's turn without a
+    time, and the reader warns with the line. '[12] Dana:' and '[the consultant]:' are still not labels."""
+    from cop_analysis.readers.transcripts import read_transcript
+
+    path = tmp_path / "t.txt"
+    path.write_text("[00:00:05] Maria Reyes: We started late.\n\n"
+                    "[00:61:99] Kwame Asante: The budget matters.\n\n"
+                    "[1:2:x] Maria Reyes: Maria again.\n\n"
+                    "[00:02:10 Kwame Asante: Kwame again.\n\n"
+                    "[12] Dana: a footnote.\n\n"
+                    "[00:03:00] Maria Reyes: Fine.\n", encoding="utf-8")
+    doc = read_transcript(path)
+    turns = [(p.label.label if p.label else None, p.timestamp, doc.text[p.start:p.end]) for p in doc.paragraphs]
+    assert turns == [("Maria Reyes", 5.0, "We started late."), ("Kwame Asante", None, "The budget matters."),
+                     ("Maria Reyes", None, "Maria again."), ("Kwame Asante", None, "Kwame again."),
+                     (None, None, "[12] Dana: a footnote."), ("Maria Reyes", 180.0, "Fine.")]
+    assert doc.warnings == [
+        "line 3: the time '00:61:99' of speaker label 'Kwame Asante' cannot be read; the turn is kept without a time",
+        "line 5: the time '[1:2:x]' of speaker label 'Maria Reyes' cannot be read; the turn is kept without a time",
+        "line 7: the time '[00:02:10' of speaker label 'Kwame Asante' cannot be read; the turn is kept without a time"]
+    assert match_label("[the consultant] said: x") is None and match_label("[10:30 am] Dana: hi").bad_time == "[10:30 am]"

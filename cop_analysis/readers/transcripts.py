@@ -41,15 +41,16 @@ def read_transcript(path: Path, configured_speakers: Iterable[str] = ()) -> Tran
     configured = list(configured_speakers)
     if fmt == "docx":
         text, encoding = read_docx(path), "docx"
-        return TranscriptDoc(text, speakers.split_paragraphs(text, configured), encoding)
+        paragraphs = speakers.split_paragraphs(text, configured)
+        return TranscriptDoc(text, paragraphs, encoding, speakers.label_time_warnings(paragraphs))
     decoded = read_text(path)
     warnings = _encoding_warnings(decoded)
     if fmt in ("vtt", "srt"):
         cues = parse_vtt(decoded.text) if fmt == "vtt" else parse_srt(decoded.text)
         text, paragraphs = render_cues(cues, configured)
         return TranscriptDoc(text, paragraphs, decoded.encoding, warnings)
-    return TranscriptDoc(decoded.text, speakers.split_paragraphs(decoded.text, configured), decoded.encoding,
-                         warnings)
+    paragraphs = speakers.split_paragraphs(decoded.text, configured)
+    return TranscriptDoc(decoded.text, paragraphs, decoded.encoding, warnings + speakers.label_time_warnings(paragraphs))
 
 
 def _encoding_warnings(decoded: textnorm.Decoded) -> list[str]:
