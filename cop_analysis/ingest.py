@@ -516,6 +516,9 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     for p in parsed.values():
         report.warnings += [IngestError(p.source["path"], None, w) for w in p.warnings]
 
+    # before the tables: unchanged files report their bad rows from this file, so an ingest stopped after
+    # writing the tables must not leave the errors of the files it just read behind
+    _keep_input_errors(cfg, report.errors)
     if parsed or set(previous_keys) != set(kept):  # new, changed, removed or now-broken sources
         old_segments = load_segments(cfg) if len(previous) else SEGMENTS.empty_frame()
         segments = _assemble(old_segments[old_segments["source_id"].isin(kept)], parsed)
@@ -552,7 +555,6 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     report.n_speakers = int(segments["speaker"].dropna().nunique())
     responses = segments[segments["unit"] == "response"]
     report.n_respondents = len(set(zip(responses["source_id"], responses["respondent_id"])))
-    _keep_input_errors(cfg, report.errors)
     report.seconds = time.perf_counter() - started
     return report
 

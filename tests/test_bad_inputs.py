@@ -147,6 +147,26 @@ def test_bad_survey_rows_are_all_reported_and_the_rest_ingested(tmp_path: Path) 
     assert Ledger(cfg.ledger_path).codings()["segment_id"].tolist() == [now[("R_7stu", "Q5")][0]]
 
 
+def test_bad_rows_are_still_reported_after_an_ingest_stopped_once_its_tables_were_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unchanged files report their bad rows from input_errors.json; it is written before the tables, so
+    an ingest killed after writing them (here: in the ledger step that follows) cannot hide the errors."""
+    from cop_analysis import ingest
+
+    cfg = _survey_project(tmp_path, "s/q.csv", BAD_ROWS, QUALTRICS)
+
+    def killed(*args: Any, **kwargs: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest, "_flag_orphaned_codings", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_project(cfg)
+    monkeypatch.undo()
+    assert (cfg.processed / "segments.parquet").exists()
+    again = ingest_project(cfg)  # unchanged files now: their errors come from input_errors.json
+    assert not again.written and len(again.errors) == 4 and again.errors[0].line == 8
+
+
 def test_duplicate_respondent_id_keeps_the_first(tmp_path: Path) -> None:
     cfg = _survey_project(tmp_path, "s/dup.csv", csv_text(DUPLICATE), QUALTRICS)
     report = ingest_project(cfg)
