@@ -460,6 +460,8 @@ def test_unreadable_input_and_unknown_wave(survey_project: Path) -> None:
     assert published.read_text() == "<p>waves None, 2 input errors</p>"  # 04_report saw the errors
     first = max((survey_project / "reports" / "runs").iterdir())
     manifest = json.loads((first / "manifest.json").read_text())
+    ingest_html = (first / "01_ingest.html").read_text()  # the run's own record: each problem once, FILE:LINE
+    assert ingest_html.count("data/raw/surveys/rows.csv:3: ") == 1 and ":None:" not in ingest_html
     assert manifest["status"] == "partial" and manifest["exit_code"] == 4 and manifest["error"] is None
     assert sorted((e["path"], e["file_skipped"]) for e in manifest["input_errors"]) == [
         ("data/raw/surveys/broken.csv", True), ("data/raw/surveys/rows.csv", False)]
