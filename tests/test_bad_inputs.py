@@ -61,15 +61,8 @@ ERRORS: dict[str, tuple[str, Any, dict | None, str]] = {
                                r"t/long.txt:2: paragraph of 299,999 characters exceeds the 100,000 character limit"),
     "VTT missing WEBVTT header": ("t/nohead.vtt", VTT.replace("WEBVTT\n", "", 1), None,
                                   r"t/nohead.vtt:1: missing 'WEBVTT' header"),
-    "VTT broken timing": ("t/timing.vtt", VTT.replace("00:00:03.708 --> 00:00:11.400", "00:00:03.708 -> 11"), None,
-                          r"t/timing.vtt:11: malformed cue timing line '00:00:03.708 -> 11'"),
-    "Teams VTT broken timing after a cue id": (
-        "t/teams.vtt", TEAMS_VTT.replace("07.450 --> 00:00:10.000", "07.450 --> 10"), None,
-        r"t/teams.vtt:9: malformed cue timing line '00:00:07.450 --> 10'"),
     "Zoom VTT without cue text": ("t/silent.vtt", "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\n<v Wen Li></v>\n", None,
                                   r"t/silent.vtt:1: no cues with text found"),
-    "SRT broken timing line": ("t/bad.srt", SRT.replace("00:00:04,157 --> 00:00:10,586", "00:00:04,157 -> 10,586"),
-                               None, r"t/bad.srt:6: malformed SRT timing line '00:00:04,157 -> 10,586'"),
     "corrupt XLSX": ("s/broken.xlsx", lambda p: _xlsx_bytes(p)[:3000], {"path": "s/*.xlsx", "open_ended": ["x"]},
                      r"s/broken.xlsx: not a valid \.xlsx workbook"),
     "XLSX that is text": ("s/text.xlsx", b"id,comment\n1,hello\n", {"path": "s/*.xlsx", "open_ended": ["x"]},
@@ -95,6 +88,36 @@ def test_error(tmp_path: Path, name: str) -> None:
     assert f"ERROR data/raw/{rel}" in report.summary()
     assert list(load_sources(cfg)["source_id"]) == ["t/good.txt"] and report.n_sources == 1
     assert len(load_segments(cfg)) == report.n_segments > 0
+
+
+# name -> (file under data/raw, content, expected warning regex, a text that stays in the transcript)
+TIMING_WARNINGS: dict[str, tuple[str, str, str, str]] = {
+    "VTT broken timing": ("t/timing.vtt", VTT.replace("00:00:03.708 --> 00:00:11.400", "00:00:03.708 -> 11"),
+                          r"line 11: malformed cue timing line '00:00:03.708 -> 11'", "short reflection call & no decisions"),
+    "VTT impossible time": ("t/time.vtt", VTT.replace("00:00:03.708 --> 00:00:11.400", "99:99:99.999 --> 99:99:99.999"),
+                            r"line 11: malformed cue timing line '99:99:99.999 --> 99:99:99.999'",
+                            "short reflection call & no decisions"),
+    "Teams VTT broken timing after a cue id": (
+        "t/teams.vtt", TEAMS_VTT.replace("07.450 --> 00:00:10.000", "07.450 --> 10"),
+        r"line 9: malformed cue timing line '00:00:07.450 --> 10'", "Let's go round the room."),
+    "SRT broken timing line": ("t/bad.srt", SRT.replace("00:00:04,157 --> 00:00:10,586", "00:00:04,157 -> 10,586"),
+                               r"line 6: malformed SRT timing line '00:00:04,157 -> 10,586'",
+                               "And for some of us, the last circle, full stop."),
+}
+
+
+@pytest.mark.parametrize("name", list(TIMING_WARNINGS))
+def test_a_cue_whose_timing_cannot_be_read_is_kept_with_a_warning(tmp_path: Path, name: str) -> None:
+    """One garbled timing line used to skip the whole transcript (and name only the first problem); now
+    that cue keeps its text with the time of the cue before it, and the file gets a warning per line."""
+    rel, content, pattern, kept = TIMING_WARNINGS[name]
+    cfg = ProjectConfig.load(make_project(tmp_path / "p", {rel: content}, {"transcripts": [{"path": "t/*"}]}))
+    report = ingest_project(cfg)
+    assert not report.errors, report.summary()
+    warned = [w.message for w in report.warnings if w.path == f"data/raw/{rel}"]
+    assert len(warned) == 1 and re.match(pattern, warned[0]) and "text is kept" in warned[0], warned
+    text = load_sources(cfg)["text"].iloc[0]
+    assert kept in text and "-> 1" not in text and "99:99" not in text
 
 
 def _survey_project(tmp_path: Path, rel: str, content: Any, survey: dict) -> ProjectConfig:

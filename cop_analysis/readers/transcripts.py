@@ -46,7 +46,7 @@ def read_transcript(path: Path, configured_speakers: Iterable[str] = ()) -> Tran
     decoded = read_text(path)
     warnings = _encoding_warnings(decoded)
     if fmt in ("vtt", "srt"):
-        cues = parse_vtt(decoded.text) if fmt == "vtt" else parse_srt(decoded.text)
+        cues = (parse_vtt if fmt == "vtt" else parse_srt)(decoded.text, warnings)
         text, paragraphs = render_cues(cues, configured)
         return TranscriptDoc(text, paragraphs, decoded.encoding, warnings)
     paragraphs = speakers.split_paragraphs(decoded.text, configured)
@@ -124,8 +124,25 @@ def _blocks(text: str) -> Iterable[tuple[int, list[str]]]:
         yield start, block
 
 
-def parse_vtt(text: str) -> list[Cue]:
-    """Cues of a WebVTT file; ``<v Speaker>`` voices become explicit speakers."""
+def _unreadable_timing(message: str, line: int, cues: list[Cue], warnings: list[str] | None) -> float:
+    """The time for a cue whose timing line cannot be read: the cue before it's (0 for the first), with
+    a warning naming the line; without a ``warnings`` list, ReadError."""
+    if warnings is None:
+        raise ReadError(message, line)
+    warnings.append(f"line {line}: {message}; the cue's text is kept, with the time of the cue before it")
+    return next((c.start for c in reversed(cues) if not c.note), 0.0)
+
+
+def _timing(line: str) -> re.Match[str] | None:
+    """The cue timing of ``line`` if it is one with readable times (minutes and seconds below 60)."""
+    m = _TIMING.fullmatch(line)
+    return m if m and speakers.valid_timestamp(m["a"]) and speakers.valid_timestamp(m["b"]) else None
+
+
+def parse_vtt(text: str, warnings: list[str] | None = None) -> list[Cue]:
+    """Cues of a WebVTT file; ``<v Speaker>`` voices become explicit speakers. A cue whose timing
+    line cannot be read is kept with the time of the cue before it and a line in ``warnings``
+    (ReadError without that list)."""
     first = text.split("\n", 1)[0].strip()
     if not first.startswith("WEBVTT"):
         raise ReadError(f"missing 'WEBVTT' header (first line is {first[:40]!r})", 1)
@@ -138,11 +155,10 @@ def parse_vtt(text: str) -> list[Cue]:
         timing_at = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
         if timing_at is None:  # the timing line follows an optional cue identifier
             timing_at = 1 if len(lines) > 1 and not re.match(r"\s*\d+:\d", lines[0]) else 0
-        timing = _TIMING.fullmatch(lines[timing_at])
-        if not timing:
-            raise ReadError(f"malformed cue timing line {lines[timing_at][:60]!r} (expected "
-                            "'hh:mm:ss.ttt --> hh:mm:ss.ttt')", start + timing_at)
-        t0 = speakers.parse_timestamp(timing["a"])
+        timing = _timing(lines[timing_at])
+        t0 = speakers.parse_timestamp(timing["a"]) if timing else _unreadable_timing(
+            f"malformed cue timing line {lines[timing_at][:60]!r} (expected 'hh:mm:ss.ttt --> hh:mm:ss.ttt')",
+            start + timing_at, cues, warnings)
         payload = "\n".join(lines[timing_at + 1:])
         voices = list(_VOICE.finditer(payload))
         if not voices:
@@ -157,16 +173,22 @@ def parse_vtt(text: str) -> list[Cue]:
     return [c for c in cues if c.text]
 
 
-def parse_srt(text: str) -> list[Cue]:
-    """Cues of a SubRip file (index line optional; ``NAME:`` at cue start is a speaker label)."""
+def parse_srt(text: str, warnings: list[str] | None = None) -> list[Cue]:
+    """Cues of a SubRip file (index line optional; ``NAME:`` at cue start is a speaker label). A cue
+    whose timing line cannot be read is kept as in :func:`parse_vtt`."""
     cues: list[Cue] = []
     for start, lines in _blocks(text):
         at = 1 if lines[0].strip().isdigit() else 0
-        if at >= len(lines) or not (timing := _TIMING.fullmatch(lines[at])):
+        timing = _timing(lines[at]) if at < len(lines) else None
+        if timing:
+            t0, body = speakers.parse_timestamp(timing["a"]), lines[at + 1:]
+        else:
             bad = lines[at] if at < len(lines) else lines[0]
-            raise ReadError(f"malformed SRT timing line {bad[:60]!r} (expected 'hh:mm:ss,ttt --> hh:mm:ss,ttt')",
-                            start + at)
-        cue = Cue(speakers.parse_timestamp(timing["a"]), _clean("\n".join(lines[at + 1:])), start + at + 1)
+            t0 = _unreadable_timing(f"malformed SRT timing line {bad[:60]!r} (expected 'hh:mm:ss,ttt --> "
+                                    "hh:mm:ss,ttt')", start + at, cues, warnings)
+            garbled = at < len(lines) and re.match(r"\s*\d+:\d", lines[at])  # a timing line, not text
+            body = lines[at + 1:] if garbled else lines[at:]
+        cue = Cue(t0, _clean("\n".join(body)), start + len(lines) - len(body))
         if cue.text:
             cues.append(cue)
     if not cues:
