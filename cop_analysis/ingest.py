@@ -49,6 +49,7 @@ INPUT_ERRORS = "input_errors.json"  # under data/processed/: the input errors of
 INGEST_VERSION = "5"  # 5: a bad survey row is skipped with its own error instead of rejecting the file
 RENAME_MIN_SIMILARITY = 0.5  # word-trigram Jaccard overlap for a vanished file to count as renamed (_renamed_sources)
 MAX_PARAGRAPH_CHARS = 100_000
+_NEW_DEFAULTS: dict[str, Any] = {"speakers": "labels", "paragraphs": "blank-lines"}  # see _cache_key
 _UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
 
 
@@ -252,8 +253,12 @@ def _collect_inputs(cfg: ProjectConfig, report: IngestReport) -> list[_Input]:
 
 
 def _cache_key(item: _Input, resolved: dict[str, speakers.Speaker] | None = None) -> str:
-    """Hash of what a source's segments depend on (for a transcript: also its resolved speakers)."""
-    spec = {k: v for k, v in dataclasses.asdict(item.spec).items() if k != "path"}
+    """Hash of what a source's segments depend on (for a transcript: also its resolved speakers).
+
+    Options left at a default that older versions did not have (``speakers``, ``paragraphs``) are not
+    hashed, so adding them re-segments nothing."""
+    spec = {k: v for k, v in dataclasses.asdict(item.spec).items()
+            if k != "path" and not (k in _NEW_DEFAULTS and v == _NEW_DEFAULTS[k])}
     who = sorted((label, s.name, s.role) for label, s in (resolved or {}).items())
     payload = json.dumps([INGEST_VERSION, os.environ.get("COP_SPACY_MODEL", ""), item.kind, spec, item.sha256, who],
                          sort_keys=True, default=str)

@@ -3,6 +3,10 @@ coded by paragraph; each paragraph is a turn without a speaker, and everything k
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -12,9 +16,9 @@ from workbench_project import CODEBOOK
 
 from cop_analysis.agreement import ledger_agreement
 from cop_analysis.compare import CompareSession
-from cop_analysis.config import ProjectConfig
+from cop_analysis.config import ProjectConfig, TranscriptSpec
 from cop_analysis.deidentify import Deidentifier
-from cop_analysis.ingest import ingest_project, load_segments, load_sources
+from cop_analysis.ingest import INGEST_VERSION, _cache_key, _Input, ingest_project, load_segments, load_sources
 from cop_analysis.ledger import Ledger
 from cop_analysis.report.data import prepare_units
 from cop_analysis.report.quotes import unit_context
@@ -160,3 +164,15 @@ def test_speakerless_turns_in_workbench_report_themes_and_agreement(tmp_path: Pa
     deid = Deidentifier.for_project(cfg, units)
     assert deid.speaker(None) is None
     assert deid.redact("Kwame: we should ask residents first.").startswith("[name]")  # label names are names
+
+
+def test_the_default_keeps_the_cache_keys_of_existing_projects() -> None:
+    spec = TranscriptSpec("a.txt", wave="1", speaker_roles={"MR": "facilitator"})
+    item = _Input("a.txt", Path("a.txt"), "data/raw/a.txt", "transcript", spec, sha256="abc")
+    before = {"wave": "1", "date": None, "title": None, "speaker_roles": {"MR": "facilitator"}}  # the spec's fields
+    payload = json.dumps([INGEST_VERSION, os.environ.get("COP_SPACY_MODEL", ""), "transcript", before, "abc", []],
+                         sort_keys=True, default=str)
+    assert _cache_key(item) == hashlib.sha256(payload.encode()).hexdigest()[:24]  # no re-segmenting after upgrade
+    plain = dataclasses.replace(item, spec=dataclasses.replace(spec, speakers="none"))
+    lines = dataclasses.replace(item, spec=dataclasses.replace(spec, speakers="none", paragraphs="lines"))
+    assert len({_cache_key(item), _cache_key(plain), _cache_key(lines)}) == 3
