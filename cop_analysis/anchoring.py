@@ -234,6 +234,11 @@ def _spaces(text: str) -> int:
     return sum(c.isspace() for c in text)
 
 
+# units a coding may move to, in order: context text that became a turn (a file switched to
+# ``speakers: none``, or a label added) takes its codings along; a turn's never go to context
+_SUCCESSOR_UNITS = {"context": ("context", "turn")}
+
+
 class Relocator:
     """Finds the new segment an old segment's text lies in, for the sources that changed.
 
@@ -269,7 +274,8 @@ class Relocator:
 
         A whole-segment coding (no span) stays whole when its text is exactly the new segment and
         becomes a sub-span otherwise (e.g. a turn merged into a longer one); a sub-span stays one.
-        None when the text was deleted or rewritten, or now crosses segments of that unit.
+        None when the text was deleted or rewritten, or now crosses segments of that unit. A context
+        passage's coding whose text is now in a turn moves onto the turn (:data:`_SUCCESSOR_UNITS`).
         """
         if segment_id not in self._old:
             return None
@@ -280,14 +286,19 @@ class Relocator:
         mapped = self.text_map(source_id).span(start, end)
         if mapped is None:
             return None
-        key = (self._targets[source_id], unit)
-        starts = self._starts.get(key, [])
-        i = bisect.bisect_right(starts, mapped[0]) - 1
+        for target_unit in _SUCCESSOR_UNITS.get(unit, (unit,)):
+            found = self._segment_at((self._targets[source_id], target_unit), *mapped)
+            if found is not None:
+                seg_start, seg_end, new_id = found
+                if whole and mapped == (seg_start, seg_end):
+                    return new_id, None, None
+                return new_id, mapped[0], mapped[1]
+        return None
+
+    def _segment_at(self, key: tuple[str, str], start: int, end: int) -> tuple[int, int, str] | None:
+        """The new segment of ``key`` (source id, unit) that holds ``[start, end)``, if any."""
+        i = bisect.bisect_right(self._starts.get(key, []), start) - 1
         if i < 0:
             return None
         seg_start, seg_end, new_id = self._new[key][i]
-        if not seg_start <= mapped[0] < mapped[1] <= seg_end:
-            return None
-        if whole and mapped == (seg_start, seg_end):
-            return new_id, None, None
-        return new_id, mapped[0], mapped[1]
+        return (seg_start, seg_end, new_id) if seg_start <= start < end <= seg_end else None

@@ -14,6 +14,9 @@ Example (the bundled sample project's file is the reference)::
       - path: transcripts/*.txt  # glob, relative to data/raw
         wave: "2024"
         speaker_roles: {Facilitator: facilitator, MR: facilitator}
+      - path: notes/*.md         # field notes, minutes, comments: no speakers
+        speakers: none           # labels (default): speaker turns | none: every paragraph is a coding unit
+        paragraphs: blank-lines  # with speakers: none: blank-lines (default) | lines (one paragraph per line)
     speaker_aliases:             # optional: the same person under other names, in any transcript
       Kwame: Kwame Asante        # (wins over the automatic linking; see docs/ingestion.md)
       K. Asante: Kwame Asante
@@ -59,6 +62,8 @@ class TranscriptSpec:
     date: str | None = None
     title: str | None = None
     speaker_roles: dict[str, str] = field(default_factory=dict)
+    speakers: str = "labels"  # see SPEAKERS: "none" makes every paragraph a coding unit without a speaker
+    paragraphs: str = "blank-lines"  # see PARAGRAPHS: how a file with ``speakers: none`` is split
 
 
 @dataclass
@@ -82,6 +87,8 @@ class CodingsSpec:
 
 
 CODINGS_SUFFIXES = (".csv", ".xlsx")
+SPEAKERS = ("labels", "none")  # transcripts[].speakers: speaker turns from labels, or paragraphs without speakers
+PARAGRAPHS = ("blank-lines", "lines")  # transcripts[].paragraphs (speakers: none): runs of lines, or each line
 REDACT_LISTS = ("people", "organizations", "places", "keep")
 NER_PLACES = ("multi-word", "all", "none")  # which spaCy GPE/LOC/FAC entities the shareable report redacts
 
@@ -233,6 +240,15 @@ class ProjectConfig:
             return out
 
         redact = redact_options(data.get("redact"), source)
+        transcripts = specs("transcripts", TranscriptSpec)
+        for i, t in enumerate(transcripts):
+            for key, allowed in (("speakers", SPEAKERS), ("paragraphs", PARAGRAPHS)):
+                value = getattr(t, key)
+                if value not in allowed:
+                    raise ConfigError(f"{source}: transcripts[{i}].{key} must be one of {', '.join(allowed)} "
+                                      f"(default {allowed[0]}), not {value!r}")
+            if t.paragraphs != "blank-lines" and t.speakers != "none":
+                raise ConfigError(f"{source}: transcripts[{i}].paragraphs applies only with speakers: none")
         codings = specs("codings", CodingsSpec)
         for i, spec in enumerate(codings):
             if not isinstance(spec.path, str) or not spec.path.lower().endswith(CODINGS_SUFFIXES):
@@ -246,7 +262,7 @@ class ProjectConfig:
             processed_dir=Path(data.get("processed_dir", "data/processed")),
             reports_dir=Path(data.get("reports_dir", "reports")),
             codebook=Path(data["codebook"]) if data.get("codebook") else None,
-            transcripts=specs("transcripts", TranscriptSpec),
+            transcripts=transcripts,
             surveys=specs("surveys", SurveySpec),
             redact_people=redact["people"],
             redact_organizations=redact["organizations"],

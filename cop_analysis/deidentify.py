@@ -53,6 +53,23 @@ def is_personal_name(label: str) -> bool:
     return bool(label) and not GENERIC_SPEAKERS.match(label)
 
 
+def unread_labels(units: pd.DataFrame) -> list[str]:
+    """Personal names among the speaker labels in the text of transcript turns without a speaker
+    (files with ``speakers: none`` keep ``Dana:`` in their text): the labels, and abbreviations,
+    that the speaker rules accept in each source's speaker-less turns."""
+    from .speakers import split_paragraphs
+
+    if not {"kind", "unit", "text", "source_id"} <= set(units.columns):
+        return []
+    rows = units[(units["kind"] == "transcript") & (units["unit"] == "turn") & units["speaker"].isna()]
+    names: set[str] = set()
+    for _, texts in rows.groupby("source_id")["text"]:
+        for p in split_paragraphs("\n\n".join(texts.astype(str))):
+            if p.label is not None:
+                names.update(n for n in (p.label.label, p.label.abbrev) if n and is_personal_name(n))
+    return sorted(names)
+
+
 def name_variants(name: str) -> set[str]:
     """A name and each of its parts ('Dana Whitfield' -> itself, 'Dana', 'Whitfield')."""
     name = " ".join(name.split())
@@ -268,7 +285,8 @@ class Deidentifier:
                     load_nlp: Callable[[], Any] | None = None) -> "Deidentifier":
         """Build from ``cfg.redact_*`` (people, organizations, places, keep, ner_places), every speaker
         name, every configured speaker label (``speaker_roles``: aliases such as 'DW' too) and
-        ``speaker_aliases``, reusing the saved pseudonym key; NER results are cached in
+        ``speaker_aliases`` and every speaker label written in the turns of ``speakers: none`` files
+        (:func:`unread_labels`), reusing the saved pseudonym key; NER results are cached in
         ``data/processed/ner_persons.json``."""
         path = Path(cfg.processed) / KEY_NAME
         key = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -277,6 +295,7 @@ class Deidentifier:
         people += [str(name) for pair in getattr(cfg, "speaker_aliases", {}).items() for name in pair]
         if speakers is not None and "speaker" in speakers:
             people += [str(s) for s in speakers["speaker"].dropna().unique()]
+            people += unread_labels(speakers)
         return cls(people=people, organizations=cfg.redact_organizations, key=key, load_nlp=load_nlp,
                    ner_cache=Path(cfg.processed) / NER_CACHE, places=getattr(cfg, "redact_places", []),
                    keep=getattr(cfg, "redact_keep", []), ner_places=getattr(cfg, "redact_ner_places", "multi-word"))

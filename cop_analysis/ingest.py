@@ -49,6 +49,7 @@ INPUT_ERRORS = "input_errors.json"  # under data/processed/: the input errors of
 INGEST_VERSION = "5"  # 5: a bad survey row is skipped with its own error instead of rejecting the file
 RENAME_MIN_SIMILARITY = 0.5  # word-trigram Jaccard overlap for a vanished file to count as renamed (_renamed_sources)
 MAX_PARAGRAPH_CHARS = 100_000
+_NEW_DEFAULTS: dict[str, Any] = {"speakers": "labels", "paragraphs": "blank-lines"}  # see _cache_key
 _UNIT_ORDER = {"context": 0, "turn": 0, "response": 0, "paragraph": 1, "sentence": 2}
 
 
@@ -252,8 +253,12 @@ def _collect_inputs(cfg: ProjectConfig, report: IngestReport) -> list[_Input]:
 
 
 def _cache_key(item: _Input, resolved: dict[str, speakers.Speaker] | None = None) -> str:
-    """Hash of what a source's segments depend on (for a transcript: also its resolved speakers)."""
-    spec = {k: v for k, v in dataclasses.asdict(item.spec).items() if k != "path"}
+    """Hash of what a source's segments depend on (for a transcript: also its resolved speakers).
+
+    Options left at a default that older versions did not have (``speakers``, ``paragraphs``) are not
+    hashed, so adding them re-segments nothing."""
+    spec = {k: v for k, v in dataclasses.asdict(item.spec).items()
+            if k != "path" and not (k in _NEW_DEFAULTS and v == _NEW_DEFAULTS[k])}
     who = sorted((label, s.name, s.role) for label, s in (resolved or {}).items())
     payload = json.dumps([INGEST_VERSION, os.environ.get("COP_SPACY_MODEL", ""), item.kind, spec, item.sha256, who],
                          sort_keys=True, default=str)
@@ -281,7 +286,8 @@ def _segment(item: _Input, text: str, unit: str, start: int, end: int, **fields:
 def _read_transcript(item: _Input) -> TranscriptDoc:
     """Read a transcript into paragraphs (with speaker labels); ReadError if it is not one."""
     assert isinstance(item.spec, TranscriptSpec)
-    doc = read_transcript(item.path, item.spec.speaker_roles)
+    doc = read_transcript(item.path, item.spec.speaker_roles, labels=item.spec.speakers != "none",
+                          by_line=item.spec.paragraphs == "lines")
     for p in doc.paragraphs:
         if p.end - p.start > MAX_PARAGRAPH_CHARS:
             raise ReadError(f"paragraph of {p.end - p.start:,} characters exceeds the {MAX_PARAGRAPH_CHARS:,}"
@@ -314,17 +320,42 @@ def _project_speakers(cfg: ProjectConfig, docs: dict[str, tuple[_Input, Transcri
 
 
 def _parse_transcript(item: _Input, doc: TranscriptDoc, resolved: dict[str, speakers.Speaker]) -> _Parsed:
-    """Turns, paragraphs and context of a read transcript, attributed to its ``resolved`` speakers."""
+    """Turns, paragraphs and context of a read transcript, attributed to its ``resolved`` speakers;
+    with ``speakers: none`` each paragraph is a turn without a speaker (and no context)."""
     text, paragraphs = doc.text, doc.paragraphs
     rows: list[dict[str, Any]] = []
     jobs: list[tuple[int, int, dict[str, Any]]] = []
-    labelled = [i for i, p in enumerate(paragraphs) if p.label is not None]
     warnings = list(doc.warnings)
-    if not labelled:
+    assert isinstance(item.spec, TranscriptSpec)
+    if item.spec.speakers == "none":  # every paragraph is a turn without a speaker
+        turns = [[p] for p in paragraphs]
+    elif all(p.label is None for p in paragraphs):
         warnings.append(f"no speaker labels found: {len(paragraphs)} paragraph(s) kept as context, no turns "
-                        "(add 'Name:' labels or list the speakers under speaker_roles)")
+                        "(add 'Name:' labels, list the speakers under speaker_roles, or set `speakers: none` "
+                        "for this file to code its paragraphs)")
         rows += [_segment(item, text, "context", p.start, p.end, timestamp=p.timestamp) for p in paragraphs]
         return _Parsed(item, _source_row(item, text, doc.encoding, warnings), rows, jobs, warnings)
+    else:
+        turns = _speaker_turns(item, doc, resolved, rows)
+    for turn in turns:
+        first = turn[0]
+        who = resolved[first.label.label.casefold()] if first.label is not None else None
+        common = {"speaker": who.name if who else None, "speaker_role": who.role if who else None}
+        row = _segment(item, text, "turn", first.start, turn[-1].end, timestamp=first.timestamp, **common)
+        rows.append(row)
+        for p in turn:
+            stamp = p.timestamp if p.timestamp is not None else first.timestamp
+            fields = {**common, "parent_id": row["segment_id"], "timestamp": stamp}
+            rows.append(_segment(item, text, "paragraph", p.start, p.end, **fields))
+            jobs.append((p.start, p.end, fields))
+    return _Parsed(item, _source_row(item, text, doc.encoding, warnings), rows, jobs, warnings)
+
+
+def _speaker_turns(item: _Input, doc: TranscriptDoc, resolved: dict[str, speakers.Speaker],
+                   rows: list[dict[str, Any]]) -> list[list[speakers.Paragraph]]:
+    """The paragraphs of each speaker turn; the preamble and trailer go to ``rows`` as context."""
+    text, paragraphs = doc.text, doc.paragraphs
+    labelled = [i for i, p in enumerate(paragraphs) if p.label is not None]
     tail = paragraphs[labelled[-1] + 1:]
     body_end = labelled[-1] + 1 + speakers.trailer_start(tail, text)
     context = paragraphs[:labelled[0]] + paragraphs[body_end:]
@@ -338,19 +369,7 @@ def _parse_transcript(item: _Input, doc: TranscriptDoc, resolved: dict[str, spea
             turns.append([p])
         else:  # unlabelled, or the same speaker again (Teams, Rev, Meet): one turn
             turns[-1].append(p)
-    for turn in turns:
-        first = turn[0]
-        assert first.label is not None
-        who = resolved[first.label.label.casefold()]
-        common = {"speaker": who.name, "speaker_role": who.role}
-        row = _segment(item, text, "turn", first.start, turn[-1].end, timestamp=first.timestamp, **common)
-        rows.append(row)
-        for p in turn:
-            stamp = p.timestamp if p.timestamp is not None else first.timestamp
-            fields = {**common, "parent_id": row["segment_id"], "timestamp": stamp}
-            rows.append(_segment(item, text, "paragraph", p.start, p.end, **fields))
-            jobs.append((p.start, p.end, fields))
-    return _Parsed(item, _source_row(item, text, doc.encoding, warnings), rows, jobs, warnings)
+    return turns
 
 
 def survey_text(responses: Iterable[Any]) -> tuple[str, list[tuple[int, int]]]:

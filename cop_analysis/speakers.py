@@ -18,6 +18,7 @@ name or initials of a multi-word label; a candidate seen once is accepted only a
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -275,6 +276,32 @@ def split_paragraphs(text: str, configured: Iterable[str] = ()) -> list[Paragrap
             current.end = off + len(line.rstrip())
     flush()
     return paragraphs
+
+
+def plain_paragraphs(text: str, by_line: bool = False, timed: Iterable[Paragraph] = ()) -> list[Paragraph]:
+    """Paragraphs of a text whose speaker labels are not read (``speakers: none``): runs of non-blank
+    lines, or with ``by_line`` each non-blank line, whitespace-trimmed, labels and all. A paragraph
+    takes the timestamp of the first of ``timed`` (the labelled paragraphs) that starts inside it."""
+    out: list[Paragraph] = []
+    current: Paragraph | None = None
+    offset = 0
+    for n, raw in enumerate(text.split("\n"), start=1):
+        if raw.strip():
+            start, end = offset + len(raw) - len(raw.lstrip()), offset + len(raw.rstrip())
+            if current is None or by_line:
+                current = Paragraph(start, end, n)
+                out.append(current)
+            current.end = end
+        else:
+            current = None
+        offset += len(raw) + 1
+    stamps = sorted((p.start, p.timestamp) for p in timed if p.timestamp is not None)
+    starts = [s for s, _ in stamps]
+    for p in out:
+        i = bisect.bisect_left(starts, p.start)
+        if i < len(stamps) and stamps[i][0] < p.end:
+            p.timestamp = stamps[i][1]
+    return out
 
 
 _DIVIDER = re.compile(r"[-*=_~#\s]{3,}")

@@ -254,7 +254,8 @@ def test_utf16_and_unlabelled_and_empty_glob(tmp_path: Path) -> None:
     assert sorted(str(w) for w in report.warnings) == [
         "data/raw/s/*.csv: no files match this survey path",
         "data/raw/t/essay.txt: no speaker labels found: 2 paragraph(s) kept as context, no turns (add 'Name:' "
-        "labels or list the speakers under speaker_roles)",
+        "labels, list the speakers under speaker_roles, or set `speakers: none` for this file to code its "
+        "paragraphs)",
         "data/raw/x/*.vtt: no files match this transcript path"]
     sources = load_sources(cfg).set_index("source_id")
     assert sources.loc["t/u16.txt", "text"] == TXT_ROLES and sources.loc["t/u16.txt", "encoding"] == "utf-16"

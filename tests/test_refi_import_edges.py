@@ -6,6 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -74,10 +75,12 @@ def test_selection_across_turns_becomes_one_coding_per_turn(tmp_path: Path) -> N
 def test_selection_from_context_into_a_turn_is_split_and_counted_outside_units(tmp_path: Path) -> None:
     text = "Notes taken by the team.\n\n" + TEXT
     a, b = 0, text.index("café") + len("café")
-    report = import_qdpx(_archive(tmp_path / "ctx.qdpx", _sel(1, a, b), files={"src.txt": text}), tmp_path / "p")
+    c, d = text.index("Power"), text.index("county.") + len("county.")  # half of the codings on turns: turns kept
+    report = import_qdpx(_archive(tmp_path / "ctx.qdpx", _sel(1, a, b) + _sel(2, c, d), files={"src.txt": text}),
+                         tmp_path / "p")
     codings = _codings(tmp_path / "p").sort_values("start")
-    assert _inside(codings) and list(codings["unit"]) == ["context", "turn"]
-    assert len(report.splits) == 1 and report.outside_units == {"interview.txt": 1}
+    assert _inside(codings) and list(codings["unit"]) == ["context", "turn", "turn"]
+    assert len(report.splits) == 1 and report.outside_units == {"interview.txt": 1} and not report.no_speakers
 
 
 def test_codings_the_import_cannot_place_still_count_in_the_file(tmp_path: Path) -> None:
@@ -94,26 +97,59 @@ def test_codings_the_import_cannot_place_still_count_in_the_file(tmp_path: Path)
 
 
 def test_codings_outside_coding_units_are_reported(tmp_path: Path) -> None:
+    text = "Notes taken by the team.\n\n" + TEXT
+    sels = _sel(1, 0, len("Notes taken")) + _sel(2, text.index("Honestly"), text.index("heard.") + 6) \
+        + _sel(3, text.index("Power"), text.index("county.") + 7)
+    report = import_qdpx(_archive(tmp_path / "pre.qdpx", sels, files={"src.txt": text}), tmp_path / "p")
+    assert report.n_codings == 3 and report.outside_units == {"interview.txt": 1} and not report.no_speakers
+    line = [x for x in report.summary().splitlines() if "outside coding units" in x]
+    assert line == ["  warning: 1 of 3 codings are on text outside coding units (interview.txt: 1): no speaker turn or "
+                    "survey answer there, so they are kept in the ledger but the workbench and reports show coding "
+                    "units only"]
+    assert sorted(_codings(tmp_path / "p")["unit"]) == ["context", "turn", "turn"]
+
+
+def test_source_without_speakers_is_coded_by_paragraph(tmp_path: Path) -> None:
     a = NOTES.index("Trust")
     sels = _sel(1, TEXT.index("Honestly"), TEXT.index("heard.") + 6)
     path = _archive(tmp_path / "notes.qdpx", sels, files={"src.txt": TEXT, "notes.txt": NOTES},
                     notes_sels=_sel(2, a, a + len("Trust grew")))
     report = import_qdpx(path, tmp_path / "p")
-    assert report.n_codings == 2 and report.outside_units == {"notes.txt": 1}
-    line = [x for x in report.summary().splitlines() if "outside coding units" in x]
-    assert line == ["  warning: 1 of 2 codings are on text outside coding units (notes.txt: 1): no speaker turn or "
-                    "survey answer there, so they are kept in the ledger but the workbench and reports show coding "
-                    "units only"]
-    assert set(_codings(tmp_path / "p")["unit"]) == {"turn", "context"}
+    assert report.n_codings == 2 and not report.outside_units and not report.mismatches
+    assert report.no_speakers == {"notes.txt": "lines"}
+    assert "coded by paragraph (speakers: none, their codings do not fit speaker turns): notes.txt (paragraphs: " \
+           "lines)" in report.summary() and "outside coding units" not in report.summary()
+    specs = {t.path: t for t in ProjectConfig.load(tmp_path / "p").transcripts}
+    assert specs["notes.txt"].speakers == "none" and specs["interview.txt"].speakers == "labels"
+    codings = _codings(tmp_path / "p").set_index("source_id")
+    assert _inside(codings) and codings.at["notes.txt", "text"] == "Trust grew over the year."
+    assert pd.isna(codings.at["notes.txt", "speaker"]) and codings.at["interview.txt", "speaker"] == "Rosa"
 
 
-def test_real_nvivo_export_reports_codings_outside_units(tmp_path: Path) -> None:
+def test_paragraphs_of_several_lines_stay_whole_when_codings_span_their_lines(tmp_path: Path) -> None:
+    notes = "Minutes of the March meeting.\n\nThe board decided the budget\nwithout asking the members.\n"
+    a = notes.index("The board")
+    path = _archive(tmp_path / "multi.qdpx", _sel(1, TEXT.index("Honestly"), TEXT.index("heard.") + 6),
+                    files={"src.txt": TEXT, "notes.txt": notes}, notes_sels=_sel(2, a, len(notes) - 1, POWER))
+    report = import_qdpx(path, tmp_path / "p")
+    assert report.no_speakers == {"notes.txt": "blank-lines"} and not report.splits and not report.outside_units
+    coded = _codings(tmp_path / "p").set_index("code_id").loc["power"]
+    assert coded["unit"] == "turn" and coded["text"] == notes[a:].strip() and pd.isna(coded["span_start"])
+
+
+def test_real_nvivo_export_codes_its_comments_by_line(tmp_path: Path) -> None:
     if not NVIVO.exists():
         pytest.skip(f"{NVIVO} not available")
     report = import_qdpx(NVIVO, tmp_path / "nvivo")
-    assert report.outside_units == {"videos_10_selected.txt": 202} and not report.splits
-    assert "202 of 303 codings are on text outside coding units (videos_10_selected.txt: 202)" in report.summary()
-    assert _inside(_codings(tmp_path / "nvivo"))
+    assert report.n_codings == 303 and not report.outside_units and not report.splits and not report.mismatches
+    assert report.no_speakers == {"videos_10_selected.txt": "lines"}
+    assert "outside coding units" not in report.summary()
+    codings = _codings(tmp_path / "nvivo")
+    assert len(codings) == 303 and set(codings["unit"]) == {"turn"} and codings["speaker"].isna().all()
+    assert _inside(codings) and not codings["text"].str.contains("\n").any()  # one comment line each
+    specs = {t.path: t for t in ProjectConfig.load(tmp_path / "nvivo").transcripts}
+    assert (specs["videos_10_selected.txt"].speakers, specs["videos_10_selected.txt"].paragraphs) == ("none", "lines")
+    assert specs["videos_selection.txt"].speakers == "labels"  # no codings to go by
 
 
 def test_export_warns_about_codings_of_codes_not_in_the_codebook(tmp_path: Path) -> None:
@@ -160,6 +196,6 @@ def test_whole_source_coding_codes_every_turn_and_passage(tmp_path: Path) -> Non
                     notes_sels=whole)
     report = import_qdpx(path, tmp_path / "p")
     codings = _codings(tmp_path / "p")
-    assert sorted(codings["unit"]) == ["context"] * 2 + ["turn"] * 4  # the notes have no turns: their passages
+    assert sorted(codings["unit"]) == ["turn"] * 6  # the notes have no speakers: coded by paragraph
     assert report.n_codings == 2 and not report.splits and codings["span_start"].isna().all()
-    assert report.outside_units == {"notes.txt": 1}
+    assert not report.outside_units and report.no_speakers == {"notes.txt": "blank-lines"}

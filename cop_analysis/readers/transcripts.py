@@ -35,22 +35,30 @@ class TranscriptDoc:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_transcript(path: Path, configured_speakers: Iterable[str] = ()) -> TranscriptDoc:
-    """Read one transcript file; ``configured_speakers`` are labels always accepted as speakers."""
+def read_transcript(path: Path, configured_speakers: Iterable[str] = (), labels: bool = True,
+                    by_line: bool = False) -> TranscriptDoc:
+    """Read one transcript file; ``configured_speakers`` are labels always accepted as speakers.
+
+    ``labels=False`` (``speakers: none``): labels are not read; the paragraphs are the text's runs of
+    non-blank lines (``by_line``: its lines), none with a label (:func:`speakers.plain_paragraphs`).
+    """
     fmt = file_format(path)
     configured = list(configured_speakers)
     if fmt == "docx":
-        text, encoding = read_docx(path), "docx"
-        paragraphs = speakers.split_paragraphs(text, configured)
-        return TranscriptDoc(text, paragraphs, encoding, speakers.label_time_warnings(paragraphs))
-    decoded = read_text(path)
-    warnings = _encoding_warnings(decoded)
+        text, encoding, warnings = read_docx(path), "docx", []
+    else:
+        decoded = read_text(path)
+        text, encoding, warnings = decoded.text, decoded.encoding, _encoding_warnings(decoded)
     if fmt in ("vtt", "srt"):
-        cues = (parse_vtt if fmt == "vtt" else parse_srt)(decoded.text, warnings)
-        text, paragraphs = render_cues(cues, configured)
-        return TranscriptDoc(text, paragraphs, decoded.encoding, warnings)
-    paragraphs = speakers.split_paragraphs(decoded.text, configured)
-    return TranscriptDoc(decoded.text, paragraphs, decoded.encoding, warnings + speakers.label_time_warnings(paragraphs))
+        cues = (parse_vtt if fmt == "vtt" else parse_srt)(text, warnings)
+        text, found = render_cues(cues, configured)
+    else:
+        found = speakers.split_paragraphs(text, configured)
+        if labels:
+            warnings += speakers.label_time_warnings(found)
+    if not labels:
+        found = speakers.plain_paragraphs(text, by_line, found)
+    return TranscriptDoc(text, found, encoding, warnings)
 
 
 def _encoding_warnings(decoded: textnorm.Decoded) -> list[str]:

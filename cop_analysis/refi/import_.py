@@ -46,6 +46,8 @@ class ImportReport:
     mismatches: list[str] = field(default_factory=list)  # selections not imported, one line each
     splits: list[str] = field(default_factory=list)  # selections coded on several segments, one line each
     outside_units: dict[str, int] = field(default_factory=dict)  # source_id -> codings not (only) on coding units
+    no_speakers: dict[str, str] = field(default_factory=dict)  # source_id -> paragraphs setting, for the sources
+    # imported with ``speakers: none`` (their codings do not fit speaker turns)
     warnings: list[str] = field(default_factory=list)
     ingest_summary: str = ""
 
@@ -62,6 +64,9 @@ class ImportReport:
                  f"codings ({coders}), {self.n_memos} memos, {self.n_cases} cases, {len(self.variables)} variables",
                  f"  {len(self.surveys)} surveys rebuilt ({sum(self.surveys.values())} responses)",
                  f"  offsets: {methods or 'no selections'}"]
+        if self.no_speakers:
+            lines.append("  coded by paragraph (speakers: none, their codings do not fit speaker turns): "
+                         + ", ".join(f"{s} (paragraphs: {p})" for s, p in self.no_speakers.items()))
         if self.splits:
             lines.append(f"  split: {len(self.splits)} selection(s) spanning several turns or passages became one "
                          f"coding per segment, clipped to it ({self.splits[0]}{', ...' if len(self.splits) > 1 else ''})")
@@ -334,7 +339,9 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
     cases and variables ``data/raw/cases.csv`` (and speaker roles in ``project.yml``); the project is
     ingested and every coding goes to the ledger as a coding by its REFI user, on each top-level
     segment (coding unit or context passage) its selection overlaps, with the selection clipped to
-    that segment as span (``report.splits`` lists selections that became several codings).
+    that segment as span (``report.splits`` lists selections that became several codings). A text source
+    without speaker turns, or whose codings mostly fall outside them, is ingested with ``speakers: none``
+    (every paragraph a coding unit; :func:`_no_speaker_sources`, ``report.no_speakers``).
     Selections whose positions cannot be verified are listed in ``report.mismatches`` and not imported.
     """
     path, target = Path(path), Path(target_root).resolve()
@@ -369,7 +376,7 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, _Note], root: Pat
            report: ImportReport) -> None:
     from cop_analysis.codebook import Codebook, CodebookError
     from cop_analysis.config import ProjectConfig
-    from cop_analysis.ingest import CODING_UNITS, ingest_project, load_segments, load_sources
+    from cop_analysis.ingest import ingest_project, load_segments, load_sources
     from cop_analysis.ledger import Ledger
 
     codebook_el = qde.root.find(qde.t("CodeBook"))
@@ -430,15 +437,67 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, _Note], root: Pat
 
     cfg = ProjectConfig.load(root)
     ingest = ingest_project(cfg)
+    segments = _marked_units(load_segments(cfg))
+    plain = _no_speaker_sources(sources, segments, load_sources(cfg).set_index("source_id"))
+    if plain:  # their codings do not fit speaker turns: every paragraph becomes a coding unit
+        for spec in specs:
+            if spec["path"] in plain:
+                spec.pop("speaker_roles", None)
+                spec.update({"speakers": "none", **({"paragraphs": "lines"} if plain[spec["path"]] == "lines" else {})})
+        write_text(root / "project.yml", yaml.dump(config, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True))
+        cfg = ProjectConfig.load(root)
+        ingest = ingest_project(cfg)
+        segments = _marked_units(load_segments(cfg))
+        report.no_speakers = plain
     report.ingest_summary = ingest.summary()
     report.warnings += [f"ingest: {e.path}:{e.line}: {e.message}" for e in ingest.errors]
-    segments, ingested = load_segments(cfg), load_sources(cfg).set_index("source_id")
-    unit_of = CODING_UNITS if isinstance(CODING_UNITS, dict) else None
-    segments["_unit"] = [(u == unit_of.get(k)) if unit_of else (u in CODING_UNITS)
-                         for k, u in zip(segments["kind"], segments["unit"])]
+    ingested = load_sources(cfg).set_index("source_id")
 
     with Ledger(cfg.ledger_path) as ledger:
         _fill_ledger(ledger, qde, sources, notes, segments, ingested, code_by_guid, report)
+
+
+def _marked_units(segments: pd.DataFrame) -> pd.DataFrame:
+    """``segments`` with ``_unit``: True for coding units (turns, survey answers)."""
+    from cop_analysis.ingest import CODING_UNITS
+
+    return segments.assign(_unit=[u == CODING_UNITS.get(k) for k, u in zip(segments["kind"], segments["unit"])])
+
+
+def _no_speaker_sources(sources: list[_Source], segments: pd.DataFrame, ingested: pd.DataFrame) -> dict[str, str]:
+    """{source_id: paragraphs setting} of the text sources to ingest with ``speakers: none``: those without
+    speaker turns, and those where more than half of the coded selections are not wholly on turns
+    (documents without speakers, where turns were read from colons in titles or headings).
+
+    Paragraphs are runs of lines (``blank-lines``) unless single lines cut no more coded selections
+    apart (``lines``: QDA tools store a document's paragraphs one per line, often without blank
+    lines between them), or a run of lines is longer than an ingest paragraph may be. Our own exported
+    transcripts keep their turns: their codings lie on turns.
+    """
+    from cop_analysis.ingest import MAX_PARAGRAPH_CHARS
+    from cop_analysis.speakers import plain_paragraphs
+
+    out: dict[str, str] = {}
+    for src in sources:
+        segs = segments[(segments["source_id"] == src.rel) & (segments["kind"] == "transcript")]
+        if segs.empty or src.detection is None:
+            continue  # a survey, or not ingested
+        top = segs[segs["_unit"] | (segs["unit"] == "context")].sort_values("start")
+        coded = [span for sel, span in zip([s for s in src.sels if not s.whole], src.detection.spans)
+                 if sel.codings and span is not None and span[1] > span[0]]
+        outside = sum(not all(unit for _, _, unit, _ in _pieces(top, *span)) for span in coded)
+        if segs["_unit"].any() and 2 * outside <= len(coded):
+            continue
+        text = str(ingested.at[src.rel, "text"])
+        blocks, lines = plain_paragraphs(text), plain_paragraphs(text, by_line=True)
+
+        def cut(paragraphs: list[Any]) -> int:
+            starts, ends = np.array([p.start for p in paragraphs]), np.array([p.end for p in paragraphs])
+            return sum(int(((starts < b) & (ends > a)).sum()) > 1 for a, b in coded)
+
+        too_long = any(p.end - p.start > MAX_PARAGRAPH_CHARS for p in blocks)
+        out[src.rel] = "lines" if too_long or (coded and cut(lines) <= cut(blocks)) else "blank-lines"
+    return out
 
 
 def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str, _Note],
