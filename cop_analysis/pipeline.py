@@ -22,7 +22,6 @@ the published reports as they were.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -37,7 +36,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 from .atomic import atomic_path, sha256_file, write_text
 from .config import ProjectConfig
@@ -413,30 +412,51 @@ def _shared_kernel() -> Any:
     return IPCKernelManager(kernel_name="python3")
 
 
-def _shutdown(kernel: Any) -> None:
+def _shutdown(kernel: Any, attempts: int = 3) -> bool:
+    """Shut the run's kernel down (True when it is down). Retried: a step's worker thread may still be
+    starting it (jupyter_client then fails the shutdown with InvalidStateError); if it cannot be shut
+    down, ipykernel ends it when this process ends."""
     from jupyter_core.utils import run_sync
 
-    if kernel.has_kernel:
-        run_sync(kernel.shutdown_kernel)(now=True)
+    for attempt in range(attempts):
+        try:
+            if kernel.has_kernel:
+                run_sync(kernel.shutdown_kernel)(now=True)
+            return True
+        except Exception:  # retried, then left to ipykernel's parent poller
+            time.sleep(0.5)
+    return False
 
 
-def _in_worker(call: Callable[[], Any]) -> None:
-    """Run ``call`` in a worker thread and wait for it, raising what it raised.
+def _in_worker(call: Callable[[], Any], kernel: Any, timeout: float = 30.0) -> None:
+    """Run ``call`` (a papermill step on ``kernel``) in a worker thread and wait for it, raising what it raised.
 
     nbclient, in the main thread, takes SIGINT/SIGTERM over for its own clean-up (and gives
     SIGTERM back to the default, which kills the run without a word); in a worker it cannot,
-    so the signals reach :func:`_signals_as_interrupt` here while the main thread waits."""
+    so the signals reach :class:`_SignalGuard` here while the main thread waits. On
+    :class:`Interrupted` the kernel is shut down (which ends the step) and the worker is waited
+    for (up to ``timeout`` s), so no kernel it was still starting is left behind and papermill
+    restores the working directory before the run is recorded."""
     raised: list[BaseException] = []
+    done = threading.Event()  # not Thread.join: an interrupted join() marks the running thread stopped (bpo-45274)
 
     def target() -> None:
         try:
             call()
         except BaseException as exc:  # handed to the main thread
             raised.append(exc)
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=target, name="cop-analysis step", daemon=True)
-    worker.start()
-    worker.join()  # a signal handler's exception interrupts the wait
+    threading.Thread(target=target, name="cop-analysis step", daemon=True).start()
+    try:
+        done.wait()  # a signal handler's exception interrupts the wait
+    except Interrupted:
+        deadline = time.monotonic() + timeout
+        while not done.is_set() and time.monotonic() < deadline:
+            _shutdown(kernel, attempts=1)
+            done.wait(0.5)
+        raise
     if raised:
         raise raised[0]
 
@@ -474,7 +494,7 @@ def _run_steps(cfg: ProjectConfig, nb_dir: Path, run_dir: Path, params: dict[str
             try:
                 _in_worker(lambda: papermill.execute_notebook(
                     str(notebook), str(executed), parameters=params, kernel_name="python3", cwd=str(cfg.root),
-                    progress_bar=False, log_output=False, km=kernel))
+                    progress_bar=False, log_output=False, km=kernel), kernel)
             except Exception as exc:  # the executed notebook keeps the traceback for inspection
                 step.status, step.error = "failed", _one_line(exc)
                 failed = step
@@ -529,42 +549,43 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
         }
         manifest_path = run_dir / "manifest.json"
         steps: list[StepResult] = []
-        kernel = _shared_kernel()
-        interrupted: int | None = None
-        try:
-            with _signals_as_interrupt():
+        with _SignalGuard() as signals:  # until the run is recorded: a second Ctrl-C cannot cut that short
+            kernel = _shared_kernel()
+            try:
+                signals.armed = True
                 stop = _run_steps(cfg, nb_dir, run_dir, params, inputs, previous, manifest, steps, kernel, progress)
-        except Interrupted as exc:
-            interrupted = exc.signum
-        finally:
-            _shutdown(kernel)
-        if interrupted is not None:
-            return _interrupted(run_id, run_dir, runs, manifest, steps, interrupted, keep_runs)
-        failed = next((s for s in steps if s.status == "failed"), None)
-        if failed is None and stop is not None:
-            failed = StepResult("waves", "failed", error=stop)
-        reports: dict[str, Path] = {}
-        if failed is None:
-            wanted = ["internal", "shareable"] if audience == "both" else [audience]
-            missing = [REPORT_FILES[a] for a in wanted if not (run_dir / REPORT_FILES[a]).exists()]
-            if missing:
-                failed = StepResult("publish", "failed", error=f"04_report did not write {', '.join(missing)}")
+            except Interrupted:
+                pass
+            finally:
+                signals.armed = False
+                _shutdown(kernel)
+            if signals.signum is not None:  # during the steps or the kernel's shutdown: nothing is published
+                return _interrupted(run_id, run_dir, runs, manifest, steps, signals.signum, keep_runs)
+            failed = next((s for s in steps if s.status == "failed"), None)
+            if failed is None and stop is not None:
+                failed = StepResult("waves", "failed", error=stop)
+            reports: dict[str, Path] = {}
+            if failed is None:
+                wanted = ["internal", "shareable"] if audience == "both" else [audience]
+                missing = [REPORT_FILES[a] for a in wanted if not (run_dir / REPORT_FILES[a]).exists()]
+                if missing:
+                    failed = StepResult("publish", "failed", error=f"04_report did not write {', '.join(missing)}")
+                else:
+                    for which in wanted:
+                        target = publish_dir / REPORT_FILES[which]
+                        with atomic_path(target, suffix=".html") as tmp:
+                            shutil.copyfile(run_dir / REPORT_FILES[which], tmp)
+                        reports[which] = target
+            input_errors = list(manifest["input_errors"])
+            if failed is not None:
+                status, code = "failed", EXIT_USAGE if failed.name == "waves" else EXIT_FAILED
             else:
-                for which in wanted:
-                    target = publish_dir / REPORT_FILES[which]
-                    with atomic_path(target, suffix=".html") as tmp:
-                        shutil.copyfile(run_dir / REPORT_FILES[which], tmp)
-                    reports[which] = target
-        input_errors = list(manifest["input_errors"])
-        if failed is not None:
-            status, code = "failed", EXIT_USAGE if failed.name == "waves" else EXIT_FAILED
-        else:
-            status, code = ("partial", EXIT_INPUT_ERRORS) if input_errors else ("success", EXIT_OK)
-        manifest.update(status=status, finished_at=dt.datetime.now().isoformat(timespec="seconds"),
-                        steps=[vars(s) for s in steps], reports={k: str(v) for k, v in reports.items()},
-                        error=None if failed is None else f"{failed.name}: {failed.error}", exit_code=code)
-        write_text(manifest_path, json.dumps(manifest, indent=2))
-        _prune(runs, keep_runs)
+                status, code = ("partial", EXIT_INPUT_ERRORS) if input_errors else ("success", EXIT_OK)
+            manifest.update(status=status, finished_at=dt.datetime.now().isoformat(timespec="seconds"),
+                            steps=[vars(s) for s in steps], reports={k: str(v) for k, v in reports.items()},
+                            error=None if failed is None else f"{failed.name}: {failed.error}", exit_code=code)
+            write_text(manifest_path, json.dumps(manifest, indent=2))
+            _prune(runs, keep_runs)
     return RunResult(run_id, run_dir, status, steps, reports, manifest_path, manifest["error"], input_errors, code,
                      list(manifest["input_warnings"]))
 
@@ -577,23 +598,33 @@ class Interrupted(KeyboardInterrupt):
         self.signum = int(signum)
 
 
-@contextlib.contextmanager
-def _signals_as_interrupt() -> Iterator[None]:
-    """Within the block, Ctrl-C and SIGTERM raise :class:`Interrupted` (in the main thread: elsewhere
-    Python delivers no signals), so the run can record where it stopped."""
-    def interrupt(signum: int, frame: Any) -> None:
-        raise Interrupted(signum)
+class _SignalGuard:
+    """Ctrl-C and SIGTERM during a run (main thread only: elsewhere Python delivers no signals).
 
-    main = threading.current_thread() is threading.main_thread()
-    saved = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)} if main else {}
-    try:
-        yield
-    except Interrupted:
-        raise
-    except KeyboardInterrupt:  # a Ctrl-C raised before the handler was in place, or by a library
-        raise Interrupted(signal.SIGINT) from None
-    finally:
-        for signum, handler in saved.items():
+    The first one raises :class:`Interrupted` while ``armed`` (the steps run) and is only remembered
+    otherwise (``signum``); later ones are ignored, so shutting the kernel down and recording the run
+    are not cut short. A signal after the last step lets the publishing finish."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self.signum: int | None = None
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> "_SignalGuard":
+        if threading.current_thread() is threading.main_thread():
+            self._saved = {signum: signal.signal(signum, self._handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signum is not None:
+            return
+        self.signum = signum
+        if self.armed:
+            self.armed = False
+            raise Interrupted(signum)
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
             signal.signal(signum, handler)
 
 

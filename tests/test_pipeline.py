@@ -7,6 +7,7 @@ slow end-to-end test runs the whole pipeline on the sample project (see pipeline
 from __future__ import annotations
 
 import ast
+import asyncio
 import builtins
 import hashlib
 import json
@@ -387,7 +388,8 @@ def test_an_interrupted_run_says_where_it_stopped_and_publishes_nothing(tiny_pro
     good = published.read_text()
     _notebook(tiny_project / "notebooks" / "02_suggest.ipynb", "import time\ntime.sleep(120)")
     runs = tiny_project / "reports" / "runs"
-    for signum, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+    for signals, code in (((signal.SIGINT,), 130), ((signal.SIGTERM,), 143), ((signal.SIGINT, signal.SIGTERM), 130)):
+        signum = signals[0]  # a second signal right after the first must not cut the record short
         before = set(runs.iterdir())
         proc = subprocess.Popen([str(CLI), "run", "--project", str(tiny_project), "--audience", "internal",
                                  "--force", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -400,7 +402,9 @@ def test_an_interrupted_run_says_where_it_stopped_and_publishes_nothing(tiny_pro
                 break
             time.sleep(0.2)
         time.sleep(1.0)  # into the notebook's cell
-        proc.send_signal(signum)
+        for i, each in enumerate(signals):
+            time.sleep(0.03 * i)
+            proc.send_signal(each)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == code, err
         name = signal.Signals(signum).name
@@ -413,6 +417,36 @@ def test_an_interrupted_run_says_where_it_stopped_and_publishes_nothing(tiny_pro
         assert published.read_text() == good and not (tiny_project / "reports" / ".run.lock").exists()
     _notebook(tiny_project / "notebooks" / "02_suggest.ipynb", "print('quick again')")
     assert run(tiny_project, audience="internal", progress=False).status == "success"
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_kernel_starts_is_recorded_and_leaves_nothing_running(
+        tiny_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C while a step's worker thread is still starting the kernel: the run ends "interrupted"
+    (jupyter_client once failed the shutdown with InvalidStateError and the manifest stayed "running"),
+    the worker is waited for (papermill gives the working directory back) and no kernel is left."""
+    import threading
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    started = AsyncKernelManager._async_post_start_kernel
+    kernels: list[AsyncKernelManager] = []
+
+    async def interrupted_start(self: AsyncKernelManager, **kwargs: object) -> None:
+        kernels.append(self)
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.sleep(0.3)
+        await started(self, **kwargs)
+
+    monkeypatch.setattr(AsyncKernelManager, "_async_post_start_kernel", interrupted_start)
+    cwd = os.getcwd()
+    result = run(tiny_project, audience="internal", progress=False)
+    assert result.status == "interrupted" and result.exit_code == 130
+    assert result.error == "interrupted by SIGINT during 01_ingest"
+    assert json.loads(result.manifest_path.read_text())["status"] == "interrupted"
+    assert os.getcwd() == cwd and not [t for t in threading.enumerate() if t.name == "cop-analysis step"]
+    assert kernels and not kernels[0].has_kernel and not (tiny_project / "reports" / ".run.lock").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers given back
 
 
 def test_ingest_keeps_its_input_errors_for_the_pipeline(tmp_path: Path) -> None:

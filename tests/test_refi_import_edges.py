@@ -68,7 +68,7 @@ def test_selection_across_turns_becomes_one_coding_per_turn(tmp_path: Path) -> N
     assert TEXT[first["span_start"]:first["span_end"]] == "Trust grew."  # clipped to the first turn
     assert second["text"] == "And the budget?" and second.isna()["span_start"]  # the whole second turn
     assert report.n_codings == 1 and not report.mismatches
-    assert report.splits == [f"source 'interview' selection {a}-{b} -> 2 segments"]
+    assert report.splits == [f"source 'interview' selection {a}-{b} -> 2 segment(s)"]
     assert "split: 1 selection(s) spanning several turns" in report.summary()
 
 
@@ -188,6 +188,22 @@ def test_duplicate_code_guid_keeps_the_first_code(tmp_path: Path) -> None:
     with zipfile.ZipFile(export_qdpx(cfg, tmp_path / "out.qdpx")) as zf:
         qde = zf.read("project.qde").decode("utf-8")
     assert qde.count(f'guid="{TRUST}"') == 1
+
+
+def test_a_duplicate_code_guid_is_not_replaced_by_a_guid_another_code_has(tmp_path: Path) -> None:
+    """The replacement GUID (from the code's path) may already be another code's: it must not collide."""
+    import uuid
+
+    from cop_analysis.codebook import GUID_NAMESPACE, load_project_codebook
+
+    taken = str(uuid.uuid5(GUID_NAMESPACE, "trust_again"))  # what 'Trust again' would get
+    codes = (f'<Code guid="{taken}" name="Early" isCodable="true"/>'
+             f'<Code guid="{TRUST}" name="Trust again" isCodable="true"/>')
+    a, b = TEXT.index("Honestly"), TEXT.index("heard.") + len("heard.")
+    import_qdpx(_archive(tmp_path / "dup.qdpx", _sel(1, a, b, code=taken), codes=codes), tmp_path / "p")
+    guids = {c.id: c.guid for c in load_project_codebook(ProjectConfig.load(tmp_path / "p")).codes}
+    assert len(set(guids.values())) == len(guids) == 4 and guids["early"] == taken
+    assert list(_codings(tmp_path / "p")["code_id"]) == ["early"]
 
 
 def test_whole_source_coding_codes_every_turn_and_passage(tmp_path: Path) -> None:

@@ -116,6 +116,7 @@ def test_memo_on_a_narrowed_coding_is_attached_to_that_coding(project, tmp_path:
 
     report = import_qdpx(tmp_path / "out.qdpx", tmp_path / "back")
     assert not report.mismatches, report.summary()
+    assert report.n_codings == report.n_codings_in_file  # a Note's own Coding is a memo's code link, not a lost coding
     from cop_analysis.config import ProjectConfig
 
     assert _memos(ProjectConfig.load(tmp_path / "back")) == _memos(project)

@@ -38,7 +38,7 @@ class ImportReport:
     surveys: dict[str, int] = field(default_factory=dict)  # REFI source name -> responses, for rebuilt surveys
     offset_methods: dict[str, str] = field(default_factory=dict)  # source_id -> counting method
     n_codes: int = 0
-    n_codings_in_file: int = 0  # every <Coding> in the file, also those on skipped sources and selections
+    n_codings_in_file: int = 0  # every <Coding> of a source in the file, also on skipped sources and selections
     codings_per_coder: dict[str, int] = field(default_factory=dict)
     n_memos: int = 0
     n_cases: int = 0
@@ -300,16 +300,24 @@ def _write_survey(src: _Source, raw: Path, used: set[str], report: ImportReport)
     return {"path": rel, "title": src.name, **({"wave": src.wave} if src.wave else {}), **spec}
 
 
-def _pieces(top: pd.DataFrame, a: int, b: int) -> list[tuple[str, tuple[int, int] | None, bool, int]]:
+MIN_PIECE_CHARS = 3  # a selection's overlap with a further segment shorter than this is not coded there
+
+
+def _pieces(top: pd.DataFrame, a: int, b: int,
+            min_chars: int = MIN_PIECE_CHARS) -> list[tuple[str, tuple[int, int] | None, bool, int]]:
     """Where a selection [a, b) goes: (segment_id, span, coding unit?, length) for each top-level segment
     (coding unit or context passage, sorted by start; they do not overlap) that it overlaps. The span is
-    the selection clipped to the segment, None when it covers the whole segment."""
+    the selection clipped to the segment, None when it covers the whole segment. Of a selection over
+    several segments, an overlap shorter than ``min_chars`` is left out (an offset a few characters
+    off in the other tool must not code the next speaker's turn)."""
     starts, ends = top["start"].to_numpy(), top["end"].to_numpy()
     out = []
     for i in np.flatnonzero((starts < b) & (ends > a)):
         start, end = max(int(starts[i]), a), min(int(ends[i]), b)
         span = None if (start, end) == (starts[i], ends[i]) else (start, end)
         out.append((str(top["segment_id"].iloc[i]), span, bool(top["_unit"].iloc[i]), end - start))
+    if len(out) > 1:
+        out = [p for p in out if p[3] >= min_chars or p[1] is None] or out
     return out
 
 
@@ -320,10 +328,15 @@ def _unique_guids(codebook: Any, where: str) -> list[str]:
     from cop_analysis.codebook import GUID_NAMESPACE
 
     first: dict[str, Any] = {}
+    taken = {code.guid for code in codebook.codes}
     out = []
     for code in codebook.codes:
         if code.guid in first:
-            old, code.guid = code.guid, str(uuid.uuid5(GUID_NAMESPACE, codebook.path(code.id)))
+            old, key = code.guid, codebook.path(code.id)
+            while (guid := str(uuid.uuid5(GUID_NAMESPACE, key))) in taken:  # the path's GUID may be some code's
+                key += "#"
+            code.guid = guid
+            taken.add(guid)
             out.append(f"{where}: codes '{first[old].name}' ({first[old].id}) and '{code.name}' ({code.id}) share "
                        f"the GUID {old}: codings and notes referring to it go to '{first[old].name}'; "
                        f"'{code.name}' gets the new GUID {code.guid}")
@@ -354,7 +367,8 @@ def import_qdpx(path: str | Path, target_root: str | Path, limits: Limits = Limi
     with SafeArchive(path, limits) as archive:
         qde = _open_qde(archive, report)
         report.project_name = qde.name
-        report.n_codings_in_file = len(list(qde.root.iter(qde.t("Coding"))))
+        sources_el = qde.root.find(qde.t("Sources"))  # not the Codings of Notes: they are memos' code links
+        report.n_codings_in_file = 0 if sources_el is None else len(list(sources_el.iter(qde.t("Coding"))))
         sources = qde.sources()
         notes = {guid: _Note(qde.read_text(el, f"note '{el.get('name') or guid}'") or "",
                              norm_guid(el.get("creatingUser")), _valid_time(el.get("creationDateTime")),
@@ -553,8 +567,10 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
                     memo(note, prefix=f"[{where}] ")
                 continue
             seg_id = max(pieces, key=lambda piece: piece[3])[0]  # the selection's memos go where most of it is
-            if len(pieces) > 1 and not sel.whole:
-                report.splits.append(f"{where} -> {len(pieces)} segments")
+            edges = len(_pieces(top, *span, min_chars=0)) - len(pieces) if span is not None else 0
+            if (len(pieces) > 1 or edges) and not sel.whole:
+                left_out = f", {edges} overlap(s) under {MIN_PIECE_CHARS} characters left out" if edges else ""
+                report.splits.append(f"{where} -> {len(pieces)} segment(s){left_out}")
             outside = not all(unit for _, _, unit, _ in pieces)
             for code_guid, user_guid, coding_notes, created in sel.codings:
                 code_id = code_by_guid.get(code_guid)
