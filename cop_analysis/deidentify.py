@@ -42,7 +42,8 @@ PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5
 GENERIC_SPEAKERS = re.compile(
     r"^(?:facilitator|moderator|interviewer|interviewee|participant|respondent|speaker|host|"
     r"note ?taker|unknown|audience|group|all|everyone|several|multiple|p|s|q|a)\s*\d*$", re.IGNORECASE)
-_NOT_NAMES = {"the", "and", "mr", "mrs", "ms", "dr", "miss", "prof", "sir", "madam"}
+_NOT_NAMES = {"the", "and", "mr", "mrs", "ms", "dr", "miss", "prof", "sir", "madam", "don", "doña", "dona", "sr",
+              "sra", "señor", "señora", "srta"}
 # Two-letter initials ('DW') are matched in capitals only, so the alias 'TO' never hides the word 'to'.
 INITIALS = re.compile(r"^[A-Z]{2}$")
 
@@ -174,7 +175,9 @@ class Deidentifier:
         return self._assign("respondents", str(respondent_id), "Respondent")
 
     def source(self, source_id: str, kind: str) -> str:
-        return self._assign("sources", source_id, "Interview" if kind == "transcript" else "Survey")
+        """'Interview N', 'Document N' (a transcript without speakers: ``kind`` 'document') or 'Survey N'."""
+        prefix = {"transcript": "Interview", "document": "Document"}.get(kind, "Survey")
+        return self._assign("sources", source_id, prefix)
 
     # -- names -----------------------------------------------------------------------------------
     def _entities(self, texts: list[str]) -> list[dict[str, list[str]]]:
@@ -230,7 +233,7 @@ class Deidentifier:
                 write_text(self.ner_cache, json.dumps({"version": NER_VERSION, "texts": cache},
                                                       ensure_ascii=False, sort_keys=True))
         entries = [cache.get(text_key(t), {}) for t in texts]
-        persons = {n for e in entries for n in e.get("persons", []) if n.casefold() not in self.keep}
+        persons = {n for e in entries for n in self._names_in(e.get("persons", []))}
         places = {p for e in entries for raw in e.get("places", []) if raw.casefold() not in self.keep
                   for p in [place_term(raw, self.ner_places)] if p and p.casefold() not in self.keep}
         configured = self.names | self.organizations | self.places  # before this call's finds
@@ -245,6 +248,27 @@ class Deidentifier:
         self.names |= persons
         self.places |= places
         self._compiled = None
+
+    def _may_be_name(self, found: str) -> bool:
+        """Whether a spaCy PERSON find may be a name: none of its words is in ``keep`` ('Involve Budget'
+        with ``keep: [Budget]``), and no word of a several-word find is in lower case but for particles
+        ('Para mí', Spanish; 'van', 'de' pass, and so does a word with a capital inside)."""
+        words = found.split()
+        if any(w.casefold() in self.keep for w in [found, *words]):
+            return False
+        return len(words) < 2 or all(any(c.isupper() for c in w) or w.casefold() in _CONNECTORS or not w[0].isalpha()
+                                     for w in words)  # 'al-Rashid', 'deShawn' have a capital
+
+    def _names_in(self, found: list[str]) -> list[str]:
+        """The PERSON finds of one text that may be names; the words of a several-word find that may
+        not ('Involve Budget') are no names in that text either (spaCy also returns 'Involve')."""
+        phrases = {w.casefold() for n in found if " " in n.strip() and not self._may_be_name(n) for w in n.split()}
+        return [n for n in found if self._may_be_name(n) and n.casefold() not in phrases]
+
+    def keep_words(self, words: Iterable[str]) -> None:
+        """Add words that are never redacted when NER finds them (``redact.keep``; the report adds the
+        survey's department names, which spaCy sometimes takes for people: 'the Parks board')."""
+        self.keep |= {" ".join(str(w).split()).casefold() for w in words if isinstance(w, str) and w.strip()}
 
     def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
         """(pattern, mark) pairs in the order they apply: organisations, places, then person names;

@@ -271,6 +271,46 @@ def test_names_made_of_ordinary_words_are_still_redacted(tmp_path: Path) -> None
     assert deid.redact(texts[1]) == texts[1] and deid.redact(texts[3]) == texts[3]  # the words stay words
 
 
+def test_kept_words_and_lower_case_words_make_no_name_of_a_several_word_find(tmp_path: Path) -> None:
+    """spaCy's 'Involve Budget' (and the 'Involve' it also returns) with keep: [Budget], and Spanish 'Para mí',
+    were redacted as names; 'Maria de la Cruz' and 'Omar al-Rashid' still are. 'Doña' is a title, not a name."""
+    texts = ["Involve Budget earlier.", "Para mí, la confianza es todo.", "Maria de la Cruz met Omar al-Rashid.",
+             "Doña Carmen came."]
+    persons = [["Budget", "Involve", "Involve Budget"], ["Para mí"], ["Maria de la Cruz", "Omar al-Rashid"],
+               ["Doña Carmen"]]
+    cache = {text_key(t): {"persons": p, "places": []} for t, p in zip(texts, persons)}
+    (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
+
+    def no_model() -> None:
+        raise AssertionError("every text is in the NER cache")
+
+    deid = Deidentifier(people=["Doña Carmen"], keep=["Budget"], load_nlp=no_model, ner_cache=tmp_path / "ner.json")
+    deid.learn_names(texts)
+    assert [deid.redact(t) for t in texts] == ["Involve Budget earlier.", "Para mí, la confianza es todo.",
+                                               "[name] met [name].", "[name] came."]
+    assert "Doña" not in deid.names and "Carmen" in deid.names
+    deid.keep_words(["Parks"])  # a survey's department names, added by the shareable report
+    parks = "We got a seat on the Parks board."
+    cache[text_key(parks)] = {"persons": ["Parks"], "places": []}
+    (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
+    deid.learn_names([parks])
+    assert deid.redact(parks) == parks
+
+
+def test_departments_stay_and_self_descriptions_are_not_quoted_in_the_sample(sample: ProjectConfig) -> None:
+    """'Parks' and 'Library' (survey departments spaCy took for people) are not redacted, in text or in the
+    department column; a quote in which someone names their affiliation ('I'm with the ...') is not shown."""
+    data = report.load_report_data(sample)
+    shared = report.deidentify_data(data, Deidentifier.for_project(sample, data.units))
+    assert {"Parks", "Library"} <= set(shared.units["department"].dropna())
+    text = "\n".join(shared.units["text"].dropna())
+    assert "the Library section was mine" in text and "Parks has some results now." in text
+    union = data.units[data.units["text"].str.contains("I'm with the", regex=False, na=False)]
+    assert len(union) and union["self_described"].all()
+    page = report.shareable_page(shared, {"run_id": "r1"})
+    assert not [q for q in _page_quotes(page) if "I'm with the" in q["text"]]
+
+
 def test_theme_labels_are_redacted_but_teach_no_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from cop_analysis.report import shareable
 

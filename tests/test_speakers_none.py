@@ -176,3 +176,23 @@ def test_the_default_keeps_the_cache_keys_of_existing_projects() -> None:
     plain = dataclasses.replace(item, spec=dataclasses.replace(spec, speakers="none"))
     lines = dataclasses.replace(item, spec=dataclasses.replace(spec, speakers="none", paragraphs="lines"))
     assert len({_cache_key(item), _cache_key(plain), _cache_key(lines)}) == 3
+
+
+def test_a_document_without_speakers_is_no_interview_in_the_reports(tmp_path: Path) -> None:
+    """The shareable report calls such a source 'Document N', its 'About' counts it as a document, the
+    overview names paragraphs as units, and its quotes are capped per source like a person's."""
+    from cop_analysis import report
+    from cop_analysis.report.quotes import QuotePicker
+
+    cfg = _project(tmp_path)
+    ingest_project(cfg)
+    data = report.load_report_data(cfg)
+    shared = report.deidentify_data(data, Deidentifier.for_project(cfg, data.units))
+    minutes = shared.units.loc[data.units["source_id"] == "notes/minutes.md", "source_title"].unique().tolist()
+    assert len(minutes) == 1 and minutes[0].startswith("Document ")
+    about = report.shareable_page(shared, {"run_id": "r1"}).render([])
+    assert "1 document without speakers (by paragraph)" in about and "interviews and reflection circles" not in about
+    assert "paragraphs of documents without speakers" in dict(report.overview(data))["Coding units"]
+    paragraphs = shared.units.loc[shared.units["source_title"] == minutes[0], "segment_id"].tolist()
+    picker = QuotePicker(dataclasses.replace(shared, quote_pool=None), per_person=2)
+    assert len(picker.take(paragraphs, 10)) <= 2

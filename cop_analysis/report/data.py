@@ -82,12 +82,15 @@ def _wave_order(sources: pd.DataFrame, waves: pd.Series) -> list[str]:
 
 # -- units worth quoting: prepare_units marks them, quotes.QuotePicker picks among them --------
 MIN_QUOTE_WORDS = 6
-# "As the director of ...", "I'm a department lead", "I run the ...": a job or position that names its holder
+# "As the director of ...", "I'm a department lead", "I run the ...", "I'm with the <union>", "I work for
+# Commissioner ...", "I've managed them for twelve years": a job, position or affiliation that names its holder
 SELF_DESCRIBED = re.compile(
     r"(?i)\b(?:as|i'm|i am|i was|i've been)\s+(?:the|a|an|our|their)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:director|head|chair|chairperson|co-chair|lead|leader|manager|commissioner|supervisor|coordinator|president|"
     r"founder|administrator|superintendent|mayor|executive|officer|pastor|principal|only)\b"
-    r"|\bi\s+(?:run|direct|chair|manage|head|founded)\s+(?:the|a|an|our|this)\b")
+    r"|\bi\s+(?:run|direct|chair|manage|head|founded)\s+(?:the|a|an|our|this)\b"
+    r"|\bi(?:'m| am)\s+(?:here\s+)?(?:with|from|representing)\s+the\b|\bi\s+(?:work|worked)\s+(?:for|at)\b"
+    r"|\bi(?:'ve| have)\s+(?:managed|run|led|directed|chaired|supervised)\b")
 
 
 def quotable(text: Any) -> bool:
@@ -111,6 +114,15 @@ def prepare_units(segments: pd.DataFrame, sources: pd.DataFrame, waves: list[str
     units["quotable"] = units["text"].map(quotable)
     units["self_described"] = units["text"].map(lambda t: bool(SELF_DESCRIBED.search(str(t))))
     return units.reset_index(drop=True)
+
+
+def speakerless_sources(units: pd.DataFrame) -> set[str]:
+    """Transcripts none of whose coding units has a speaker (``speakers: none``: documents coded by paragraph)."""
+    if not {"kind", "source_id", "speaker"} <= set(units.columns):
+        return set()
+    turns = units[units["kind"] == "transcript"]
+    spoken = turns.groupby("source_id")["speaker"].agg(lambda s: s.notna().any())
+    return set(spoken.index[~spoken.astype(bool)])
 
 
 HUMAN_BASIS_SHARE = 0.5  # basis 'auto': human codings alone once people coded at least this share of the units
@@ -216,7 +228,9 @@ def overview(data: ReportData) -> list[tuple[str, str]]:
         ("Waves", ", ".join(data.waves) or "–"),
         ("Speakers", str(people)),
         ("Survey respondents", str(respondents)),
-        ("Coding units", f"{len(units)} (speaker turns and survey answers)"),
+        ("Coding units", f"{len(units)} (speaker turns, "
+                         + ("paragraphs of documents without speakers, " if speakerless_sources(units) else "")
+                         + "survey answers)"),
         ("Coders", ", ".join(data.coders) if data.coders else "none yet"),
         ("Coded units", f"{coded} of {len(units)} ({coverage})"),
         ("Basis", basis_text(data)),

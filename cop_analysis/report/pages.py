@@ -22,8 +22,8 @@ from markupsafe import Markup, escape
 from .charts import (code_colors, fig_code_totals, fig_grouped, fig_heatmap, fig_theme_map, fig_theme_sizes,
                      fig_wave_lines)
 from .data import (GROUPS, ReportData, among, basis_text, code_by_group, code_names, code_totals, cooccurrence,
-                   distinct_selections, overview, percent, selection_title, theme_code_crosstab, theme_table,
-                   wave_change)
+                   distinct_selections, overview, percent, selection_title, speakerless_sources, theme_code_crosstab,
+                   theme_table, wave_change)
 from .quotes import SHAREABLE_QUOTES_PER_PERSON, QuotePicker, exemplars, theme_quotes
 
 # a theme is a lesson when at least this share of its units carry a code, or a person named it: clusters of
@@ -360,9 +360,12 @@ def _about_blocks(blocks: list[dict[str, Any]], data: ReportData, manifest: dict
     """How the shareable report was made, in plain words for readers outside the project."""
     kinds = data.sources["kind"].value_counts() if len(data.sources) else pd.Series(dtype=int)
     model = str(manifest.get("models", {}).get("embedding", "")) or "a sentence-embedding model"
-    rows = [("Evidence", f"{_plural(int(kinds.get('transcript', 0)), 'recorded conversation')} (interviews and "
-                         f"reflection circles, as speaker turns) and {_plural(int(kinds.get('survey', 0)), 'survey')} "
-                         "(open-ended answers)"),
+    documents = len(speakerless_sources(data.units))
+    conversations = int(kinds.get("transcript", 0)) - documents
+    evidence = [f"{_plural(conversations, 'recorded conversation')} (as speaker turns)"] if conversations else []
+    evidence += [f"{_plural(documents, 'document')} without speakers (by paragraph)"] if documents else []
+    evidence += [f"{_plural(int(kinds.get('survey', 0)), 'survey')} (open-ended answers)"]
+    rows = [("Evidence", ", ".join(evidence[:-1]) + " and " + evidence[-1] if len(evidence) > 1 else evidence[0]),
             ("Waves", ", ".join(data.waves) or "one"),
             ("Coding", "people applied the codes of a shared codebook" + (
                 "; where nobody had coded yet, machine suggestions stand in" if data.basis != "human" else "")),
@@ -373,8 +376,10 @@ def _about_blocks(blocks: list[dict[str, Any]], data: ReportData, manifest: dict
     if selections:
         rows.append(("Themes found in", "; ".join(selection_title(s) for s in selections)))
     rows.append(("De-identification", "speakers replaced by pseudonyms; names, e-mails, phone numbers, links, "
-                                      "organisation and place names redacted; roles only one person had left out; "
-                                      f"at most {SHAREABLE_QUOTES_PER_PERSON} quotes from one person"))
+                                      "organisation and place names redacted; roles and departments only one person "
+                                      "had left out of the attributions (a quote may still mention a role); no quote "
+                                      "where someone names their position or affiliation; at most "
+                                      f"{SHAREABLE_QUOTES_PER_PERSON} quotes from one person"))
     rows.append(("Made with", f"cop-analysis, run {manifest.get('run_id', '–')}"))
     blocks.append({"type": "stats", "stats": rows})
 

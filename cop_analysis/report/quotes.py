@@ -39,7 +39,7 @@ def unit_context(row: Mapping[str, Any]) -> str:
 class QuotePicker:
     """Chooses the quotes of one page: each unit (and each wording) once, statements before
     questions and short replies (``quotable``); for a shareable page at most ``per_person``
-    quotes of one person, no self-descriptions by position (``SELF_DESCRIBED``) and only units
+    quotes of one person (of one source, for units without a speaker), no self-descriptions by position (``SELF_DESCRIBED``) and only units
     of ``data.quote_pool``."""
 
     def __init__(self, data: ReportData, per_person: int | None = None) -> None:
@@ -57,6 +57,8 @@ class QuotePicker:
                 continue
             row = self.units.loc[seg].to_dict()
             text, person = _quote(row["text"]), row.get("person")
+            if not isinstance(person, str) and isinstance(row.get("source_id"), str):
+                person = f"source {row['source_id']}"  # units without a speaker (speakers: none): capped per source
             if text.casefold() in self.seen or seg in self.seen:
                 continue
             if self.per_person is not None and (row.get("self_described") or _opens_redacted(text) or (

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .data import ReportData, among
+from .data import ReportData, among, speakerless_sources
 from .quotes import QUOTE_CHARS, quote_candidates
 
 MIN_GROUP = 2  # the shareable report drops a role or department held by fewer people (it would identify them)
@@ -46,7 +46,8 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     units = data.units.copy()
     units["speaker_role"] = _common_only(units, "speaker_role")
     units["department"] = _common_only(units, "department")
-    kinds = dict(zip(data.sources["source_id"], data.sources["kind"]))
+    documents = speakerless_sources(data.units)
+    kinds = {s: "document" if s in documents else k for s, k in zip(data.sources["source_id"], data.sources["kind"])}
     from ..textnorm import natural_key
 
     # numbered in wave order (then path), so "Survey 1" is the first wave's survey
@@ -65,6 +66,7 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     shown = among(units["segment_id"], pool)
     # names are learned from the quotable texts only: theme labels and keywords are redacted with what
     # they teach, never a source (a label capitalises its first keyword: 'Budget / board decides')
+    deid.keep_words(data.units["department"].dropna().unique())  # group names, not people ('the Parks board')
     deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()], context=units["text"].dropna())
     units["text"] = units["text"].map(deid.redact)
     units["department"] = units["department"].map(deid.redact)
