@@ -46,6 +46,7 @@ from .schema import SEGMENTS, SOURCES, VANISHED_SOURCES
 
 CODING_UNITS: dict[str, str] = {"transcript": "turn", "survey": "response"}
 INPUT_ERRORS = "input_errors.json"  # under data/processed/: the input errors of the last ingest
+INPUT_WARNINGS = "input_warnings.json"  # and its warnings (per file, and the project's: ambiguous speaker names)
 INGEST_VERSION = "5"  # 5: a bad survey row is skipped with its own error instead of rejecting the file
 RENAME_MIN_SIMILARITY = 0.5  # word-trigram Jaccard overlap for a vanished file to count as renamed (_renamed_sources)
 MAX_PARAGRAPH_CHARS = 100_000
@@ -538,6 +539,7 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
     # before the tables: unchanged files report their bad rows from this file, so an ingest stopped after
     # writing the tables must not leave the errors of the files it just read behind
     _keep_input_errors(cfg, report.errors)
+    _keep_problems(cfg.processed / INPUT_WARNINGS, report.warnings)
     if parsed or set(previous_keys) != set(kept):  # new, changed, removed or now-broken sources
         old_segments = load_segments(cfg) if len(previous) else SEGMENTS.empty_frame()
         segments = _assemble(old_segments[old_segments["source_id"].isin(kept)], parsed)
@@ -581,8 +583,11 @@ def ingest_project(cfg: ProjectConfig, progress: bool = False) -> IngestReport:
 def _keep_input_errors(cfg: ProjectConfig, errors: list[IngestError]) -> None:
     """Write ``data/processed/input_errors.json`` (``[{path, line, message}]``, [] when every input was
     read) for the pipeline and the reports; rewritten only when it changes."""
-    path = cfg.processed / INPUT_ERRORS
-    text = json.dumps([{"path": e.path, "line": e.line, "message": e.message} for e in errors], indent=1) + "\n"
+    _keep_problems(cfg.processed / INPUT_ERRORS, errors)
+
+
+def _keep_problems(path: Path, problems: list[IngestError]) -> None:
+    text = json.dumps([{"path": e.path, "line": e.line, "message": e.message} for e in problems], indent=1) + "\n"
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         write_text(path, text)
 
@@ -590,6 +595,13 @@ def _keep_input_errors(cfg: ProjectConfig, errors: list[IngestError]) -> None:
 def load_input_errors(cfg: ProjectConfig) -> list[dict[str, Any]]:
     """The input errors of the last ingest (``input_errors.json``): ``[{path, line, message}]``."""
     path = cfg.processed / INPUT_ERRORS
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def load_input_warnings(cfg: ProjectConfig) -> list[dict[str, Any]]:
+    """The warnings of the last ingest (``input_warnings.json``): ``[{path, line, message}]``, those of
+    every file read (also unchanged ones) and of the project (a speaker name that could be two people)."""
+    path = cfg.processed / INPUT_WARNINGS
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 

@@ -279,15 +279,10 @@ def input_errors(cfg: ProjectConfig) -> list[dict[str, Any]]:
 
 
 def input_warnings(cfg: ProjectConfig) -> list[dict[str, Any]]:
-    """Warnings from reading each ingested source (``sources.warnings``): ``[{"path", "message"}]``."""
-    import pandas as pd
+    """Warnings of the last ingest (``data/processed/input_warnings.json``): ``[{"path", "message"}]``."""
+    from .ingest import load_input_warnings
 
-    path = cfg.processed / "sources.parquet"
-    if not path.exists():
-        return []
-    frame = pd.read_parquet(path, columns=["path", "warnings"])
-    return [{"path": str(p), "message": str(m)} for p, w in zip(frame["path"], frame["warnings"])
-            if isinstance(w, str) for m in json.loads(w)]
+    return [{"path": w["path"], "message": w["message"]} for w in load_input_warnings(cfg)]
 
 
 def ingested_paths(cfg: ProjectConfig) -> set[str]:

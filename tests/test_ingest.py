@@ -268,6 +268,9 @@ def test_speakers_linked_across_files_incrementally(tmp_path: Path) -> None:
         "data/raw/one/b.txt: speaker 'Kwame' could be Kwame Asante (data/raw/t/a.txt) or Kwame Mensah "
         "(data/raw/t/c.txt): left unlinked; name the person under speaker_aliases in project.yml to link it"]
     assert report.linked == {} and report.n_speakers == 6
+    from cop_analysis.pipeline import input_warnings
+
+    assert input_warnings(cfg) == [{"path": "data/raw/one/b.txt", "message": report.warnings[0].message}]  # for a run
 
     # an explicit alias settles it: only the file that says 'Kwame' is segmented again
     config["speaker_aliases"] = {"Kwame": "Kwame Asante"}
@@ -275,6 +278,7 @@ def test_speakers_linked_across_files_incrementally(tmp_path: Path) -> None:
     cfg = ProjectConfig.load(root)
     report = ingest_project(cfg)
     assert report.changed == ["one/b.txt"] and not report.warnings
+    assert input_warnings(cfg) == []
     assert _who(cfg, "one/b.txt")[0] == ("Kwame Asante", "facilitator") and report.n_speakers == 5
 
 
