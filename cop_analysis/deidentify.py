@@ -42,8 +42,8 @@ PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5
 GENERIC_SPEAKERS = re.compile(
     r"^(?:facilitator|moderator|interviewer|interviewee|participant|respondent|speaker|host|"
     r"note ?taker|unknown|audience|group|all|everyone|several|multiple|p|s|q|a)\s*\d*$", re.IGNORECASE)
-_NOT_NAMES = {"the", "and", "mr", "mrs", "ms", "dr", "miss", "prof", "sir", "madam", "don", "doña", "dona", "sr",
-              "sra", "señor", "señora", "srta"}
+_NOT_NAMES = {"the", "and", "mr", "mrs", "ms", "dr", "miss", "prof", "sir", "madam", "doña", "señor", "señora", "sra",
+              "srta"}  # not 'Don' or 'Dona': first names too
 # Two-letter initials ('DW') are matched in capitals only, so the alias 'TO' never hides the word 'to'.
 INITIALS = re.compile(r"^[A-Z]{2}$")
 
@@ -116,6 +116,15 @@ def _only_sentence_initial(word: str, texts: list[str]) -> bool:
     return True
 
 
+def _completed(name: str, text: str) -> str:
+    """A find that ends in a particle, as spaCy cuts some ('Ursula von der'), with the capitalised word
+    that follows it in ``text`` ('Ursula von der Leyen')."""
+    if " " not in name or not name.split()[-1][:1].islower():
+        return name
+    m = re.search(re.escape(name) + r"\s+([^\W\d_][\w'’-]*)", text)
+    return f"{name} {m.group(1)}" if m and m.group(1)[0].isupper() else name
+
+
 class Deidentifier:
     """Pseudonymise speakers and redact identifying details from text.
 
@@ -139,6 +148,7 @@ class Deidentifier:
         self.organizations = {o.strip() for o in organizations if o and o.strip()}
         self.places = {" ".join(p.split()) for p in places if p and p.strip()}
         self.keep = {" ".join(k.split()).casefold() for k in keep if k and k.strip()}
+        self.groups: set[str] = set()  # see keep_groups
         self.ner_places = ner_places
         self.key: dict[str, dict[str, str]] = {"speakers": {}, "respondents": {}, "sources": {}}
         for kind, mapping in (key or {}).items():
@@ -233,7 +243,7 @@ class Deidentifier:
                 write_text(self.ner_cache, json.dumps({"version": NER_VERSION, "texts": cache},
                                                       ensure_ascii=False, sort_keys=True))
         entries = [cache.get(text_key(t), {}) for t in texts]
-        persons = {n for e in entries for n in self._names_in(e.get("persons", []))}
+        persons = {_completed(n, t) for t, e in zip(texts, entries) for n in self._names_in(e.get("persons", []))}
         places = {p for e in entries for raw in e.get("places", []) if raw.casefold() not in self.keep
                   for p in [place_term(raw, self.ner_places)] if p and p.casefold() not in self.keep}
         configured = self.names | self.organizations | self.places  # before this call's finds
@@ -249,26 +259,28 @@ class Deidentifier:
         self.places |= places
         self._compiled = None
 
-    def _may_be_name(self, found: str) -> bool:
-        """Whether a spaCy PERSON find may be a name: none of its words is in ``keep`` ('Involve Budget'
-        with ``keep: [Budget]``), and no word of a several-word find is in lower case but for particles
-        ('Para mí', Spanish; 'van', 'de' pass, and so does a word with a capital inside)."""
-        words = found.split()
-        if any(w.casefold() in self.keep for w in [found, *words]):
-            return False
-        return len(words) < 2 or all(any(c.isupper() for c in w) or w.casefold() in _CONNECTORS or not w[0].isalpha()
-                                     for w in words)  # 'al-Rashid', 'deShawn' have a capital
-
     def _names_in(self, found: list[str]) -> list[str]:
-        """The PERSON finds of one text that may be names; the words of a several-word find that may
-        not ('Involve Budget') are no names in that text either (spaCy also returns 'Involve')."""
-        phrases = {w.casefold() for n in found if " " in n.strip() and not self._may_be_name(n) for w in n.split()}
-        return [n for n in found if self._may_be_name(n) and n.casefold() not in phrases]
+        """The PERSON finds of one text that may be names. A find that is a ``keep`` entry, or one word that
+        is a group name (``keep_groups``), is none; kept words at either end of a several-word find are
+        dropped from it ('Involve Budget' with ``keep: [Budget]`` -> 'Involve', which the one-word rules
+        then judge). When in doubt a find stays a name ('Rosa Parks' beside a Parks department)."""
+        out = []
+        for name in found:
+            words = name.split()
+            if not words or name.casefold() in self.keep or (len(words) == 1 and name.casefold() in self.groups):
+                continue
+            while len(words) > 1 and words[-1].casefold() in self.keep:
+                words.pop()
+            while len(words) > 1 and words[0].casefold() in self.keep:
+                words.pop(0)
+            if " ".join(words).casefold() not in self.keep:
+                out.append(" ".join(words))
+        return out
 
-    def keep_words(self, words: Iterable[str]) -> None:
-        """Add words that are never redacted when NER finds them (``redact.keep``; the report adds the
-        survey's department names, which spaCy sometimes takes for people: 'the Parks board')."""
-        self.keep |= {" ".join(str(w).split()).casefold() for w in words if isinstance(w, str) and w.strip()}
+    def keep_groups(self, names: Iterable[str]) -> None:
+        """Group names (the survey's departments) that spaCy sometimes takes for a person ('the Parks
+        board'): never a name when NER finds one of them alone (a configured person always is)."""
+        self.groups |= {" ".join(str(n).split()).casefold() for n in names if isinstance(n, str) and n.strip()}
 
     def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
         """(pattern, mark) pairs in the order they apply: organisations, places, then person names;

@@ -271,12 +271,17 @@ def test_names_made_of_ordinary_words_are_still_redacted(tmp_path: Path) -> None
     assert deid.redact(texts[1]) == texts[1] and deid.redact(texts[3]) == texts[3]  # the words stay words
 
 
-def test_kept_words_and_lower_case_words_make_no_name_of_a_several_word_find(tmp_path: Path) -> None:
-    """spaCy's 'Involve Budget' (and the 'Involve' it also returns) with keep: [Budget], and Spanish 'Para mí',
-    were redacted as names; 'Maria de la Cruz' and 'Omar al-Rashid' still are. 'Doña' is a title, not a name."""
-    texts = ["Involve Budget earlier.", "Para mí, la confianza es todo.", "Maria de la Cruz met Omar al-Rashid.",
+def test_kept_words_are_cut_from_a_several_word_find_and_real_names_stay_names(tmp_path: Path) -> None:
+    """keep: [Budget] makes spaCy's 'Involve Budget' the find 'Involve' (judged by the one-word rules; the
+    sample keeps 'Involve' too); a department name found alone is no name, but 'Rosa Parks' is one, and so
+    are names with particles, 'Grant Thompson' minus a kept 'Grant', 'Don' (a first name); 'Doña' is a title."""
+    texts = ["Involve Budget earlier.", "Pieter van der Berg, Ursula von der Leyen and Mahathir bin Mohamad came.",
+             "We read about Rosa Parks, then Rosa Delgado spoke. Rosa said the Parks board agreed.",
+             "Grant Thompson wrote it and Thompson got the money.", "Don Hughes spoke. Later Don left.",
              "Doña Carmen came."]
-    persons = [["Budget", "Involve", "Involve Budget"], ["Para mí"], ["Maria de la Cruz", "Omar al-Rashid"],
+    persons = [["Budget", "Involve", "Involve Budget"],
+               ["Pieter van der Berg", "Berg", "Ursula von der", "Mahathir bin Mohamad"],
+               ["Rosa Parks", "Rosa Delgado", "Rosa", "Parks"], ["Grant Thompson", "Thompson"], ["Don Hughes", "Don"],
                ["Doña Carmen"]]
     cache = {text_key(t): {"persons": p, "places": []} for t, p in zip(texts, persons)}
     (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
@@ -284,17 +289,18 @@ def test_kept_words_and_lower_case_words_make_no_name_of_a_several_word_find(tmp
     def no_model() -> None:
         raise AssertionError("every text is in the NER cache")
 
-    deid = Deidentifier(people=["Doña Carmen"], keep=["Budget"], load_nlp=no_model, ner_cache=tmp_path / "ner.json")
+    deid = Deidentifier(people=["Doña Carmen", "Don Hughes"], keep=["Budget", "Grant"], load_nlp=no_model,
+                        ner_cache=tmp_path / "ner.json")
+    deid.keep_groups(["Parks", "Library"])  # the survey's departments, added by the shareable report
     deid.learn_names(texts)
-    assert [deid.redact(t) for t in texts] == ["Involve Budget earlier.", "Para mí, la confianza es todo.",
-                                               "[name] met [name].", "[name] came."]
-    assert "Doña" not in deid.names and "Carmen" in deid.names
-    deid.keep_words(["Parks"])  # a survey's department names, added by the shareable report
-    parks = "We got a seat on the Parks board."
-    cache[text_key(parks)] = {"persons": ["Parks"], "places": []}
-    (tmp_path / "ner.json").write_text(json.dumps({"version": NER_VERSION, "texts": cache}), encoding="utf-8")
-    deid.learn_names([parks])
-    assert deid.redact(parks) == parks
+    assert [deid.redact(t) for t in texts] == [
+        "[name] Budget earlier.", "[name], [name] and [name] came.",
+        "We read about [name], then [name] spoke. [name] said the Parks board agreed.",
+        "Grant [name] wrote it and [name] got the money.", "[name] spoke. Later [name] left.", "[name] came."]
+    assert "Doña" not in deid.names and "Parks" not in deid.names
+    again = Deidentifier(keep=["Budget", "Involve"], load_nlp=no_model, ner_cache=tmp_path / "ner.json")
+    again.learn_names(texts[:1])
+    assert again.redact(texts[0]) == texts[0]
 
 
 def test_departments_stay_and_self_descriptions_are_not_quoted_in_the_sample(sample: ProjectConfig) -> None:

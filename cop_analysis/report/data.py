@@ -85,12 +85,13 @@ MIN_QUOTE_WORDS = 6
 # "As the director of ...", "I'm a department lead", "I run the ...", "I'm with the <union>", "I work for
 # Commissioner ...", "I've managed them for twelve years": a job, position or affiliation that names its holder
 SELF_DESCRIBED = re.compile(
-    r"(?i)\b(?:as|i'm|i am|i was|i've been)\s+(?:the|a|an|our|their)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?i)\b(?:as|i['’]m|i am|i was|i['’]ve been)\s+(?:the|a|an|our|their)\s+(?:[\w-]+\s+){0,3}?"
     r"(?:director|head|chair|chairperson|co-chair|lead|leader|manager|commissioner|supervisor|coordinator|president|"
     r"founder|administrator|superintendent|mayor|executive|officer|pastor|principal|only)\b"
     r"|\bi\s+(?:run|direct|chair|manage|head|founded)\s+(?:the|a|an|our|this)\b"
-    r"|\bi(?:'m| am)\s+(?:here\s+)?(?:with|from|representing)\s+the\b|\bi\s+(?:work|worked)\s+(?:for|at)\b"
-    r"|\bi(?:'ve| have)\s+(?:managed|run|led|directed|chaired|supervised)\b")
+    r"|\bi(?:['’]m| am)\s+(?:here\s+)?(?:with|from|representing)\s+the\s+(?-i:[A-Z])"  # the <Union>, not the kids
+    r"|\bi\s+work(?:ed)?\s+(?:for|at)\s+(?:the\s+)?(?-i:[A-Z])"  # for Commissioner ..., not at night
+    r"|\bi(?:['’]ve| have)\s+(?:managed|run|led|directed|chaired|supervised)\s+(?!to\b|into\b)")
 
 
 def quotable(text: Any) -> bool:

@@ -66,7 +66,7 @@ def deidentify_data(data: ReportData, deid: Any, title: str | None = None) -> Re
     shown = among(units["segment_id"], pool)
     # names are learned from the quotable texts only: theme labels and keywords are redacted with what
     # they teach, never a source (a label capitalises its first keyword: 'Budget / board decides')
-    deid.keep_words(data.units["department"].dropna().unique())  # group names, not people ('the Parks board')
+    deid.keep_groups(data.units["department"].dropna().unique())  # group names, not people ('the Parks board')
     deid.learn_names([t[:QUOTE_CHARS + 80] for t in units.loc[shown, "text"].dropna()], context=units["text"].dropna())
     units["text"] = units["text"].map(deid.redact)
     units["department"] = units["department"].map(deid.redact)
