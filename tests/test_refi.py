@@ -452,3 +452,29 @@ def test_real_nvivo_export_imports_all_codings(tmp_path: Path) -> None:
     for _, selected, *_ in _codings_list(again):
         exported[selected] += 1
     assert exported == want
+
+
+def test_round_trip_keeps_the_names_and_guids_of_vtt_and_docx_transcripts(tmp_path: Path) -> None:
+    """A .vtt (or .docx, .srt) transcript is imported as '<name>.vtt.txt' (its text is plain text now);
+    exported again it keeps its first name, so its source, selection and coding GUIDs do not change."""
+    from ingest_fixtures import VTT, make_project
+
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.ingest import ingest_project, load_segments
+    from cop_analysis.ledger import Ledger
+    from cop_analysis.refi import export_qdpx
+    from cop_analysis.refi.common import q
+
+    root = make_project(tmp_path / "p", {"t/call.vtt": VTT, "codebook.yml": CODEBOOK},
+                        {"transcripts": [{"path": "t/*"}], "codebook": "data/raw/codebook.yml"})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    turn = load_segments(cfg).query("unit == 'turn'").iloc[0]
+    Ledger(cfg.ledger_path).code(turn["segment_id"], "trust", "ana")
+    first = export_qdpx(cfg, tmp_path / "first.qdpx")
+    report = import_qdpx(first, tmp_path / "back")
+    assert report.sources == {"t/call.vtt": "t/call.vtt.txt"} and report.n_codings == 1
+    second = export_qdpx(ProjectConfig.load(tmp_path / "back"), tmp_path / "second.qdpx")
+    names = [[(s.get("guid"), s.get("name")) for s in _read_qdpx(p)[0].iter(q("TextSource"))] for p in (first, second)]
+    assert names[0] == names[1] == [(names[0][0][0], "t/call.vtt")]
+    assert _codings(second) == _codings(first)

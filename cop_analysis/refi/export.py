@@ -84,12 +84,31 @@ def _coding_unit(units: Any, kind: str, unit: str) -> bool:
     return unit == units.get(kind) if isinstance(units, dict) else unit in units
 
 
+IMPORTED_SUFFIXES = (".docx", ".vtt", ".srt", ".md")  # transcript formats our import stores as <name>.txt
+
+
+def exported_names(source_ids: Any) -> dict[str, str]:
+    """{source id: its name (and GUID key) in the export}: the id, except for a transcript our import
+    wrote as ``<name>.docx.txt`` (or ``.vtt``, ``.srt``, ``.md`` + ``.txt``: its text is plain text now),
+    which goes back under its first name, so export -> import -> export keeps names and GUIDs."""
+    ids = set(map(str, source_ids))
+    out = {}
+    for sid in ids:
+        stem = sid[:-4]
+        imported = sid.lower().endswith(".txt") and stem.lower().endswith(IMPORTED_SUFFIXES) and stem not in ids
+        out[sid] = stem if imported else sid
+    return out
+
+
 def build_project(cfg: Any, crlf: bool = False,
                   warnings: list[str] | None = None) -> tuple[ET.Element, dict[str, str]]:
     """The ``<Project>`` element and the exported texts by source GUID; what is left out goes to ``warnings``."""
     from cop_analysis.codebook import codes_to_xml
 
     d = _project_data(cfg)
+    names = exported_names(d["sources"]["source_id"])
+    d["sources"]["source_id"] = d["sources"]["source_id"].map(names)
+    d["segments"]["source_id"] = d["segments"]["source_id"].map(names)
     sources, segments, codebook = d["sources"].sort_values("source_id"), d["segments"], d["codebook"]
     segs = segments.set_index("segment_id")
     codings = d["codings"][d["codings"]["segment_id"].isin(segs.index)]
