@@ -329,10 +329,12 @@ def test_cli_export_and_import(tiny_project, tmp_path: Path) -> None:
     assert result.exit_code == 0 and out.exists(), result.output
     result = runner.invoke(app, ["import-qdpx", str(out), str(tmp_path / "cli_project")])
     assert result.exit_code == 0 and "5/5 codings" in result.output, result.output
-    # every transcript gets its own speaker_roles mapping: no YAML anchor/alias (&id001 / *id001)
+    # every transcript gets its own speaker_roles mapping (its speakers' roles, from its Description), never
+    # a YAML anchor/alias (&id001 / *id001)
     text = (tmp_path / "cli_project" / "project.yml").read_text(encoding="utf-8")
     roles = [t["speaker_roles"] for t in yaml.safe_load(text)["transcripts"]]
-    assert len(roles) == 2 and roles[0] == roles[1] and roles[0] is not roles[1]
+    assert roles == [{"Facilitator": "facilitator", "Jordan Reyes": "member", "Maya Chen": "member"},
+                     {"Facilitator": "facilitator", "Sam Okafor": "member"}]
     assert "&id" not in text and "*id" not in text
     result = runner.invoke(app, ["import-qdpx", str(out), str(tmp_path / "cli_project")])
     assert result.exit_code == 1 and "not empty" in result.output
@@ -478,3 +480,32 @@ def test_round_trip_keeps_the_names_and_guids_of_vtt_and_docx_transcripts(tmp_pa
     names = [[(s.get("guid"), s.get("name")) for s in _read_qdpx(p)[0].iter(q("TextSource"))] for p in (first, second)]
     assert names[0] == names[1] == [(names[0][0][0], "t/call.vtt")]
     assert _codings(second) == _codings(first)
+
+
+def test_round_trip_keeps_each_transcripts_speaker_roles(tmp_path: Path) -> None:
+    """Dana facilitates one circle and is a member in the other: both come back so (the export writes each
+    transcript's roles into its Description; before, the import gave every transcript one role per person)."""
+    from ingest_fixtures import make_project
+
+    from cop_analysis.config import ProjectConfig
+    from cop_analysis.ingest import ingest_project, load_segments
+    from cop_analysis.ledger import Ledger
+    from cop_analysis.refi import export_qdpx
+
+    circle = "Dana Whitfield: Welcome, everyone.\n\nTom Reilly: Thanks, glad to be here.\n\nDana Whitfield: Let's start.\n"
+    root = make_project(tmp_path / "p", {"t/one.txt": circle, "t/two.txt": circle, "codebook.yml": CODEBOOK}, {
+        "codebook": "data/raw/codebook.yml",
+        "transcripts": [{"path": "t/one.txt", "speaker_roles": {"Dana Whitfield": "facilitator", "Tom Reilly": "member"}},
+                        {"path": "t/two.txt", "speaker_roles": {"Dana Whitfield": "member", "Tom Reilly": "facilitator"}}]})
+    cfg = ProjectConfig.load(root)
+    ingest_project(cfg)
+    Ledger(cfg.ledger_path).code(load_segments(cfg).query("unit == 'turn'").iloc[0]["segment_id"], "trust", "ana")
+
+    def roles(project: ProjectConfig) -> set[tuple[str, str, str]]:
+        turns = load_segments(project).query("unit == 'turn'")
+        return {(s.split("/")[-1][:7], w, r) for s, w, r in zip(turns["source_id"], turns["speaker"], turns["speaker_role"])}
+
+    import_qdpx(export_qdpx(cfg, tmp_path / "out.qdpx"), tmp_path / "back")
+    assert roles(ProjectConfig.load(tmp_path / "back")) == roles(cfg) == {
+        ("one.txt", "Dana Whitfield", "facilitator"), ("one.txt", "Tom Reilly", "member"),
+        ("two.txt", "Dana Whitfield", "member"), ("two.txt", "Tom Reilly", "facilitator")}

@@ -25,3 +25,6 @@ def norm_guid(value: str | None) -> str:
     """Lower-case GUID without ``{}`` (ATLAS.ti/MAXQDA wrap them); '' if missing or malformed."""
     match = _GUID.match((value or "").strip())
     return match.group(1).lower() if match else ""
+
+
+ROLES_MARKER = "cop-analysis speaker roles v1"  # a transcript's Description we export: its speakers' roles, as JSON

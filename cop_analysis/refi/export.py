@@ -19,7 +19,7 @@ import pandas as pd
 
 from cop_analysis import __version__
 from cop_analysis.atomic import atomic_path
-from cop_analysis.refi.common import NS, q, stable_guid
+from cop_analysis.refi.common import NS, ROLES_MARKER, q, stable_guid
 from cop_analysis.refi.surveys import survey_description
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps: identical input -> identical archive
@@ -82,6 +82,12 @@ def _project_data(cfg: Any) -> dict[str, Any]:
 
 def _coding_unit(units: Any, kind: str, unit: str) -> bool:
     return unit == units.get(kind) if isinstance(units, dict) else unit in units
+
+
+def source_roles(segments: Any) -> dict[str, str]:
+    """{speaker: role} of one transcript's turns (the role most of the speaker's turns there have)."""
+    turns = segments[(segments["unit"] == "turn") & segments["speaker"].notna() & segments["speaker_role"].notna()]
+    return {str(who): str(group.mode().iloc[0]) for who, group in turns.groupby("speaker")["speaker_role"]}
 
 
 IMPORTED_SUFFIXES = (".docx", ".vtt", ".srt", ".md")  # transcript formats our import stores as <name>.txt
@@ -236,6 +242,8 @@ def build_project(cfg: Any, crlf: bool = False,
         answers = responses.get(src.source_id)
         if answers is not None:
             _sub(el, "Description", text=survey_description(answers))
+        elif (roles := source_roles(segments[segments["source_id"] == src.source_id])):
+            _sub(el, "Description", text=f"{ROLES_MARKER}: {json.dumps(roles, ensure_ascii=False, sort_keys=True)}")
         for (a, b), sel in sorted(sels.get(src.source_id, {}).items()):
             sel_el = _sub(el, "PlainTextSelection", {"guid": stable_guid("selection", src.source_id, a, b),
                                                      "name": _label(src.text[a:b]),

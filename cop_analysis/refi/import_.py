@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -19,7 +20,7 @@ import pandas as pd
 import yaml
 
 from cop_analysis.atomic import write_text
-from cop_analysis.refi.common import norm_guid
+from cop_analysis.refi.common import ROLES_MARKER, norm_guid
 from cop_analysis.refi.offsets import OffsetDetection, Selection, detect_offsets
 from cop_analysis.refi.safety import Limits, RefiError, SafeArchive, parse_xml
 from cop_analysis.refi.surveys import (SurveyLayout, check_survey_file, parse_survey_description, split_answers,
@@ -115,6 +116,7 @@ class _Source:
     detection: OffsetDetection | None = None
     rel: str = ""
     survey: SurveyLayout | None = None  # a survey source we exported (its Description holds the layout)
+    roles: dict[str, str] | None = None  # a transcript we exported: its speakers' roles (from its Description)
 
 
 class _Qde:
@@ -214,6 +216,8 @@ class _Qde:
                 self.report.warnings.append(f"source '{name}': {exc}; imported as a text source")
             if src.survey is not None:
                 description = ""
+            elif description.startswith(ROLES_MARKER + ":"):
+                src.roles, description = _roles(description, name, self.report), ""
             if description or self.note_refs(el):
                 src.sels.append(_Sel("", 0, 0, "", "", [], self.note_refs(el), description, whole=True))
             out.append(src)
@@ -239,6 +243,18 @@ class _PlainDumper(yaml.SafeDumper):
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def _roles(description: str, name: str, report: ImportReport) -> dict[str, str] | None:
+    """The speaker roles a transcript's Description holds (as we export them), or None with a warning."""
+    try:
+        roles = json.loads(description.split(":", 1)[1])
+        if isinstance(roles, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in roles.items()):
+            return roles
+    except ValueError:
+        pass
+    report.warnings.append(f"source '{name}': unreadable speaker roles in its description; the cases' roles are used")
+    return None
 
 
 def _valid_time(value: str | None) -> str | None:
@@ -432,8 +448,8 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, _Note], root: Pat
         spec: dict[str, Any] = {"path": src.rel, "title": src.name}
         if src.wave:
             spec["wave"] = src.wave
-        if roles:
-            spec["speaker_roles"] = roles
+        if src.roles if src.roles is not None else roles:  # this transcript's roles, else every speaker's one
+            spec["speaker_roles"] = src.roles if src.roles is not None else roles
         specs.append(spec)
         report.sources[src.name] = src.rel
     codebook.save_yaml(raw / "codebook.yml")
