@@ -259,6 +259,12 @@ def test_suggest_project_stores_idempotently_and_respects_humans(tmp_path: Path)
         assert final.loc[[accepted, rejected]].equals(before.loc[[accepted, rejected]])
         assert set(final["status"]) == {"accepted", "rejected", "suggested", "withdrawn"}
         assert len(ledger.codings("ana")) == 2
+    # no suggestion at all above the threshold (the imported NVivo project): nothing stored, no crash, and
+    # every pending suggestion withdrawn
+    none = suggest_project(cfg, threshold=1.01)
+    assert len(none) == 0 and {"segment_id", "code_id", "score"} <= set(none.columns)
+    with Ledger(cfg.ledger_path) as ledger:
+        assert not (ledger.suggestions()["status"] == "suggested").any()
 
 
 def test_suggest_summary_says_why_a_code_has_no_learned_part() -> None:

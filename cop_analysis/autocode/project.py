@@ -153,7 +153,8 @@ def suggest_project(cfg: Any, coder: str | None = None, threshold: float = 0.5,
         coded = ledger.codings()
         coded = set(zip(coded["segment_id"], coded["code_id"]))
         keep = [pair not in coded for pair in zip(suggestions["segment_id"], suggestions["code_id"])]
-        suggestions = suggestions[keep].assign(model=model_name(model), codebook_version=codebook.version)
+        # .loc: with no suggestion above the threshold `keep` is [] and frame[[]] would select no columns
+        suggestions = suggestions.loc[keep].assign(model=model_name(model), codebook_version=codebook.version)
         suggestions = suggestions.reset_index(drop=True)
         stored = ledger.add_suggestions(suggestions, replace_pending=True)
     tuned = model.learned_.model_path_
