@@ -29,13 +29,14 @@ KEY_NAME = "pseudonym_key.json"
 NER_CACHE = "ner_persons.json"  # person names and places spaCy found, per text hash
 NER_VERSION = 2  # {"version": 2, "texts": {key: {"persons": [...], "places": [...]}}}; 1: {key: [persons]}
 NAME_MARK, ORG_MARK, PLACE_MARK = "[name]", "[organization]", "[place]"
-MARKS = (NAME_MARK, ORG_MARK, PLACE_MARK, "[email]", "[phone]", "[link]")
+MARKS = (NAME_MARK, ORG_MARK, PLACE_MARK, "[email]", "[phone]", "[link]", "[handle]")
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # Lower-case words a place name may contain ('Port of Spain', 'Casa de la Comunidad').
 _CONNECTORS = {"of", "de", "del", "la", "las", "los", "el", "le", "les", "du", "des", "da", "di", "do", "dos",
                "y", "and", "on", "upon", "the", "van", "von"}
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+HANDLE = re.compile(r"(?<![\w@])@{1,2}\w+(?:[.-]\w+)*")  # social-media user names: @maya_smith, YouTube's @@name9965
 PHONE = re.compile(r"(?<![\w])(?:\+?\d{1,3}[\s.-]?)?(?:\(\d{2,5}\)[\s.-]?|\d{2,5}[\s.-])\d{3,4}[\s.-]?\d{3,4}(?![\w])"
                    r"|(?<![\w$.,-])[2-9]\d{2}[.-]\d{4}(?![\w.,-]?\d)")  # or a local number: 555-0142
 # Speaker labels that are roles or placeholders, not names.
@@ -296,13 +297,14 @@ class Deidentifier:
         return self._compiled
 
     def redact(self, text: Any) -> Any:
-        """Redact e-mails, URLs, phone numbers, organisations, places, person names and initials
+        """Redact e-mails, URLs, @handles, phone numbers, organisations, places, person names and initials
         from a string (NFC-normalised first, so a decomposed 'Hernández' is found too)."""
         if not isinstance(text, str) or not text:
             return text
         text = unicodedata.normalize("NFC", text)
         text = EMAIL.sub("[email]", text)
         text = URL.sub("[link]", text)
+        text = HANDLE.sub("[handle]", text)
         text = PHONE.sub("[phone]", text)
         for pattern, mark in self._patterns():
             text = pattern.sub(mark, text)

@@ -222,6 +222,13 @@ def test_redaction_of_local_numbers_initials_and_decomposed_accents() -> None:
         "As [name] told [name] and [name], call [phone] or [phone]: Mr. [name] to 2023-2024")
 
 
+def test_social_media_handles_are_redacted() -> None:
+    deid = Deidentifier()
+    assert deid.redact("@@juliaverhoffer9965 hát igen. Ask @maya_smith on Twitter, or maya@example.org.") == (
+        "[handle] hát igen. Ask [handle] on Twitter, or [email].")
+    assert deid.redact_terms("trust, @maya_smith") == "trust"
+
+
 def test_rare_roles_and_departments_are_blanked() -> None:
     units = pd.DataFrame({"who": ["a", "b", "c", "c", "r1", "r2", "r3"],
                           "speaker_role": ["member", "member", "consultant", "consultant", None, None, None],
