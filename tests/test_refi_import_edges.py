@@ -117,8 +117,9 @@ def test_source_without_speakers_is_coded_by_paragraph(tmp_path: Path) -> None:
     report = import_qdpx(path, tmp_path / "p")
     assert report.n_codings == 2 and not report.outside_units and not report.mismatches
     assert report.no_speakers == {"notes.txt": "lines"}
-    assert "coded by paragraph (speakers: none, their codings do not fit speaker turns): notes.txt (paragraphs: " \
-           "lines)" in report.summary() and "outside coding units" not in report.summary()
+    assert "coded by paragraph (speakers: none: their codings do not fit speaker turns, or, without codings, " \
+           "those of the file's other sources did not): notes.txt (paragraphs: lines)" in report.summary()
+    assert "outside coding units" not in report.summary()
     specs = {t.path: t for t in ProjectConfig.load(tmp_path / "p").transcripts}
     assert specs["notes.txt"].speakers == "none" and specs["interview.txt"].speakers == "labels"
     codings = _codings(tmp_path / "p").set_index("source_id")
@@ -142,14 +143,15 @@ def test_real_nvivo_export_codes_its_comments_by_line(tmp_path: Path) -> None:
         pytest.skip(f"{NVIVO} not available")
     report = import_qdpx(NVIVO, tmp_path / "nvivo")
     assert report.n_codings == 303 and not report.outside_units and not report.splits and not report.mismatches
-    assert report.no_speakers == {"videos_10_selected.txt": "lines"}
+    # the uncoded second file follows the coded one: no 'speakers' read from colons in its video titles
+    assert report.no_speakers == {"videos_10_selected.txt": "lines", "videos_selection.txt": "lines"}
     assert "outside coding units" not in report.summary()
     codings = _codings(tmp_path / "nvivo")
     assert len(codings) == 303 and set(codings["unit"]) == {"turn"} and codings["speaker"].isna().all()
     assert _inside(codings) and not codings["text"].str.contains("\n").any()  # one comment line each
     specs = {t.path: t for t in ProjectConfig.load(tmp_path / "nvivo").transcripts}
     assert (specs["videos_10_selected.txt"].speakers, specs["videos_10_selected.txt"].paragraphs) == ("none", "lines")
-    assert specs["videos_selection.txt"].speakers == "labels"  # no codings to go by
+    assert (specs["videos_selection.txt"].speakers, specs["videos_selection.txt"].paragraphs) == ("none", "lines")
 
 
 def test_export_warns_about_codings_of_codes_not_in_the_codebook(tmp_path: Path) -> None:

@@ -66,7 +66,8 @@ class ImportReport:
                  f"  {len(self.surveys)} surveys rebuilt ({sum(self.surveys.values())} responses)",
                  f"  offsets: {methods or 'no selections'}"]
         if self.no_speakers:
-            lines.append("  coded by paragraph (speakers: none, their codings do not fit speaker turns): "
+            lines.append("  coded by paragraph (speakers: none: their codings do not fit speaker turns, or, without "
+                         "codings, those of the file's other sources did not): "
                          + ", ".join(f"{s} (paragraphs: {p})" for s, p in self.no_speakers.items()))
         if self.splits:
             lines.append(f"  split: {len(self.splits)} selection(s) spanning several turns or passages became one "
@@ -502,12 +503,13 @@ def _no_speaker_sources(sources: list[_Source], segments: pd.DataFrame, ingested
     Paragraphs are runs of lines (``blank-lines``) unless single lines cut no more coded selections
     apart (``lines``: QDA tools store a document's paragraphs one per line, often without blank
     lines between them), or a run of lines is longer than an ingest paragraph may be. Our own exported
-    transcripts keep their turns: their codings lie on turns.
+    transcripts keep their turns: their codings lie on turns. A source with turns but without codings
+    follows the others of the file when their codings missed the turns they had and none fit theirs
+    (NVivo's second comment file would otherwise keep the 'speakers' read from colons in video titles).
     """
-    from cop_analysis.ingest import MAX_PARAGRAPH_CHARS
-    from cop_analysis.speakers import plain_paragraphs
-
     out: dict[str, str] = {}
+    uncoded: list[str] = []  # sources with turns but no codings to judge them by
+    turns_fit = misfit = False  # some source's codings lie on its turns / miss the turns it has
     for src in sources:
         segs = segments[(segments["source_id"] == src.rel) & (segments["kind"] == "transcript")]
         if segs.empty or src.detection is None:
@@ -516,18 +518,37 @@ def _no_speaker_sources(sources: list[_Source], segments: pd.DataFrame, ingested
         coded = [span for sel, span in zip([s for s in src.sels if not s.whole], src.detection.spans)
                  if sel.codings and span is not None and span[1] > span[0]]
         outside = sum(not all(unit for _, _, unit, _ in _pieces(top, *span)) for span in coded)
-        if segs["_unit"].any() and 2 * outside <= len(coded):
+        if segs["_unit"].any() and not coded:
+            uncoded.append(src.rel)
             continue
-        text = str(ingested.at[src.rel, "text"])
-        blocks, lines = plain_paragraphs(text), plain_paragraphs(text, by_line=True)
-
-        def cut(paragraphs: list[Any]) -> int:
-            starts, ends = np.array([p.start for p in paragraphs]), np.array([p.end for p in paragraphs])
-            return sum(int(((starts < b) & (ends > a)).sum()) > 1 for a, b in coded)
-
-        too_long = any(p.end - p.start > MAX_PARAGRAPH_CHARS for p in blocks)
-        out[src.rel] = "lines" if too_long or (coded and cut(lines) <= cut(blocks)) else "blank-lines"
+        if segs["_unit"].any() and 2 * outside <= len(coded):
+            turns_fit = True
+            continue
+        misfit |= bool(segs["_unit"].any())
+        out[src.rel] = _paragraph_setting(str(ingested.at[src.rel, "text"]), coded)
+    if misfit and not turns_fit:
+        for rel in uncoded:
+            out[rel] = _paragraph_setting(str(ingested.at[rel, "text"]), [], prefer=Counter(out.values()).most_common(1)[0][0])
     return out
+
+
+def _paragraph_setting(text: str, coded: list[tuple[int, int]], prefer: str = "blank-lines") -> str:
+    """``lines`` or ``blank-lines`` for a text ingested with ``speakers: none`` (see :func:`_no_speaker_sources`);
+    without codings to go by, ``prefer`` (unless a blank-line paragraph is too long)."""
+    from cop_analysis.ingest import MAX_PARAGRAPH_CHARS
+    from cop_analysis.speakers import plain_paragraphs
+
+    blocks, lines = plain_paragraphs(text), plain_paragraphs(text, by_line=True)
+
+    def cut(paragraphs: list[Any]) -> int:
+        starts, ends = np.array([p.start for p in paragraphs]), np.array([p.end for p in paragraphs])
+        return sum(int(((starts < b) & (ends > a)).sum()) > 1 for a, b in coded)
+
+    if any(p.end - p.start > MAX_PARAGRAPH_CHARS for p in blocks):
+        return "lines"
+    if not coded:
+        return prefer
+    return "lines" if cut(lines) <= cut(blocks) else "blank-lines"
 
 
 def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str, _Note],
