@@ -167,6 +167,12 @@ def test_internal_report_sections() -> None:
     html = page.render([])
     assert "Intercoder agreement" in html and "Krippendorff&#39;s α" in html and pd.__version__ in html
     assert html.count("data-figure=") == len(page.figures) >= 8
+    shared = report.deidentify_data(synthetic(), Deidentifier())
+    unread = report.shareable_page(replace(shared, quote_pool=set()), {}).render([])  # coded, none may be quoted
+    assert "No coded unit is quotable here" in unread and "No coded units yet." not in unread
+    data = synthetic()
+    assert "No coded units yet." in report.internal_page(replace(data, assignments=data.assignments.iloc[:0]),
+                                                         {}).render([])
 
 
 def test_skipped_inputs_are_marked_in_the_internal_report_only() -> None:

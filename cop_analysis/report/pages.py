@@ -250,7 +250,10 @@ def _quote_blocks(page: Page, data: ReportData, title: str, lead: str, picker: Q
     quotes = exemplars(data, picker=picker)
     colors = code_colors(data)
     cards = [{"title": name, "color": colors.get(name), "quotes": qs} for name, qs in quotes.items()]
-    blocks.append({"type": "cards", "cards": cards} if cards else {"type": "text", "text": "No coded units yet."})
+    none = "No coded units yet." if not len(data.assignments) else (
+        "No coded unit is quotable here: quotes are statements of at least six words, not questions"
+        + (", a few per person, that the name finder has read." if picker is not None and picker.per_person else "."))
+    blocks.append({"type": "cards", "cards": cards} if cards else {"type": "text", "text": none})
 
 
 def internal_page(data: ReportData, manifest: dict[str, Any] | None = None) -> Page:
