@@ -725,6 +725,11 @@ def test_position_and_filters_are_remembered_per_coder(project: Path) -> None:
     assert reopened.source.value == "" and reopened.speaker.value == "Maya"
     assert reopened.session.index == 0 and reopened.status.value == ""
     assert CodingSession(project, coder="ana").filters == Filters()  # the bare session does not restore
+
+    reopened.code_filter.value, reopened.uncoded.value = "trust", True  # ana's own codes and to-do list
+    reopened.coder.value = "eva"  # a new coder: the source and speaker filters stay, ana's own ones do not
+    assert reopened.session.filters == Filters(speaker="Maya") and reopened.code_filter.value == ""
+    assert reopened.uncoded.value is False and reopened.session.order
     assert CodingWorkbench(project, coder="ana", restore=False).session.filters == Filters()
 
 

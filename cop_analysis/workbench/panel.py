@@ -7,6 +7,7 @@ The panel only renders the session's state, so reopening the workbench shows wha
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import logging
 from collections.abc import Callable
@@ -353,8 +354,9 @@ class CodingWorkbench:
             except WorkbenchError:
                 self.coder.value = self.session.coder or ""  # do not leave a refused name on screen
                 raise
-            if not self.session.restore():  # this coder's remembered filters and position, if any
-                self.session.apply_filters(self.session.filters)
+            if not self.session.restore():  # this coder's remembered filters and position, if any; else the
+                # shared filters stay, not the ones about the previous coder's own codes ("coded with", "uncoded")
+                self.session.apply_filters(dataclasses.replace(self.session.filters, code=None, uncoded=False))
             self.coder.options = self.session.coder_choices()
             if self.coder.value != name:  # "QA" typed next to an existing "qa": show the name used
                 self.coder.value = name
