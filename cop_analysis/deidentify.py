@@ -24,6 +24,7 @@ import pandas as pd
 from .atomic import write_text
 from .embeddings import text_key
 from .models import has_ner
+from .speakers import fold_name, split_paragraphs
 
 KEY_NAME = "pseudonym_key.json"
 NER_CACHE = "ner_persons.json"  # person names and places spaCy found, per text hash
@@ -59,8 +60,6 @@ def unread_labels(units: pd.DataFrame) -> list[str]:
     """Personal names among the speaker labels in the text of transcript turns without a speaker
     (files with ``speakers: none`` keep ``Dana:`` in their text): the labels, and abbreviations,
     that the speaker rules accept in each source's speaker-less turns."""
-    from .speakers import split_paragraphs
-
     if not {"kind", "unit", "text", "source_id"} <= set(units.columns):
         return []
     rows = units[(units["kind"] == "transcript") & (units["unit"] == "turn") & units["speaker"].isna()]
@@ -148,7 +147,7 @@ class Deidentifier:
                 self.names |= name_variants(str(person))
         self.organizations = {o.strip() for o in organizations if o and o.strip()}
         self.places = {" ".join(p.split()) for p in places if p and p.strip()}
-        self.keep = {" ".join(k.split()).casefold() for k in keep if k and k.strip()}
+        self.keep = {fold_name(k) for k in keep if k and k.strip()}
         self.groups: set[str] = set()  # see keep_groups
         self.ner_places = ner_places
         self.key: dict[str, dict[str, str]] = {"speakers": {}, "respondents": {}, "sources": {}}
@@ -281,7 +280,7 @@ class Deidentifier:
     def keep_groups(self, names: Iterable[str]) -> None:
         """Group names (the survey's departments) that spaCy sometimes takes for a person ('the Parks
         board'): never a name when NER finds one of them alone (a configured person always is)."""
-        self.groups |= {" ".join(str(n).split()).casefold() for n in names if isinstance(n, str) and n.strip()}
+        self.groups |= {fold_name(n) for n in names if isinstance(n, str) and n.strip()}
 
     def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
         """(pattern, mark) pairs in the order they apply: organisations, places, then person names;

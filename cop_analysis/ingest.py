@@ -594,14 +594,16 @@ def _keep_problems(path: Path, problems: list[IngestError]) -> None:
 
 def load_input_errors(cfg: ProjectConfig) -> list[dict[str, Any]]:
     """The input errors of the last ingest (``input_errors.json``): ``[{path, line, message}]``."""
-    path = cfg.processed / INPUT_ERRORS
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    return _load_problems(cfg.processed / INPUT_ERRORS)
 
 
 def load_input_warnings(cfg: ProjectConfig) -> list[dict[str, Any]]:
     """The warnings of the last ingest (``input_warnings.json``): ``[{path, line, message}]``, those of
     every file read (also unchanged ones) and of the project (a speaker name that could be two people)."""
-    path = cfg.processed / INPUT_WARNINGS
+    return _load_problems(cfg.processed / INPUT_WARNINGS)
+
+
+def _load_problems(path: Path) -> list[dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
 
 

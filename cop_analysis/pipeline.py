@@ -31,8 +31,8 @@ import re
 import shutil
 import signal
 import socket
-import threading
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -413,7 +413,7 @@ def _shutdown(kernel: Any, attempts: int = 3) -> bool:
     down, ipykernel ends it when this process ends."""
     from jupyter_core.utils import run_sync
 
-    for attempt in range(attempts):
+    for _ in range(attempts):
         try:
             if kernel.has_kernel:
                 run_sync(kernel.shutdown_kernel)(now=True)
@@ -555,7 +555,7 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
                 signals.armed = False
                 _shutdown(kernel)
             if signals.signum is not None:  # during the steps or the kernel's shutdown: nothing is published
-                return _interrupted(run_id, run_dir, runs, manifest, steps, signals.signum, keep_runs)
+                return _interrupted(run_id, run_dir, manifest_path, runs, manifest, steps, signals.signum, keep_runs)
             failed = next((s for s in steps if s.status == "failed"), None)
             if failed is None and stop is not None:
                 failed = StepResult("waves", "failed", error=stop)
@@ -576,11 +576,9 @@ def run(project_dir: str | Path = ".", audience: str = "internal", output_dir: s
                 status, code = "failed", EXIT_USAGE if failed.name == "waves" else EXIT_FAILED
             else:
                 status, code = ("partial", EXIT_INPUT_ERRORS) if input_errors else ("success", EXIT_OK)
-            manifest.update(status=status, finished_at=dt.datetime.now().isoformat(timespec="seconds"),
-                            steps=[vars(s) for s in steps], reports={k: str(v) for k, v in reports.items()},
-                            error=None if failed is None else f"{failed.name}: {failed.error}", exit_code=code)
-            write_text(manifest_path, json.dumps(manifest, indent=2))
-            _prune(runs, keep_runs)
+            _record(manifest, manifest_path, runs, keep_runs, steps, status=status, exit_code=code,
+                    reports={k: str(v) for k, v in reports.items()},
+                    error=None if failed is None else f"{failed.name}: {failed.error}")
     return RunResult(run_id, run_dir, status, steps, reports, manifest_path, manifest["error"], input_errors, code,
                      list(manifest["input_warnings"]))
 
@@ -623,8 +621,17 @@ class _SignalGuard:
             signal.signal(signum, handler)
 
 
-def _interrupted(run_id: str, run_dir: Path, runs: Path, manifest: dict[str, Any], steps: list[StepResult],
-                 signum: int, keep_runs: int) -> RunResult:
+def _record(manifest: dict[str, Any], manifest_path: Path, runs: Path, keep_runs: int, steps: list[StepResult],
+            **outcome: Any) -> None:
+    """Finish the run's manifest (``outcome``: status, exit_code, error, ...), write it, prune old runs."""
+    manifest.update(finished_at=dt.datetime.now().isoformat(timespec="seconds"), steps=[vars(s) for s in steps],
+                    **outcome)
+    write_text(manifest_path, json.dumps(manifest, indent=2))
+    _prune(runs, keep_runs)
+
+
+def _interrupted(run_id: str, run_dir: Path, manifest_path: Path, runs: Path, manifest: dict[str, Any],
+                 steps: list[StepResult], signum: int, keep_runs: int) -> RunResult:
     """Record an interrupted run (the step it was in, the rest not run); nothing is published."""
     done = {s.name for s in steps}
     rest = [name for name in STEPS if name not in done]
@@ -632,10 +639,6 @@ def _interrupted(run_id: str, run_dir: Path, runs: Path, manifest: dict[str, Any
     where = f" during {rest[0]}" if rest else ""
     error = f"interrupted by {signal.Signals(signum).name}{where}"
     code = 128 + signum
-    manifest.update(status="interrupted", finished_at=dt.datetime.now().isoformat(timespec="seconds"),
-                    steps=[vars(s) for s in steps], error=error, exit_code=code)
-    manifest_path = run_dir / "manifest.json"
-    write_text(manifest_path, json.dumps(manifest, indent=2))
-    _prune(runs, keep_runs)
+    _record(manifest, manifest_path, runs, keep_runs, steps, status="interrupted", error=error, exit_code=code)
     return RunResult(run_id, run_dir, "interrupted", steps, {}, manifest_path, error,
                      list(manifest["input_errors"]), code, list(manifest["input_warnings"]))

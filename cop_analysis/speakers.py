@@ -135,8 +135,7 @@ def match_label(line: str) -> LabelMatch | None:
         return _header_label(line) or _bad_time_label(line)
     paren = (m["paren"] or "").strip()
     ts = m["ts0"] or m["ts1"] or m["ts2"] or (paren if re.fullmatch(_TS, paren) else None)
-    abbrev = paren if _ABBREV.fullmatch(paren) else None
-    role = ROLE_WORDS.get(paren.casefold()) if paren else None
+    abbrev, role = _paren_hints(paren)
     bad = ts if ts and not valid_timestamp(ts) else None
     return LabelMatch(" ".join(m["label"].split()), m.end(), parse_timestamp(ts) if ts and not bad else None,
                       abbrev, role, bad)
@@ -147,10 +146,14 @@ def _bad_time_label(line: str) -> LabelMatch | None:
     m = _BAD_TIME_LABEL.match(line)
     if not m or not name_like(m["label"]):
         return None
-    paren = (m["paren"] or "").strip()
-    abbrev = paren if _ABBREV.fullmatch(paren) else None
-    role = ROLE_WORDS.get(paren.casefold()) if paren else None
+    abbrev, role = _paren_hints((m["paren"] or "").strip())
     return LabelMatch(" ".join(m["label"].split()), m.end(), None, abbrev, role, m["bad"].strip())
+
+
+def _paren_hints(paren: str) -> tuple[str | None, str | None]:
+    """(abbreviation, role) that the parentheses after a label give: 'Dana Whitfield (DW):' -> ('DW', None),
+    'Dana (Facilitator):' -> (None, 'facilitator')."""
+    return (paren if _ABBREV.fullmatch(paren) else None), (ROLE_WORDS.get(paren.casefold()) if paren else None)
 
 
 def _header_label(line: str) -> LabelMatch | None:

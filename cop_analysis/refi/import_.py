@@ -449,8 +449,9 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, _Note], root: Pat
         spec: dict[str, Any] = {"path": src.rel, "title": src.name}
         if src.wave:
             spec["wave"] = src.wave
-        if src.roles if src.roles is not None else roles:  # this transcript's roles, else every speaker's one
-            spec["speaker_roles"] = src.roles if src.roles is not None else roles
+        speaker_roles = src.roles if src.roles is not None else roles  # this transcript's, else every speaker's
+        if speaker_roles:
+            spec["speaker_roles"] = speaker_roles
         specs.append(spec)
         report.sources[src.name] = src.rel
     codebook.save_yaml(raw / "codebook.yml")
@@ -488,6 +489,11 @@ def _build(qde: _Qde, sources: list[_Source], notes: dict[str, _Note], root: Pat
         _fill_ledger(ledger, qde, sources, notes, segments, ingested, code_by_guid, report)
 
 
+def _top_segments(segments: pd.DataFrame) -> pd.DataFrame:
+    """The coding units and context passages of one source, by start (they tile its text without overlap)."""
+    return segments[segments["_unit"] | (segments["unit"] == "context")].sort_values("start")
+
+
 def _marked_units(segments: pd.DataFrame) -> pd.DataFrame:
     """``segments`` with ``_unit``: True for coding units (turns, survey answers)."""
     from cop_analysis.ingest import CODING_UNITS
@@ -514,7 +520,7 @@ def _no_speaker_sources(sources: list[_Source], segments: pd.DataFrame, ingested
         segs = segments[(segments["source_id"] == src.rel) & (segments["kind"] == "transcript")]
         if segs.empty or src.detection is None:
             continue  # a survey, or not ingested
-        top = segs[segs["_unit"] | (segs["unit"] == "context")].sort_values("start")
+        top = _top_segments(segs)
         coded = [span for sel, span in zip([s for s in src.sels if not s.whole], src.detection.spans)
                  if sel.codings and span is not None and span[1] > span[0]]
         outside = sum(not all(unit for _, _, unit, _ in _pieces(top, *span)) for span in coded)
@@ -528,7 +534,8 @@ def _no_speaker_sources(sources: list[_Source], segments: pd.DataFrame, ingested
         out[src.rel] = _paragraph_setting(str(ingested.at[src.rel, "text"]), coded)
     if misfit and not turns_fit:
         for rel in uncoded:
-            out[rel] = _paragraph_setting(str(ingested.at[rel, "text"]), [], prefer=Counter(out.values()).most_common(1)[0][0])
+            prefer = Counter(out.values()).most_common(1)[0][0]
+            out[rel] = _paragraph_setting(str(ingested.at[rel, "text"]), [], prefer=prefer)
     return out
 
 
@@ -587,7 +594,7 @@ def _fill_ledger(ledger: Any, qde: _Qde, sources: list[_Source], notes: dict[str
         report.offset_methods[src.rel] = "n/a (no selections)" if not det.spans else \
             det.method + (" (ambiguous)" if det.ambiguous else "")
         segs = segments[segments["source_id"] == src.rel]
-        top = segs[segs["_unit"] | (segs["unit"] == "context")].sort_values("start")
+        top = _top_segments(segs)
         spans = iter(zip(det.spans, det.problems))
         for sel in src.sels:
             span, problem = ((0, len(text)), None) if sel.whole else next(spans)

@@ -39,8 +39,8 @@ def unit_context(row: Mapping[str, Any]) -> str:
 class QuotePicker:
     """Chooses the quotes of one page: each unit (and each wording) once, statements before
     questions and short replies (``quotable``); for a shareable page at most ``per_person``
-    quotes of one person (of one source, for units without a speaker), no self-descriptions by position (``SELF_DESCRIBED``) and only units
-    of ``data.quote_pool``."""
+    quotes of one person (of one source, for units without a speaker), no self-descriptions by
+    position (``SELF_DESCRIBED``) and only units of ``data.quote_pool``."""
 
     def __init__(self, data: ReportData, per_person: int | None = None) -> None:
         self.units = data.units.drop_duplicates("segment_id").set_index("segment_id")
