@@ -198,7 +198,9 @@ def write_doc(parts: list[str], flags: str = "") -> None:
         sections = {p.split("\n", 1)[0]: p.strip() for p in re.findall(r"### .*?(?=\n### |\Z)", old, flags=re.S)}
         command = f".venv/bin/python benchmarks/themes.py {flags}".strip()
         if "COP_EMBEDDING_MODEL" in os.environ:
-            command = f"COP_EMBEDDING_MODEL=<directory of {os.path.basename(os.path.normpath(os.environ['COP_EMBEDDING_MODEL']))}> {command}"
+            from cop_analysis.models import embedding_model_name
+
+            command = f"COP_EMBEDDING_MODEL=<directory of {embedding_model_name()}> {command}"
         stamp = f"_measured {time.strftime('%Y-%m-%d')} with `{command}`_"
         sections.update({p.split("\n", 1)[0]: f"{p}\n\n{stamp}" for p in parts})
         DOC.write_text(doc.replace(old, "\n" + "\n\n".join(sections.values()) + "\n"))
